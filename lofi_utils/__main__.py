@@ -1,0 +1,54 @@
+"""Command line of the book: ``python -m lofi_utils run|profiles ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import profiles as _profiles
+from .runner import DEFAULT_OUTPUT_DIR, NotebookFailed, parse_value, run_notebook
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m lofi_utils", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute a chapter notebook with papermill at a profile")
+    run.add_argument("notebook", help="path to a jupytext .md notebook (or .ipynb)")
+    run.add_argument("--profile", default=None,
+                     help=f"one of {', '.join(_profiles.PROFILE_NAMES)} (default: $LOFI_PROFILE or 'book')")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a parameter of the notebook's parameters cell (repeatable)")
+    run.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR),
+                     help="folder for the executed .ipynb (default: %(default)s)")
+    run.add_argument("--timeout", type=int, default=None, help="per-cell time limit in seconds")
+    run.add_argument("--progress", action="store_true", help="show papermill's cell progress bar")
+    prof = sub.add_parser("profiles", help="print the sizes of a chapter at each profile")
+    prof.add_argument("chapter", nargs="?", help="chapter name (omit to list the chapters)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            params = {name: parse_value(value) for name, value in args.parameter}
+            res = run_notebook(args.notebook, profile=args.profile, parameters=params,
+                               output_dir=args.output_dir, timeout=args.timeout, progress=args.progress)
+            print(f"ran {args.notebook} at profile {res.profile!r} in {res.seconds:.1f} s -> {res.output}")
+            return 0
+        if args.command == "profiles":
+            if not args.chapter:
+                _profiles._load_tables()
+                print("chapters:", ", ".join(_profiles.chapters()))
+                return 0
+            for name in _profiles.PROFILE_NAMES:
+                print(_profiles.get_profile(args.chapter, name))
+            return 0
+    except (ValueError, NotebookFailed) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2 if isinstance(err, ValueError) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Quantitative checks: assert a claim of the theory or the paper, and record it.
+
+Every section of a chapter ends with calls such as::
+
+    check("NTK slope, d=3", slope, -3.0, tol=0.1, claim="mu_k ~ k^-d (Bietti-Bach)")
+    check("t6 / t1", ratio, 10, relation=">=", claim="high frequencies are learned last")
+
+A failed check raises :class:`CheckFailed` (an ``AssertionError``), so a notebook -- and the book
+build -- fails when the science is wrong. Every call is also appended to :data:`RECORDS` and, when
+``$LOFI_CHECKS_DIR`` is set, written as one JSON line to ``$LOFI_CHECKS_DIR/<chapter>.jsonl`` so
+that a report page can list what the book reproduces and how closely.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RELATIONS = ("close", "rel", "<=", ">=", "<", ">", "==", "true")
+
+
+class CheckFailed(AssertionError):
+    """A quantitative claim of the book did not hold."""
+
+
+@dataclass
+class CheckRecord:
+    """One comparison between a measurement and the theory or paper value."""
+
+    chapter: str
+    name: str
+    claim: str
+    measured: Any
+    expected: Any
+    relation: str
+    tol: float | None
+    passed: bool
+    profile: str
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        m = _fmt(self.measured)
+        if self.relation == "true":
+            return f"{self.name}: {'holds' if self.passed else 'FAILS'} ({self.claim}){'' if m == 'True' else ' measured ' + m}"
+        e = _fmt(self.expected)
+        if self.relation == "close":
+            rel = f"{m} vs {e} ± {_fmt(self.tol)}"
+        elif self.relation == "rel":
+            rel = f"{m} vs {e} (rel. tol {_fmt(self.tol)})"
+        else:
+            rel = f"{m} {self.relation} {e}"
+        return f"{self.name}: {rel} -> {'pass' if self.passed else 'FAIL'}  [{self.claim}]"
+
+
+RECORDS: list[CheckRecord] = []
+_CONTEXT: dict[str, str] = {"chapter": "", "profile": ""}
+
+
+def set_context(*, chapter: str, profile: str) -> None:
+    """Name the chapter and profile that following checks belong to."""
+    _CONTEXT["chapter"] = chapter
+    _CONTEXT["profile"] = profile
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return f"{x:.4g}"
+    if isinstance(x, (list, tuple, np.ndarray)):
+        arr = np.asarray(x).ravel()
+        body = ", ".join(_fmt(v) for v in arr[:8])
+        return f"[{body}{', ...' if arr.size > 8 else ''}]"
+    return str(x)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, (np.bool_, bool)):
+        return bool(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return x if math.isfinite(x) else str(x)
+    if isinstance(x, np.ndarray):
+        return [_jsonable(v) for v in x.tolist()]
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "item"):
+        return _jsonable(x.item())
+    return x
+
+
+def check(name: str, measured: Any, expected: Any = None, *, tol: float | None = None,
+          relation: str = "close", claim: str, source: str = "", quiet: bool = False) -> CheckRecord:
+    """Assert that ``measured`` stands in ``relation`` to ``expected``; record and print the result.
+
+    Relations: ``"close"`` (``|m - e| <= tol``, elementwise), ``"rel"`` (``|m - e| <= tol * |e|``),
+    ``"<="``, ``">="``, ``"<"``, ``">"``, ``"=="`` (elementwise, all must hold), and ``"true"``
+    (``measured`` is a boolean that must be true; ``expected`` unused). Raises ``CheckFailed`` with a
+    one-line description when the claim fails, ``ValueError`` for a malformed call.
+    """
+    if relation not in RELATIONS:
+        raise ValueError(f"unknown relation {relation!r}; allowed: {RELATIONS}")
+    if not claim:
+        raise ValueError("every check states its claim (claim='...')")
+    if relation in ("close", "rel") and (tol is None or tol < 0):
+        raise ValueError(f"relation {relation!r} needs a tolerance tol >= 0")
+    if relation != "true" and expected is None:
+        raise ValueError(f"relation {relation!r} needs an expected value")
+    m = np.asarray(measured, dtype=float) if relation != "true" else measured
+    if relation == "true":
+        passed = bool(np.all(measured))
+    else:
+        e = np.asarray(expected, dtype=float)
+        if not np.all(np.isfinite(m)):
+            passed = False
+        elif relation == "close":
+            passed = bool(np.all(np.abs(m - e) <= tol))
+        elif relation == "rel":
+            passed = bool(np.all(np.abs(m - e) <= tol * np.abs(e)))
+        elif relation == "<=":
+            passed = bool(np.all(m <= e))
+        elif relation == ">=":
+            passed = bool(np.all(m >= e))
+        elif relation == "<":
+            passed = bool(np.all(m < e))
+        elif relation == ">":
+            passed = bool(np.all(m > e))
+        else:
+            passed = bool(np.all(m == e))
+    rec = CheckRecord(
+        chapter=_CONTEXT["chapter"], name=name, claim=claim, measured=_jsonable(measured),
+        expected=_jsonable(expected), relation=relation, tol=tol, passed=passed,
+        profile=_CONTEXT["profile"], source=source,
+    )
+    RECORDS.append(rec)
+    _write(rec)
+    if not quiet:
+        print(("✓ " if passed else "✗ ") + rec.describe())
+    if not passed:
+        raise CheckFailed(rec.describe())
+    return rec
+
+
+def _write(rec: CheckRecord) -> None:
+    out = os.environ.get("LOFI_CHECKS_DIR")
+    if not out:
+        return
+    path = Path(out)
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / f"{rec.chapter or 'unnamed'}.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(asdict(rec)) + "\n")
+
+
+def summary(chapter: str | None = None) -> str:
+    """A plain-text table of the checks recorded so far in this process (optionally one chapter)."""
+    rows = [r for r in RECORDS if chapter is None or r.chapter == chapter]
+    n_pass = sum(r.passed for r in rows)
+    lines = [f"{n_pass}/{len(rows)} checks passed" + (f" in {chapter}" if chapter else "")]
+    lines += [("  ✓ " if r.passed else "  ✗ ") + r.describe() for r in rows]
+    return "\n".join(lines)

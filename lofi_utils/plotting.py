@@ -1,0 +1,84 @@
+"""The book's figure style and small shared plotting helpers.
+
+Every plotting function in ``lofi_utils`` takes ``ax=None`` (draws on a new figure when absent) and
+returns the axes, so that a notebook can compose figures and a widget can redraw the same figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+
+#: A colour-blind-safe cycle (Okabe & Ito) used for every figure of the book.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8.5,
+    "legend.frameon": False,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "lines.linewidth": 1.6,
+    "image.cmap": "viridis",
+}
+
+
+def use_style() -> None:
+    """Apply the book's matplotlib style (call once at the top of a chapter)."""
+    mpl.rcParams.update(STYLE)
+
+
+def get_ax(ax=None, *, figsize: tuple[float, float] | None = None):
+    """Return ``ax`` or, when it is ``None``, the axes of a new figure."""
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 3.4, height: float = 3.0, **kw):
+    """``plt.subplots`` sized per panel (``width`` x ``height`` inches each), constrained layout."""
+    kw.setdefault("constrained_layout", True)
+    return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kw)
+
+
+def label(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: bool = False):
+    """Set the axis labels (with units where there are any), an optional title and legend."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend()
+    return ax
+
+
+def sequential_colors(n: int, cmap: str = "viridis") -> list:
+    """``n`` colours along a sequential colour map (for depth, layer, width, ... series)."""
+    if n < 1:
+        raise ValueError(f"need at least one colour, got n={n}")
+    return [plt.get_cmap(cmap)(v) for v in np.linspace(0.05, 0.9, n)]
+
+
+def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, label: str | None = None,
+                    **kw):
+    """Draw the power law ``exp(intercept) * x**slope`` (a fitted line on log-log axes)."""
+    x = np.asarray(x, dtype=float)
+    kw.setdefault("color", "0.3")
+    kw.setdefault("linestyle", "--")
+    kw.setdefault("linewidth", 1.0)
+    ax.plot(x, np.exp(intercept) * x**slope, label=label, **kw)
+    return ax

@@ -1,0 +1,94 @@
+"""Device choice, seeding and thread settings shared by every chapter.
+
+Policy: kernels and spectra are computed in float64 NumPy/SciPy; training and simulation run in
+PyTorch float32 on the chosen device (CUDA when present, else CPU).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+DEFAULT_SEED = 0
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """Return ``cuda`` when a GPU is visible, else ``cpu``.
+
+    ``prefer`` (or the environment variable ``LOFI_DEVICE``) forces ``"cpu"`` or ``"cuda"``;
+    asking for CUDA on a machine without it raises ``ValueError``.
+    """
+    choice = (prefer or os.environ.get("LOFI_DEVICE") or "auto").strip().lower()
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if choice == "cpu":
+        return torch.device("cpu")
+    if choice.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {choice!r} requested but CUDA is not available on this machine")
+        return torch.device(choice)
+    raise ValueError(f"unknown device {choice!r}; use 'auto', 'cpu' or 'cuda'")
+
+
+def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
+    """Seed Python, NumPy and PyTorch (CPU and CUDA); return a fresh NumPy ``Generator``.
+
+    Raises ``ValueError`` for a negative or non-integer seed.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    return np.random.default_rng(seed)
+
+
+def set_threads(n: int | None = None) -> int:
+    """Set PyTorch's intra-op threads (``n`` or ``$LOFI_THREADS``; default: leave as is).
+
+    Small networks train faster on one thread; returns the number in force.
+    """
+    n = n if n is not None else int(os.environ.get("LOFI_THREADS", "0") or 0)
+    if n < 0:
+        raise ValueError(f"threads must be >= 0 (0 = leave unchanged), got {n}")
+    if n > 0:
+        torch.set_num_threads(n)
+    return torch.get_num_threads()
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What :func:`setup` chose: the device, the seed, the NumPy generator and the threads."""
+
+    device: torch.device
+    seed: int
+    rng: np.random.Generator
+    threads: int
+
+    def __str__(self) -> str:
+        gpu = f" ({torch.cuda.get_device_name(self.device)})" if self.device.type == "cuda" else ""
+        return f"device={self.device}{gpu}, seed={self.seed}, torch threads={self.threads}, torch {torch.__version__}"
+
+
+def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, threads: int | None = None,
+          deterministic: bool = True) -> Runtime:
+    """One call at the top of a chapter: pick the device, seed everything, set threads.
+
+    ``deterministic=True`` asks PyTorch for deterministic kernels (warn-only where none exists), so
+    a CPU run is bit-for-bit repeatable.
+    """
+    dev = pick_device(device)
+    rng = seed_everything(seed)
+    nthreads = set_threads(threads)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        if dev.type == "cuda":
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    return Runtime(device=dev, seed=int(seed), rng=rng, threads=nthreads)

@@ -1,0 +1,54 @@
+import pytest
+
+from lofi_utils import profiles
+from lofi_utils.profiles import get_profile, register, resolve_profile_name
+
+
+def test_default_is_book(monkeypatch):
+    monkeypatch.delenv("LOFI_PROFILE", raising=False)
+    assert resolve_profile_name() == "book"
+
+
+def test_env_var_selects(monkeypatch):
+    monkeypatch.setenv("LOFI_PROFILE", "smoke")
+    assert resolve_profile_name() == "smoke"
+    assert resolve_profile_name("paper") == "paper"  # an explicit name wins
+
+
+def test_unknown_profile_is_one_clear_error(monkeypatch):
+    with pytest.raises(ValueError, match="unknown profile 'fast'.*smoke, book, paper"):
+        resolve_profile_name("fast")
+    monkeypatch.setenv("LOFI_PROFILE", "huge")
+    with pytest.raises(ValueError, match=r"\$LOFI_PROFILE"):
+        resolve_profile_name()
+
+
+def test_register_rejects_inconsistent_tables():
+    with pytest.raises(ValueError, match="missing"):
+        register("x", {"smoke": {"a": 1}, "book": {"a": 2}})
+    with pytest.raises(ValueError, match="keys differ"):
+        register("x", {"smoke": {"a": 1}, "book": {"a": 2}, "paper": {"b": 3}})
+
+
+def test_every_chapter_table_is_complete():
+    profiles._load_tables()
+    assert profiles.chapters(), "no chapter registered its profile table"
+    for ch in profiles.chapters():
+        sizes = [dict(get_profile(ch, p)) for p in profiles.PROFILE_NAMES]
+        assert sizes[0].keys() == sizes[1].keys() == sizes[2].keys()
+
+
+def test_overrides_and_attribute_access():
+    profiles._load_tables()
+    ch = profiles.chapters()[0]
+    P = get_profile(ch, "smoke")
+    key = next(iter(P))
+    assert getattr(P, key) == P[key]
+    Q = get_profile(ch, "smoke", **{key: "changed"})
+    assert Q[key] == "changed" and P[key] != "changed"
+    with pytest.raises(ValueError, match="has no size"):
+        get_profile(ch, "smoke", not_a_size=1)
+    with pytest.raises(AttributeError, match="has no size"):
+        P.not_a_size
+    with pytest.raises(ValueError, match="unknown chapter"):
+        get_profile("no_such_chapter", "smoke")
