@@ -1,0 +1,320 @@
+"""Training dynamics per frequency: the linearised (kernel) model and real networks on the circle.
+
+Kernel regime. Gradient descent with step ``eta`` on the population loss ``1/2 |f - f*|^2`` of a model
+whose tangent kernel has Mercer eigenvalues ``mu_k`` moves the residual's component along every
+eigenfunction of degree k independently:
+
+    r_k(t+1) = (1 - eta mu_k) r_k(t),   so   r_k(t) = (1 - eta mu_k)^t r_k(0),
+
+stable iff ``0 < eta mu_k < 2``. The time to shrink a mode by the factor ``frac`` is
+``t_k = ceil(log frac / log|1 - eta mu_k|) ~ log(1/frac) / (eta mu_k)``: on the circle, where the
+ReLU NTK has ``mu_k ~ k^-2``, learning time grows like ``k^2`` (Basri et al. 2019, 2020).
+
+Empirical side. :func:`train_circle_modes` trains the NTK-parametrised :class:`lofi_utils.ntk.MLP`
+on ``n`` equispaced points of S^1 (inputs of norm ``sqrt(2)``, the convention of
+:mod:`lofi_utils.kernels`) with full-batch GD on ``1/2 mean (f - f_0 - y)^2`` and compares the decay
+of the residual's ``cos(k theta)`` component with the kernel prediction. On the grid the kernel
+matrix is circulant and ``(1/n) K cos(k theta) = lambda_k cos(k theta)`` exactly, with
+``lambda_k = sum_{m = +-k mod n} mu_|m| ~ mu_k`` (aliasing); both are reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .kernels import _check_activation, _check_bias, _check_depth, ntk
+from .ntk import MLP
+from .sphere import circle_points, funk_hecke
+
+__all__ = ["kernel_mode_decay", "simulate_mode_decay", "time_to_fraction", "circle_kernel_eigenvalues",
+           "cosine_coefficients", "kernel_gd", "fit_decay_rate", "CircleModesResult",
+           "train_circle_modes"]
+
+
+def _check_mu_eta(mu, eta):
+    mu = np.asarray(mu, dtype=float)
+    if mu.ndim > 1 or not np.all(np.isfinite(mu)):
+        raise ValueError(f"mu must be a finite scalar or 1-D array of eigenvalues, got shape {mu.shape}")
+    eta = float(eta)
+    if not (math.isfinite(eta) and eta > 0):
+        raise ValueError(f"the step size eta must be a finite number > 0, got {eta}")
+    return mu, eta
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    return int(steps)
+
+
+def kernel_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
+    """Residual factor of each eigenmode under linearised GD: ``(1 - eta mu_k)^t``, t = 0..steps.
+
+    ``mu``: eigenvalues, scalar or shape ``(K,)``; ``eta``: step size > 0; ``steps``: int >= 0.
+    Returns float64 of shape ``(steps+1, K)`` (``(steps+1,)`` for scalar ``mu``); row 0 is all ones.
+    """
+    mu, eta = _check_mu_eta(mu, eta)
+    steps = _check_steps(steps)
+    t = np.arange(steps + 1, dtype=float)
+    return np.power.outer(1.0 - eta * np.atleast_1d(mu), t).T.reshape((steps + 1,) + mu.shape)
+
+
+def simulate_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
+    """The same as :func:`kernel_mode_decay`, by iterating the GD step ``r <- r - eta mu r`` from ``r = 1``.
+
+    Same arguments and return shape.
+    """
+    mu, eta = _check_mu_eta(mu, eta)
+    steps = _check_steps(steps)
+    out = np.empty((steps + 1,) + mu.shape)
+    r = np.ones(mu.shape)
+    out[0] = r
+    for s in range(1, steps + 1):
+        r = r - eta * mu * r
+        out[s] = r
+    return out
+
+
+def time_to_fraction(mu, eta: float, *, frac: float = 0.1, method: str = "closed",
+                     max_steps: int = 10_000_000) -> np.ndarray:
+    """Number of GD steps ``t_k`` until the mode-k residual falls to ``frac`` of its initial size.
+
+    ``t_k = min{t >= 0 : |1 - eta mu_k|^t <= frac} = ceil(log frac / log|1 - eta mu_k|)``; ``inf``
+    where the mode never shrinks (``eta mu_k <= 0`` or ``>= 2``) or, for ``method="simulate"``, not
+    within ``max_steps``. ``method``: ``"closed"`` (the formula, with the integer boundary checked
+    exactly) or ``"simulate"`` (iterate ``r <- r - eta mu r`` until ``|r| <= frac``; O(t_k)).
+
+    ``mu``: scalar or shape ``(K,)``; ``eta`` > 0; ``frac`` in (0, 1). Returns float64 of ``mu``'s
+    shape (integer values or ``inf``).
+    """
+    mu, eta = _check_mu_eta(mu, eta)
+    if not 0 < frac < 1:
+        raise ValueError(f"frac must lie in (0, 1), got {frac}")
+    if method not in ("closed", "simulate"):
+        raise ValueError(f"method must be 'closed' or 'simulate', got {method!r}")
+    mu1 = np.atleast_1d(mu)
+    factor = np.abs(1.0 - eta * mu1)
+    out = np.full(mu1.shape, np.inf)
+    ok = factor < 1.0
+    if method == "closed":
+        zero = ok & (factor == 0.0)
+        out[zero] = 1.0
+        pos = ok & ~zero
+        with np.errstate(divide="ignore"):
+            t = np.ceil(np.log(frac) / np.log(factor[pos]))
+        # guard the integer boundary against rounding of the logarithms
+        t = np.where(factor[pos] ** (t - 1) <= frac, t - 1, t)
+        t = np.where(factor[pos] ** t > frac, t + 1, t)
+        out[pos] = np.maximum(t, 1.0)
+    else:
+        r = np.ones(mu1.shape)
+        active = ok.copy()
+        s = 0
+        while active.any() and s < max_steps:
+            s += 1
+            r[active] = r[active] - eta * mu1[active] * r[active]
+            hit = active & (np.abs(r) <= frac)
+            out[hit] = s
+            active &= ~hit
+    return out.reshape(mu.shape)
+
+
+def circle_kernel_eigenvalues(kappa_row) -> np.ndarray:
+    """Eigenvalues ``lambda_k`` of ``(1/n) K`` for a dot-product kernel on ``n`` equispaced points of S^1.
+
+    ``K_ij = kappa(cos(theta_i - theta_j))`` is circulant, with eigenvectors ``cos(k theta), sin(k theta)``
+    and ``lambda_k = (1/n) sum_j kappa(cos theta_j) cos(k theta_j)`` (= ``sum_{m = +-k mod n} mu_|m|``).
+
+    ``kappa_row``: the first row, ``kappa(cos(2 pi j/n))`` for j = 0..n-1, shape ``(n,)``. Returns
+    ``lambda_0 .. lambda_{n//2}``, shape ``(n//2 + 1,)``.
+    """
+    row = np.asarray(kappa_row, dtype=float)
+    if row.ndim != 1 or row.size < 1:
+        raise ValueError(f"kappa_row must be a non-empty 1-D array, got shape {row.shape}")
+    return np.fft.rfft(row).real / row.size
+
+
+def cosine_coefficients(r, ks) -> np.ndarray:
+    """Coefficients of ``cos(k theta)`` in functions sampled on the equispaced grid ``theta_j = 2 pi j/n``.
+
+    ``c_k = (2/n) sum_j r_j cos(k theta_j)`` for ``0 < k < n/2`` and ``(1/n) sum_j r_j`` for k = 0, so a
+    function ``cos(k theta)`` has ``c_k = 1``.
+
+    ``r``: shape ``(..., n)`` (NumPy or torch); ``ks``: integers in ``[0, n/2)``. Returns shape
+    ``(..., len(ks))`` of the same array type.
+    """
+    n = r.shape[-1]
+    ks = np.atleast_1d(np.asarray(ks))
+    if ks.dtype.kind not in "iu" or np.any(ks < 0) or np.any(2 * ks >= n):
+        raise ValueError(f"ks must be integers in [0, n/2) = [0, {n / 2}), got {ks}")
+    theta = 2 * np.pi * np.arange(n) / n
+    basis = np.cos(np.outer(theta, ks)) * np.where(ks == 0, 1.0, 2.0) / n     # (n, K)
+    if isinstance(r, torch.Tensor):
+        return r @ torch.as_tensor(basis, dtype=r.dtype, device=r.device)
+    return np.asarray(r, dtype=float) @ basis
+
+
+def kernel_gd(gram, y, *, eta: float, steps: int) -> np.ndarray:
+    """Residual trajectory of kernel gradient descent on ``1/2 mean (f - y)^2`` from ``f = 0``.
+
+    ``r_{t+1} = r_t - (eta/n) K r_t``, ``r_0 = -y`` (the linearised network with ``f_0`` subtracted).
+
+    ``gram``: ``(n, n)`` kernel matrix; ``y``: ``(n,)`` or ``(n, m)`` targets; ``eta`` > 0; ``steps`` >= 0.
+    Returns ``(steps+1, n)`` or ``(steps+1, n, m)``.
+    """
+    K = np.asarray(gram, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or y.shape[0] != K.shape[0]:
+        raise ValueError(f"gram must be (n, n) and y (n,) or (n, m); got {K.shape} and {y.shape}")
+    _, eta = _check_mu_eta(0.0, eta)
+    steps = _check_steps(steps)
+    A = np.eye(K.shape[0]) - eta / K.shape[0] * K
+    out = np.empty((steps + 1,) + y.shape)
+    out[0] = -y
+    for s in range(steps):
+        out[s + 1] = A @ out[s]
+    return out
+
+
+def fit_decay_rate(amplitude, *, floor: float = 0.1) -> float:
+    """Per-step rate ``rho`` of a geometric decay ``a_t ~ a_0 (1 - rho)^t``.
+
+    Least-squares slope ``s`` of ``log|a_t / a_0|`` against t over the steps before ``|a_t/a_0|`` first
+    drops below ``floor`` (all steps if it never does); ``rho = 1 - exp(s)``.
+
+    ``amplitude``: shape ``(T+1,)``, ``a_0 != 0``. Returns a float (NaN if fewer than 2 usable steps).
+    """
+    a = np.abs(np.asarray(amplitude, dtype=float))
+    if a.ndim != 1 or a.size < 2 or a[0] == 0:
+        raise ValueError("amplitude must be a 1-D trajectory of length >= 2 with a nonzero start")
+    a = a / a[0]
+    below = np.nonzero(a < floor)[0]
+    end = below[0] + 1 if below.size else a.size
+    a = a[:end]
+    if a.size < 2 or np.any(a <= 0):
+        return float("nan")
+    slope = np.polyfit(np.arange(a.size, dtype=float), np.log(a), 1)[0]
+    return float(1.0 - math.exp(slope))
+
+
+@dataclass
+class CircleModesResult:
+    """Output of :func:`train_circle_modes` (arrays indexed like ``ks``).
+
+    ``amplitude[i, t]``: ``cos(k theta)`` coefficient of the residual ``f_t - f_0 - y`` after t steps,
+    divided by its initial value (-1); ``loss[i, t]``: the training loss; ``rate``: fitted per-step
+    decay rate (:func:`fit_decay_rate`, first ``floor = frac``); ``t_frac``: first step with
+    ``|amplitude| <= frac`` (``inf`` if not reached); ``mu``: analytic Funk--Hecke eigenvalues on S^1;
+    ``lam``: eigenvalues of the analytic kernel matrix on the grid; ``rate_pred = eta * lam`` and
+    ``t_pred``: the linearised model's rate and time.
+    """
+
+    ks: np.ndarray
+    width: int
+    depth: int
+    bias: float
+    activation: str
+    eta: float
+    steps: int
+    n_points: int
+    frac: float
+    amplitude: np.ndarray
+    loss: np.ndarray
+    rate: np.ndarray
+    t_frac: np.ndarray
+    mu: np.ndarray
+    lam: np.ndarray
+    rate_pred: np.ndarray
+    t_pred: np.ndarray
+    wall_time: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rate_ratio(self) -> np.ndarray:
+        """Measured over predicted rate per k (1 in the kernel regime; < 1 means slower learning)."""
+        return self.rate / self.rate_pred
+
+
+def train_circle_modes(width: int, ks, *, depth: int = 2, bias: float = 1.0, eta: float,
+                       steps: int, n_points: int, seed: int = 0, device: str | torch.device | None = None,
+                       activation: str = "relu", frac: float = 0.1,
+                       dtype: torch.dtype = torch.float32) -> CircleModesResult:
+    """Train an NTK-parametrised MLP on each target ``cos(k theta)`` on S^1 and time each frequency.
+
+    Design: one run per k, every run from the *same* initialisation (``seed``); inputs
+    ``x = sqrt(2) (cos theta, sin theta)`` on ``n_points`` equispaced angles; full-batch GD with step
+    ``eta`` on ``1/2 mean (f(x) - f_0(x) - cos(k theta))^2`` (``f_0`` the initial function, so the model
+    starts at 0). The residual's ``cos(k theta)`` coefficient is recorded every step. Prediction: the
+    analytic NTK of the same ``depth``, ``bias`` and ``activation``, for which the coefficient decays
+    as ``(1 - eta lambda_k)^t`` (:func:`circle_kernel_eigenvalues`; ``lambda_k ~ mu_k``).
+
+    ``width``: hidden width; ``ks``: integer frequencies in ``[1, n_points/2)``; ``eta``: step size,
+    must satisfy ``eta * lambda_max < 2`` (else ``ValueError``: the constant mode would diverge);
+    ``steps``: GD steps per k; ``frac``: threshold for ``t_frac``; ``device``/``dtype``: where and
+    in which precision the network trains. Returns a :class:`CircleModesResult`.
+    """
+    _check_depth(depth)
+    _check_bias(bias)
+    _check_activation(activation)
+    steps = _check_steps(steps)
+    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 4:
+        raise ValueError(f"n_points must be an integer >= 4, got {n_points!r}")
+    ks = np.atleast_1d(np.asarray(ks))
+    if ks.dtype.kind not in "iu" or np.any(ks < 1) or np.any(2 * ks >= n_points):
+        raise ValueError(f"ks must be integers in [1, n_points/2) = [1, {n_points / 2}), got {ks}")
+    if not 0 < frac < 1:
+        raise ValueError(f"frac must lie in (0, 1), got {frac}")
+    theta, x_np = circle_points(n_points, radius=math.sqrt(2.0))
+    kern = lambda t: ntk(t, depth=depth, activation=activation, bias=bias)  # noqa: E731
+    lam_all = circle_kernel_eigenvalues(kern(np.cos(theta)))
+    eta = float(eta)
+    if not eta * lam_all.max() < 2:
+        raise ValueError(f"eta = {eta} is unstable for this kernel: need eta * lambda_max < 2, i.e. "
+                         f"eta < {2 / lam_all.max():.4g} (lambda_max = {lam_all.max():.4g})")
+    mu = funk_hecke(kern, 2, int(ks.max()))[ks]
+    lam = lam_all[ks]
+    dev = torch.device(device) if device is not None else torch.device("cpu")
+    x = torch.as_tensor(x_np, dtype=dtype, device=dev)
+    targets = torch.as_tensor(np.cos(np.outer(ks, theta)), dtype=dtype, device=dev)     # (K, n)
+    K = ks.size
+    amp = np.empty((K, steps + 1))
+    loss = np.empty((K, steps + 1))
+    t0 = time.perf_counter()
+    for i, k in enumerate(ks):
+        model = MLP(2, width, depth, activation=activation, bias=bias, seed=seed, dtype=dtype, device=dev)
+        with torch.no_grad():
+            f0 = model(x)
+        y = targets[i]
+        basis = torch.as_tensor(2.0 * np.cos(k * theta) / n_points, dtype=dtype, device=dev)
+        amps = torch.empty(steps + 1, dtype=dtype, device=dev)
+        losses = torch.empty(steps + 1, dtype=dtype, device=dev)
+        params = list(model.parameters())
+        for s in range(steps + 1):
+            r = model(x) - f0 - y
+            L = 0.5 * (r * r).mean()
+            amps[s] = (r.detach() @ basis)
+            losses[s] = L.detach()
+            if s == steps:
+                break
+            grads = torch.autograd.grad(L, params)
+            with torch.no_grad():
+                for p, g in zip(params, grads):
+                    p.sub_(eta * g)
+        a = amps.cpu().double().numpy()
+        amp[i] = a / a[0]
+        loss[i] = losses.cpu().double().numpy()
+    wall = time.perf_counter() - t0
+    rate = np.array([fit_decay_rate(a, floor=frac) for a in amp])
+    below = np.abs(amp) <= frac
+    t_frac = np.where(below.any(axis=1), below.argmax(axis=1), np.inf).astype(float)
+    return CircleModesResult(
+        ks=ks, width=int(width), depth=int(depth), bias=float(bias), activation=activation, eta=eta,
+        steps=steps, n_points=int(n_points), frac=float(frac), amplitude=amp, loss=loss, rate=rate,
+        t_frac=t_frac, mu=mu, lam=lam, rate_pred=eta * lam,
+        t_pred=time_to_fraction(lam, eta, frac=frac), wall_time=wall,
+    )

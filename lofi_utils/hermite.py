@@ -1,0 +1,136 @@
+"""Hermite expansions of activations and their dual (arc-cosine-type) kernels.
+
+Convention: probabilists' Hermite polynomials ``He_n`` (orthogonal under ``z ~ N(0, 1)``, with
+``E[He_n He_m] = n! delta_nm``), and the *normalised* expansion
+
+    sigma(z) = sum_n a_n He_n(z) / sqrt(n!),     a_n = E[sigma(z) He_n(z)] / sqrt(n!).
+
+For ``(u, v)`` standard Gaussians with correlation ``rho`` (Mehler's formula) the dual activation is
+``V(rho) = E[sigma(u) sigma(v)] = sum_n a_n^2 rho^n`` and ``V'(rho) = sum_n n a_n^2 rho^(n-1)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+from scipy.special import gammaln
+
+__all__ = ["relu_hermite_coeffs", "hermite_coeffs", "dual_series", "dual_series_derivative",
+           "hermite_normalised_table"]
+
+
+def _check_nmax(nmax) -> int:
+    if isinstance(nmax, bool) or not isinstance(nmax, (int, np.integer)) or nmax < 0:
+        raise ValueError(f"nmax must be a non-negative integer, got {nmax!r}")
+    return int(nmax)
+
+
+def relu_hermite_coeffs(nmax: int) -> np.ndarray:
+    """Squared normalised Hermite coefficients ``a_n^2`` of ``sigma(z) = sqrt(2) max(z, 0)``.
+
+    ``a_0^2 = 1/pi``, ``a_1^2 = 1/2``, ``a_{2m}^2 = ((2m-3)!!)^2 / (pi (2m)!)`` for m >= 1 (with
+    ``(-1)!! = 1``), and ``a_n^2 = 0`` for odd n >= 3; so ``V(rho) = 1/pi + rho/2 + rho^2/(2 pi) +
+    rho^4/(24 pi) + ...`` is the arc-cosine kernel ``(sqrt(1-rho^2) + (pi - arccos rho) rho)/pi`` and
+    ``sum_n a_n^2 = E[sigma^2] = 1``. The tail decays like ``n^(-5/2)``: the series converges
+    geometrically for ``|rho| < 1`` but only algebraically at ``rho = +-1``.
+
+    ``nmax``: int >= 0. Returns float64 of shape ``(nmax+1,)`` (computed in log-space).
+    """
+    nmax = _check_nmax(nmax)
+    a2 = np.zeros(nmax + 1)
+    a2[0] = 1.0 / math.pi
+    if nmax >= 1:
+        a2[1] = 0.5
+    m = np.arange(1, nmax // 2 + 1, dtype=float)
+    # (2m-3)!! = (2m-2)! / (2^(m-1) (m-1)!)
+    log_dfact = gammaln(2 * m - 1) - (m - 1) * math.log(2.0) - gammaln(m)
+    a2[2::2] = np.exp(2 * log_dfact - math.log(math.pi) - gammaln(2 * m + 1))
+    return a2
+
+
+def hermite_normalised_table(nmax: int, z) -> np.ndarray:
+    """Normalised Hermite functions ``He_n(z) / sqrt(n!)`` for n = 0..nmax at the points ``z``.
+
+    Recurrence ``h_{n+1} = (z h_n - sqrt(n) h_{n-1}) / sqrt(n+1)``, ``h_0 = 1``, ``h_1 = z`` (no factorials,
+    so no overflow for large n).
+
+    ``nmax``: int >= 0; ``z``: 1-D array of shape ``(m,)``. Returns float64 of shape ``(nmax+1, m)``.
+    """
+    nmax = _check_nmax(nmax)
+    z = np.atleast_1d(np.asarray(z, dtype=float))
+    if z.ndim != 1:
+        raise ValueError(f"z must be 1-D, got shape {z.shape}")
+    h = np.empty((nmax + 1, z.size))
+    h[0] = 1.0
+    if nmax >= 1:
+        h[1] = z
+    for n in range(1, nmax):
+        h[n + 1] = (z * h[n] - math.sqrt(n) * h[n - 1]) / math.sqrt(n + 1)
+    return h
+
+
+_MAX_GH_NODES = 350
+
+
+@lru_cache(maxsize=8)
+def _hermegauss(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    z, w = np.polynomial.hermite_e.hermegauss(n_nodes)
+    w = w / math.sqrt(2 * math.pi)                         # weights of the N(0, 1) expectation
+    z.setflags(write=False)
+    w.setflags(write=False)
+    return z, w
+
+
+def hermite_coeffs(sigma: Callable[[np.ndarray], np.ndarray], nmax: int, *, n_nodes: int = 200) -> np.ndarray:
+    """Normalised Hermite coefficients ``a_n = E[sigma(z) He_n(z)] / sqrt(n!)``, ``z ~ N(0, 1)``.
+
+    Gauss--Hermite quadrature (probabilists' weight ``exp(-z^2/2)``, ``numpy.polynomial.hermite_e``)
+    with ``n_nodes`` nodes: exact for polynomial ``sigma`` of degree ``< 2 n_nodes - nmax``, and
+    spectrally accurate for smooth ``sigma`` (erf, tanh, ...). Not for ReLU-type kernels: use
+    :func:`relu_hermite_coeffs` (the kink makes the quadrature converge slowly).
+
+    ``sigma``: vectorised callable on a 1-D array; ``nmax``: int >= 0; ``n_nodes``: int with ``nmax < n_nodes <= 350``.
+    Returns the signed ``a_n``, float64 of shape ``(nmax+1,)``; ``V(rho) = dual_series(a**2, rho)``.
+    """
+    nmax = _check_nmax(nmax)
+    if (isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)) or n_nodes <= nmax
+            or n_nodes > _MAX_GH_NODES):
+        raise ValueError(f"n_nodes must be an integer in (nmax, {_MAX_GH_NODES}] (nmax = {nmax}; NumPy's "
+                         f"Gauss-Hermite weights underflow beyond {_MAX_GH_NODES}), got {n_nodes!r}")
+    z, w = _hermegauss(int(n_nodes))
+    vals = np.asarray(sigma(z.copy()), dtype=float)
+    if vals.shape != z.shape:
+        raise ValueError(f"sigma must map an array of shape {z.shape} to the same shape, got {vals.shape}")
+    return hermite_normalised_table(nmax, z) @ (w * vals)
+
+
+def dual_series(a2, rho) -> np.ndarray:
+    """Dual activation from its Hermite coefficients: ``V(rho) = sum_n a_n^2 rho^n``.
+
+    ``a2``: squared coefficients, shape ``(nmax+1,)``; ``rho``: scalar or array, ``|rho| <= 1``.
+    Returns float64 of ``rho``'s shape (Horner's scheme).
+    """
+    a2 = np.asarray(a2, dtype=float)
+    if a2.ndim != 1 or a2.size == 0:
+        raise ValueError(f"a2 must be a non-empty 1-D array of squared coefficients, got shape {a2.shape}")
+    rho = np.asarray(rho, dtype=float)
+    out = np.zeros_like(rho)
+    for c in a2[::-1]:
+        out = out * rho + c
+    return out
+
+
+def dual_series_derivative(a2, rho) -> np.ndarray:
+    """Derivative of the dual activation: ``V'(rho) = sum_n n a_n^2 rho^(n-1)`` (= ``E[sigma'(u) sigma'(v)]``).
+
+    ``a2``: shape ``(nmax+1,)``; ``rho``: scalar or array. Returns float64 of ``rho``'s shape.
+    """
+    a2 = np.asarray(a2, dtype=float)
+    if a2.ndim != 1 or a2.size == 0:
+        raise ValueError(f"a2 must be a non-empty 1-D array of squared coefficients, got shape {a2.shape}")
+    if a2.size == 1:
+        return np.zeros_like(np.asarray(rho, dtype=float))
+    return dual_series(a2[1:] * np.arange(1, a2.size), rho)

@@ -1,0 +1,388 @@
+"""NNGP and NTK of fully-connected networks in the NTK parametrisation, per layer and in total.
+
+Network (matches :class:`lofi_utils.ntk.MLP`): ``L`` weight layers, inputs on the sphere of radius
+``sqrt(d)``, ``z_1 = W_0 x / sqrt(d) + beta b_0``, ``z_{l+1} = W_l sigma(z_l) / sqrt(n_l) + beta b_l``,
+``f = z_L``, all weights and biases ``N(0, 1)``. With ``t = x.x' / d`` (the cosine of the angle):
+
+* ``Sigma^(1) = t + beta^2``, diagonal ``q_1 = 1 + beta^2``;
+* ``Sigma^(l+1) = E[sigma(u) sigma(v)] + beta^2`` and ``Sigma_dot^(l+1) = E[sigma'(u) sigma'(v)]`` with
+  ``(u, v) ~ N(0, [[q_l, c], [c, q_l]])``, ``c = Sigma^(l)``; the diagonal follows
+  ``q_{l+1} = E[sigma(u)^2] + beta^2``;
+* NTK ``Theta = sum_l Theta_l`` with ``Theta_l = Sigma^(l) prod_{m=l+1..L} Sigma_dot^(m)``, the kernel of
+  the parameters ``(W_{l-1}, b_{l-1})``; ``Theta_L = Sigma^(L)`` (the readout) is also the NNGP kernel.
+
+Activations (:data:`ACTIVATIONS`):
+
+``"relu"``  ``sigma(z) = sqrt(2) max(z, 0)`` (unit second moment: ``q_l = 1`` when ``beta = 0``);
+            closed forms (arc-cosine kernels).
+``"erf"``   ``sigma(z) = erf(a z)`` with ``a = ERF_SCALE = 1`` (Williams' closed forms). Not unit
+            variance: ``E[erf(z)^2] = (2/pi) arcsin(2/3) = 0.4646``, so ``q_l`` shrinks with depth.
+``"tanh"``  ``sigma(z) = tanh(z)``; no closed form. Mehler series ``V(c) = sum_n a_n(q)^2 (c/q)^n``
+            and ``V_dot(c) = sum_n b_n(q)^2 (c/q)^n`` with the Hermite coefficients of ``tanh(sqrt(q) z)``
+            and ``sech^2(sqrt(q) z)`` from a trapezoidal rule (n <= 800; accurate to ~1e-14 for
+            ``q <= 8``). 2-D Gauss--Hermite with 120 x 120 nodes (:func:`dual_activation_quadrature`)
+            is *not* used: tanh has poles at ``+-i pi/(2 sqrt(q))``, so its error is 3e-11 at q = 1
+            but 1e-7 at q = 2 (bias 1) in ``V_dot`` -- visible in spectra that fall below 1e-8.
+
+Gauss--Hermite is never used for ReLU: its ``sigma'`` is discontinuous and the quadrature of
+``Sigma_dot`` is then only ~1e-2 accurate. Everything is float64 NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy.special import erf as _erf
+
+from .sphere import _check_d, _check_kmax, _funk_hecke_values, theta_nodes
+
+__all__ = ["ACTIVATIONS", "ERF_SCALE", "GH_NODES", "activation_fn", "dual_activation",
+           "dual_activation_quadrature", "diagonal_map", "LayerKernels", "layer_kernels", "ntk",
+           "nngp", "ntk_spectrum", "nngp_spectrum"]
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "erf", "tanh")
+#: ``a`` in ``sigma(z) = erf(a z)``.
+ERF_SCALE = 1.0
+#: Gauss--Hermite nodes per dimension of :func:`dual_activation_quadrature` (cross-checks).
+GH_NODES = 120
+_GH_PRUNE = 1e-20
+_SQRT2 = math.sqrt(2.0)
+
+
+# --------------------------------------------------------------------------- validation
+def _check_activation(name) -> str:
+    if not isinstance(name, str) or name.lower() not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}")
+    return name.lower()
+
+
+def _check_depth(depth) -> int:
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"depth (number of weight layers L) must be an integer >= 1, got {depth!r}")
+    return int(depth)
+
+
+def _check_bias(bias) -> float:
+    try:
+        b = float(bias)
+    except (TypeError, ValueError):
+        raise ValueError(f"bias (the scale beta of the biases) must be a real number >= 0, got {bias!r}") from None
+    if not (math.isfinite(b) and b >= 0):
+        raise ValueError(f"bias (the scale beta of the biases) must be a real number >= 0, got {bias!r}")
+    return b
+
+
+def _check_t(t) -> tuple[np.ndarray, tuple]:
+    """Validate cosines; return them flattened (1-D) and the original shape."""
+    t_arr = np.asarray(t, dtype=float)
+    if not np.all(np.isfinite(t_arr)) or np.any(np.abs(t_arr) > 1 + 1e-9):
+        raise ValueError("t holds cosines x.x'/d of points on the sphere: it must lie in [-1, 1]")
+    return np.clip(t_arr, -1.0, 1.0).ravel(), t_arr.shape
+
+
+# --------------------------------------------------------------------------- activations
+def activation_fn(name: str):
+    """The activation ``sigma`` and its derivative ``sigma'`` as NumPy callables.
+
+    ``name``: one of :data:`ACTIVATIONS`. Returns ``(sigma, sigma_prime)``.
+    """
+    name = _check_activation(name)
+    if name == "relu":
+        return (lambda z: _SQRT2 * np.maximum(z, 0.0)), (lambda z: _SQRT2 * (z > 0).astype(float))
+    if name == "erf":
+        a = ERF_SCALE
+        return (lambda z: _erf(a * z)), (lambda z: 2 * a / math.sqrt(math.pi) * np.exp(-(a * z) ** 2))
+    return np.tanh, (lambda z: 1.0 - np.tanh(z) ** 2)
+
+
+@lru_cache(maxsize=4)
+def _gh2(n_nodes: int):
+    z, w = np.polynomial.hermite_e.hermegauss(n_nodes)
+    w = w / math.sqrt(2 * math.pi)
+    Z1, Z2 = np.meshgrid(z, z, indexing="ij")
+    W = np.outer(w, w)
+    keep = W > _GH_PRUNE
+    out = (Z1[keep], Z2[keep], W[keep], z, w)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+def dual_activation_quadrature(sigma, sigma_prime, q: float, c, *, n_nodes: int = GH_NODES):
+    """``(E[sigma(u) sigma(v)], E[sigma'(u) sigma'(v)])`` by 2-D Gauss--Hermite quadrature.
+
+    ``(u, v) ~ N(0, [[q, c], [c, q]])`` is written ``u = sqrt(q) z1``, ``v = sqrt(q)(r z1 + sqrt(1-r^2) z2)``
+    with ``r = c/q`` and ``z1, z2`` independent standard normals; ``n_nodes`` per dimension (product
+    weights below 1e-20 are dropped). For smooth activations only.
+
+    ``sigma``, ``sigma_prime``: vectorised NumPy callables; ``q``: float > 0; ``c``: array with
+    ``|c| <= q``. Returns two float64 arrays of ``c``'s shape.
+    """
+    q = float(q)
+    if not q > 0:
+        raise ValueError(f"the diagonal q must be > 0, got {q}")
+    c = np.asarray(c, dtype=float)
+    r = np.clip(c.ravel() / q, -1.0, 1.0)
+    s = np.sqrt(np.maximum(1.0 - r * r, 0.0))
+    z1, z2, w, _, _ = _gh2(int(n_nodes))
+    sq = math.sqrt(q)
+    u = sq * z1
+    su, dsu = sigma(u) * w, sigma_prime(u) * w
+    V = np.empty_like(r)
+    Vd = np.empty_like(r)
+    chunk = max(1, 2_000_000 // z1.size)
+    for i in range(0, r.size, chunk):
+        v = sq * (r[i:i + chunk, None] * z1 + s[i:i + chunk, None] * z2)
+        V[i:i + chunk] = sigma(v) @ su
+        Vd[i:i + chunk] = sigma_prime(v) @ dsu
+    return V.reshape(c.shape), Vd.reshape(c.shape)
+
+
+_MEHLER_NMAX = 800
+_TRAP_STEP = 0.04
+_TRAP_HALF_WIDTH = 17.0
+
+
+@lru_cache(maxsize=256)
+def _tanh_mehler(q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Squared Hermite coefficients of ``tanh(sqrt(q) z)`` and of its derivative ``sech^2(sqrt(q) z)``.
+
+    ``a_n = int s(z) He_n(z)/sqrt(n!) phi(z) dz`` by the trapezoidal rule on ``[-17, 17]`` with step
+    0.04, written with Hermite *functions* ``psi_n = He_n/sqrt(n!) sqrt(phi)`` (bounded, no overflow).
+    The integrands are analytic in the strip ``|Im z| < pi/(2 sqrt(q))``, where the trapezoidal rule
+    converges exponentially (~1e-14 here); n = 0..800. Parities are exact: tanh odd, sech^2 even.
+    """
+    z = np.arange(-_TRAP_HALF_WIDTH, _TRAP_HALF_WIDTH + _TRAP_STEP / 2, _TRAP_STEP)
+    sqrt_phi = np.exp(-z * z / 4) / (2 * math.pi) ** 0.25
+    psi = np.empty((_MEHLER_NMAX + 1, z.size))
+    psi[0] = sqrt_phi
+    psi[1] = z * sqrt_phi
+    for n in range(1, _MEHLER_NMAX):
+        psi[n + 1] = (z * psi[n] - math.sqrt(n) * psi[n - 1]) / math.sqrt(n + 1)
+    th = np.tanh(math.sqrt(q) * z)
+    a = _TRAP_STEP * (psi @ (th * sqrt_phi))
+    b = _TRAP_STEP * (psi @ ((1.0 - th * th) * sqrt_phi))
+    a[0::2] = 0.0
+    b[1::2] = 0.0
+    a2, b2 = a * a, b * b
+    for arr in (a2, b2):
+        arr.setflags(write=False)
+    return a2, b2
+
+
+def _tanh_dual(q, c):
+    if q > 8.0:
+        warnings.warn(f"tanh dual kernel at q = {q:.3g} > 8: the Mehler series (800 terms) is then only "
+                      "~1e-12 accurate", RuntimeWarning, stacklevel=3)
+    a2, b2 = _tanh_mehler(float(q))
+    r = np.clip(np.asarray(c, dtype=float) / q, -1.0, 1.0)
+    return _horner(a2, r), _horner(b2, r)
+
+
+def _horner(coef, x):
+    out = np.zeros_like(x)
+    for cf in coef[::-1]:
+        out = out * x + cf
+    return out
+
+
+def dual_activation(name: str, q: float, c):
+    """Dual activation and its derivative: ``V = E[sigma(u) sigma(v)]``, ``V_dot = E[sigma'(u) sigma'(v)]``.
+
+    ``(u, v) ~ N(0, [[q, c], [c, q]])``. Closed forms, with ``r = c/q``, ``th = arccos r``:
+
+    * relu (``sqrt(2) max(z,0)``): ``V = q (sin th + (pi - th) cos th)/pi``, ``V_dot = (pi - th)/pi``;
+    * erf(a z): ``V = (2/pi) arcsin(2a^2 c / (1 + 2a^2 q))``,
+      ``V_dot = (4a^2/pi) / sqrt((1 + 2a^2 q)^2 - 4a^4 c^2)``;
+    * tanh: Mehler (Hermite) series with accurately computed coefficients (module docstring);
+      :func:`dual_activation_quadrature` gives the 2-D Gauss--Hermite value for cross-checks.
+
+    ``V_dot = dV/dc`` at fixed ``q`` (Price's theorem). ``name``: one of :data:`ACTIVATIONS`; ``q``: the
+    common variance, float > 0; ``c``: covariances, scalar or array with ``|c| <= q``. Returns
+    ``(V, V_dot)``, float64 arrays of ``c``'s shape.
+    """
+    name = _check_activation(name)
+    q = float(q)
+    if not (math.isfinite(q) and q > 0):
+        raise ValueError(f"the diagonal q must be a finite number > 0, got {q}")
+    c = np.asarray(c, dtype=float)
+    if np.any(np.abs(c) > q * (1 + 1e-9)):
+        raise ValueError("covariances c must satisfy |c| <= q (a valid 2x2 covariance)")
+    if name == "relu":
+        r = np.clip(c / q, -1.0, 1.0)
+        th = np.arccos(r)
+        V = q * (np.sqrt(1.0 - r * r) + (math.pi - th) * r) / math.pi
+        return V, (math.pi - th) / math.pi
+    if name == "erf":
+        a2 = ERF_SCALE ** 2
+        den = 1.0 + 2.0 * a2 * q
+        c = np.clip(c, -q, q)
+        V = (2.0 / math.pi) * np.arcsin(2.0 * a2 * c / den)
+        Vd = (4.0 * a2 / math.pi) / np.sqrt(den * den - 4.0 * a2 * a2 * c * c)
+        return V, Vd
+    return _tanh_dual(q, c)
+
+
+def diagonal_map(name: str, q: float) -> float:
+    """Second moment ``E[sigma(u)^2]``, ``u ~ N(0, q)`` (the diagonal of the next layer before ``+ beta^2``).
+
+    relu: ``q``; erf: ``(2/pi) arcsin(2a^2 q / (1 + 2a^2 q))``; tanh: ``sum_n a_n(q)^2`` (the Mehler
+    coefficients, so that ``diagonal_map(q) = V(q, q)`` exactly). ``q`` > 0.
+    """
+    name = _check_activation(name)
+    q = float(q)
+    if name == "relu":
+        return q
+    if name == "erf":
+        a2 = ERF_SCALE ** 2
+        return float((2.0 / math.pi) * np.arcsin(2.0 * a2 * q / (1.0 + 2.0 * a2 * q)))
+    return float(_tanh_mehler(q)[0].sum())
+
+
+# --------------------------------------------------------------------------- layer kernels
+@dataclass(frozen=True)
+class LayerKernels:
+    """Per-layer kernels of an L-layer network at the cosines ``t`` (all float64).
+
+    Attributes
+    ----------
+    t : (*S) the cosines (any shape S; ``n`` below stands for ``*S``).
+    sigma : (L, n) ``Sigma^(l)``, l = 1..L (row ``l-1``); ``sigma[-1]`` is the NNGP kernel.
+    sigma_dot : (L, n) ``Sigma_dot^(l)``; row 0 (``Sigma_dot^(1)``, which does not exist) is NaN.
+    theta_layers : (L, n) ``Theta_l = Sigma^(l) prod_{m>l} Sigma_dot^(m)``, the kernel of ``(W_{l-1}, b_{l-1})``;
+        ``theta_layers[-1] = sigma[-1]`` is the readout.
+    q : (L,) the diagonals ``q_l = Sigma^(l)(t=1)``.
+    """
+
+    t: np.ndarray
+    sigma: np.ndarray
+    sigma_dot: np.ndarray
+    theta_layers: np.ndarray
+    q: np.ndarray
+    activation: str
+    bias: float
+
+    @property
+    def depth(self) -> int:
+        return self.sigma.shape[0]
+
+    @property
+    def ntk(self) -> np.ndarray:
+        """The NTK ``sum_l Theta_l``, shape (n,)."""
+        return self.theta_layers.sum(axis=0)
+
+    @property
+    def nngp(self) -> np.ndarray:
+        """The NNGP (output) kernel ``Sigma^(L)``, shape (n,)."""
+        return self.sigma[-1]
+
+
+def layer_kernels(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> LayerKernels:
+    """NNGP kernels ``Sigma^(l)``, derivative kernels ``Sigma_dot^(l)`` and per-layer NTKs ``Theta_l``.
+
+    Recursion (module docstring): ``Sigma^(1) = t + beta^2``; ``Sigma^(l+1) = V(q_l, Sigma^(l)) + beta^2``;
+    ``Sigma_dot^(l+1) = V_dot(q_l, Sigma^(l))``; ``Theta_l = Sigma^(l) prod_{m=l+1..L} Sigma_dot^(m)``.
+
+    ``t``: cosines in [-1, 1], any shape ``S`` (a vector, or an ``N x N`` Gram matrix of cosines);
+    ``depth``: number of weight layers ``L >= 1``; ``activation``: one of :data:`ACTIVATIONS`;
+    ``bias``: ``beta >= 0``. Returns a :class:`LayerKernels` with arrays of shape ``(L, *S)``.
+    """
+    t, shape = _check_t(t)
+    L = _check_depth(depth)
+    act = _check_activation(activation)
+    beta2 = _check_bias(bias) ** 2
+    sig = np.empty((L, t.size))
+    sdot = np.full((L, t.size), np.nan)
+    q = np.empty(L)
+    sig[0] = t + beta2
+    q[0] = 1.0 + beta2
+    for l in range(1, L):
+        V, Vd = dual_activation(act, q[l - 1], sig[l - 1])
+        sig[l] = V + beta2
+        sdot[l] = Vd
+        q[l] = diagonal_map(act, q[l - 1]) + beta2
+    theta = np.empty_like(sig)
+    prod = np.ones(t.size)
+    for l in range(L - 1, -1, -1):
+        theta[l] = sig[l] * prod
+        if l > 0:
+            prod = prod * sdot[l]
+    rs = (L,) + shape
+    return LayerKernels(t=t.reshape(shape), sigma=sig.reshape(rs), sigma_dot=sdot.reshape(rs),
+                        theta_layers=theta.reshape(rs), q=q, activation=act, bias=float(bias))
+
+
+def ntk(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.ndarray:
+    """The NTK ``Theta^(L)(t)`` by the standard forward recursion.
+
+    ``Theta^(1) = Sigma^(1)``, ``Theta^(l+1) = Theta^(l) Sigma_dot^(l+1) + Sigma^(l+1)`` (a code path
+    independent of :func:`layer_kernels`, whose ``theta_layers`` must sum to it).
+
+    ``t``: cosines in [-1, 1], any shape; ``depth``: L >= 1; ``activation``: one of
+    :data:`ACTIVATIONS`; ``bias``: ``beta >= 0``. Returns float64 of ``t``'s shape.
+    """
+    t, shape = _check_t(t)
+    L = _check_depth(depth)
+    act = _check_activation(activation)
+    beta2 = _check_bias(bias) ** 2
+    q = 1.0 + beta2
+    s = t + beta2
+    th = s.copy()
+    for _ in range(1, L):
+        V, Vd = dual_activation(act, q, s)
+        th = th * Vd + V + beta2
+        s = V + beta2
+        q = diagonal_map(act, q) + beta2
+    return th.reshape(shape)[()]
+
+
+def nngp(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.ndarray:
+    """The NNGP kernel ``Sigma^(L)(t)`` (covariance of the output at initialisation).
+
+    Same arguments as :func:`ntk`; returns float64 of ``t``'s shape.
+    """
+    return layer_kernels(t, depth=depth, activation=activation, bias=bias).sigma[-1][()]
+
+
+# --------------------------------------------------------------------------- spectra
+def _spectrum_values(d, kmax, values_fn, n_nodes):
+    d = _check_d(d)
+    kmax = _check_kmax(kmax)
+    theta, w = theta_nodes(n_nodes)
+    t = np.cos(theta)
+    return _funk_hecke_values(values_fn(t), t, theta, w, d, kmax)
+
+
+def ntk_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", bias: float = 0.0,
+                 per_layer: bool = False, n_nodes: int = 6000) -> np.ndarray:
+    """Funk--Hecke eigenvalues ``mu_k`` (k = 0..kmax) of the NTK on S^{d-1}, in total or per layer.
+
+    ``mu_k = Gamma(d/2)/(sqrt(pi) Gamma((d-1)/2)) int kappa(t) P_k(t) (1-t^2)^((d-3)/2) dt`` (uniform
+    probability measure; see :func:`lofi_utils.sphere.funk_hecke`), with ``kappa = Theta`` or
+    ``Theta_l``. The kernel does not depend on d (inputs on the sphere of radius sqrt(d)); only the
+    harmonic analysis does. Accuracy is absolute, ~1e-16 * max kappa: at large d the high-degree
+    ``mu_k`` fall below it (use the power-series route there).
+
+    ``d``: int >= 2; ``kmax``: int >= 0; ``depth``, ``activation``, ``bias``: as in
+    :func:`layer_kernels`; ``per_layer``: return the eigenvalues of each ``Theta_l``; ``n_nodes``:
+    quadrature nodes in ``theta`` (6000 for ReLU up to k ~ 200; ~1000 is plenty for erf/tanh).
+    Returns shape ``(kmax+1,)``, or ``(L, kmax+1)`` with ``per_layer=True`` (rows sum to the total).
+    """
+    def values(t):
+        lk = layer_kernels(t, depth=depth, activation=activation, bias=bias)
+        return lk.theta_layers if per_layer else lk.theta_layers.sum(axis=0)
+    return _spectrum_values(d, kmax, values, n_nodes)
+
+
+def nngp_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", bias: float = 0.0,
+                  n_nodes: int = 6000) -> np.ndarray:
+    """Funk--Hecke eigenvalues of the NNGP kernel ``Sigma^(L)`` (= the readout term ``Theta_L``).
+
+    Arguments as in :func:`ntk_spectrum`. Returns shape ``(kmax+1,)``.
+    """
+    return _spectrum_values(d, kmax, lambda t: layer_kernels(t, depth=depth, activation=activation,
+                                                              bias=bias).sigma[-1], n_nodes)

@@ -1,0 +1,225 @@
+"""Finite-width networks in the NTK parametrisation and their empirical (per-layer) NTK, in PyTorch.
+
+:class:`MLP` is exactly the network of :mod:`lofi_utils.kernels`: ``L`` weight layers, all weights
+and biases ``N(0, 1)``,
+
+    z_1 = W_0 x / sqrt(d) + beta b_0,    z_{l+1} = W_l sigma(z_l) / sqrt(n) + beta b_l,    f = z_L,
+
+so that, for inputs on the sphere of radius ``sqrt(d)``, the empirical NTK converges to
+:func:`lofi_utils.kernels.ntk` as the width ``n -> infinity`` (fluctuations ~ ``n^(-1/2)``).
+
+The per-layer empirical NTK of the parameter group ``(W_{l-1}, b_{l-1})`` factorises: with
+``h_0 = x``, ``h_l = sigma(z_l)`` and ``delta_l = df/dz_l`` (per sample),
+
+    Theta_hat_l(x, x') = (h_{l-1}(x) . h_{l-1}(x') / n_{l-1} + beta^2) * (delta_l(x) . delta_l(x')),
+
+because ``df/dW_{l-1} = delta_l h_{l-1}^T / sqrt(n_{l-1})`` and ``df/db_{l-1} = beta delta_l``.
+:func:`empirical_layer_ntk` uses this (one backward pass, O(N^2 n) per layer, no Jacobian);
+:func:`jacobian_layer_ntk` is the general ``torch.func`` route used to cross-check it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from .kernels import ERF_SCALE, _check_activation, _check_bias, _check_depth
+
+__all__ = ["MLP", "empirical_layer_ntk", "empirical_ntk", "jacobian_layer_ntk", "bin_by_cosine"]
+
+_SQRT2 = math.sqrt(2.0)
+
+
+def _torch_activation(name: str):
+    if name == "relu":
+        return lambda z: _SQRT2 * torch.relu(z)
+    if name == "erf":
+        return lambda z: torch.erf(ERF_SCALE * z)
+    return torch.tanh
+
+
+class MLP(nn.Module):
+    """Fully-connected scalar-output network in the NTK parametrisation (see the module docstring).
+
+    ``MLP(d, width, depth, *, activation="relu", bias=0.0)``: input dimension ``d``, hidden width
+    ``n``, ``depth = L`` weight layers (``L - 1`` hidden layers; ``L = 1`` is the linear model),
+    activation in :data:`lofi_utils.kernels.ACTIVATIONS` (relu is ``sqrt(2) max(z, 0)``), bias scale
+    ``beta >= 0`` (the biases exist as parameters even when ``beta = 0``; they then carry no gradient).
+    ``seed`` (optional) draws the initial parameters from its own ``torch.Generator``; ``dtype`` and
+    ``device`` place them. Parameters: ``weights[l]`` of shape ``(n_{l+1}, n_l)`` and ``biases[l]`` of
+    shape ``(n_{l+1},)``, l = 0..L-1, with ``n_0 = d``, ``n_L = 1``.
+
+    ``forward(x)``: ``x`` of shape ``(N, d)`` -> ``f`` of shape ``(N,)``.
+    """
+
+    def __init__(self, d: int, width: int, depth: int, *, activation: str = "relu", bias: float = 0.0,
+                 seed: int | None = None, dtype: torch.dtype = torch.float32,
+                 device: torch.device | str | None = None):
+        super().__init__()
+        for nm, v in (("d", d), ("width", width)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{nm} must be a positive integer, got {v!r}")
+        self.d = int(d)
+        self.width = int(width)
+        self.depth = _check_depth(depth)
+        self.activation = _check_activation(activation)
+        self.beta = _check_bias(bias)
+        self._sigma = _torch_activation(self.activation)
+        dims = [self.d] + [self.width] * (self.depth - 1) + [1]
+        self.dims = tuple(dims)
+        gen = None
+        if seed is not None:
+            gen = torch.Generator(device=device or "cpu")
+            gen.manual_seed(int(seed))
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for l in range(self.depth):
+            W = torch.empty(dims[l + 1], dims[l], dtype=dtype, device=device)
+            b = torch.empty(dims[l + 1], dtype=dtype, device=device)
+            W.normal_(generator=gen)
+            b.normal_(generator=gen)
+            self.weights.append(nn.Parameter(W))
+            self.biases.append(nn.Parameter(b))
+
+    def parameter_groups(self) -> list[list[str]]:
+        """Names of the parameters of each layer, in order: ``[["weights.0", "biases.0"], ...]``.
+
+        Group ``l - 1`` is ``(W_{l-1}, b_{l-1})``, whose NTK is ``Theta_l``.
+        """
+        return [[f"weights.{l}", f"biases.{l}"] for l in range(self.depth)]
+
+    def forward_layers(self, x: torch.Tensor):
+        """Forward pass that keeps every layer.
+
+        Returns ``(f, zs, hs)``: ``f`` of shape ``(N,)``; ``zs = [z_1, ..., z_L]`` pre-activations,
+        ``z_l`` of shape ``(N, n_l)`` (``z_L`` is ``(N, 1)``, ``f = z_L[:, 0]``); ``hs = [h_0, ...,
+        h_{L-1}]`` with ``h_0 = x`` and ``h_l = sigma(z_l)``.
+        """
+        if x.ndim != 2 or x.shape[1] != self.d:
+            raise ValueError(f"x must have shape (N, {self.d}), got {tuple(x.shape)}")
+        h = x
+        zs, hs = [], [x]
+        for l in range(self.depth):
+            z = h @ self.weights[l].T / math.sqrt(self.dims[l]) + self.beta * self.biases[l]
+            zs.append(z)
+            if l < self.depth - 1:
+                h = self._sigma(z)
+                hs.append(h)
+        return zs[-1][:, 0], zs, hs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_layers(x)[0]
+
+    def extra_repr(self) -> str:
+        return (f"d={self.d}, width={self.width}, depth={self.depth}, activation={self.activation!r}, "
+                f"bias={self.beta}")
+
+
+def _features(model: MLP, x: torch.Tensor, chunk: int | None):
+    """Per-layer ``H_{l-1}`` and ``Delta_l`` for all samples (chunked over samples; exact)."""
+    Hs = [[] for _ in range(model.depth)]
+    Ds = [[] for _ in range(model.depth)]
+    n = x.shape[0]
+    step = n if not chunk else int(chunk)
+    for i in range(0, n, step):
+        xi = x[i:i + step]
+        with torch.enable_grad():
+            f, zs, hs = model.forward_layers(xi)
+            grads = torch.autograd.grad(f.sum(), zs[:-1]) if model.depth > 1 else ()
+        for l in range(model.depth):
+            Hs[l].append(hs[l].detach())
+            Ds[l].append(grads[l].detach() if l < model.depth - 1 else torch.ones_like(zs[-1]).detach())
+    return [torch.cat(h) for h in Hs], [torch.cat(g) for g in Ds]
+
+
+def _check_inputs(model, x1, x2):
+    if not isinstance(model, MLP):
+        raise ValueError(f"model must be a lofi_utils.ntk.MLP, got {type(model).__name__}")
+    for nm, x in (("x1", x1), ("x2", x2)):
+        if x is not None and (not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[1] != model.d):
+            raise ValueError(f"{nm} must be a tensor of shape (N, {model.d})")
+
+
+@torch.no_grad()
+def empirical_layer_ntk(model: MLP, x1: torch.Tensor, x2: torch.Tensor | None = None, *,
+                        chunk: int | None = 4096) -> torch.Tensor:
+    """Empirical NTK of each layer's parameters, by the factorised formula.
+
+    ``Theta_hat_l = (H_{l-1} H'_{l-1}^T / n_{l-1} + beta^2) * (Delta_l Delta'_l^T)`` (elementwise
+    product), where ``H_{l-1}`` stacks ``h_{l-1}(x)`` and ``Delta_l`` stacks ``df/dz_l(x)``, obtained by one
+    backward pass of ``f.sum()`` (samples do not interact, so the rows are the per-sample gradients).
+    Cost O(N1 N2 n) per layer; no Jacobian is formed.
+
+    ``model``: :class:`MLP`; ``x1``: ``(N1, d)``; ``x2``: ``(N2, d)`` or ``None`` (= ``x1``);
+    ``chunk``: samples per forward/backward pass (memory bound; ``None`` = all at once). Returns a
+    tensor of shape ``(L, N1, N2)`` in the model's dtype (its sum over layers is the empirical NTK).
+    """
+    _check_inputs(model, x1, x2)
+    H1, D1 = _features(model, x1, chunk)
+    H2, D2 = (H1, D1) if x2 is None else _features(model, x2, chunk)
+    beta2 = model.beta ** 2
+    out = torch.empty(model.depth, x1.shape[0], (x1 if x2 is None else x2).shape[0],
+                      dtype=H1[0].dtype, device=H1[0].device)
+    for l in range(model.depth):
+        out[l] = (H1[l] @ H2[l].T / model.dims[l] + beta2) * (D1[l] @ D2[l].T)
+    return out
+
+
+def empirical_ntk(model: MLP, x1: torch.Tensor, x2: torch.Tensor | None = None, *,
+                  chunk: int | None = 4096) -> torch.Tensor:
+    """Empirical NTK ``Theta_hat(x, x') = sum_p df(x)/dp df(x')/dp``: the sum over layers of
+    :func:`empirical_layer_ntk`. Same arguments; returns ``(N1, N2)``."""
+    return empirical_layer_ntk(model, x1, x2, chunk=chunk).sum(dim=0)
+
+
+def jacobian_layer_ntk(model: MLP, x: torch.Tensor) -> torch.Tensor:
+    """Per-layer empirical NTK from explicit Jacobians (``torch.func``): the slow, general route.
+
+    For each parameter group ``(W_{l-1}, b_{l-1})``: ``J = vmap(jacrev(f))(x)`` of shape
+    ``(N, #params)`` via ``functional_call``, and ``Theta_hat_l = J J^T``. Memory O(N * #params): small
+    cases only (cross-checks of :func:`empirical_layer_ntk`).
+
+    ``model``: :class:`MLP`; ``x``: ``(N, d)``. Returns ``(L, N, N)``.
+    """
+    from torch.func import functional_call, jacrev, vmap
+
+    _check_inputs(model, x, None)
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    out = []
+    for group in model.parameter_groups():
+        fixed = {k: v for k, v in params.items() if k not in group}
+
+        def f_single(p_group, xi):
+            return functional_call(model, {**fixed, **p_group}, (xi[None],))[0]
+
+        jac = vmap(jacrev(f_single), in_dims=(None, 0))({k: params[k] for k in group}, x)
+        J = torch.cat([jac[k].reshape(x.shape[0], -1) for k in group], dim=1)
+        out.append(J @ J.T)
+    return torch.stack(out)
+
+
+def bin_by_cosine(t, values, *, bins: int = 40):
+    """Average kernel entries in bins of the cosine ``t`` (to plot an empirical NTK against ``kappa(t)``).
+
+    ``t``, ``values``: arrays of equal shape (e.g. the ``N x N`` matrices of cosines and of
+    ``Theta_hat``; flattened); ``bins``: number of equal-width bins on [-1, 1]. Returns
+    ``(centres, mean, std, count)``, each of shape ``(bins,)`` (NaN in empty bins).
+    """
+    t = np.asarray(t, dtype=float).ravel()
+    v = np.asarray(values, dtype=float).ravel()
+    if t.shape != v.shape:
+        raise ValueError(f"t and values must have the same number of entries, got {t.size} and {v.size}")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"bins must be a positive integer, got {bins!r}")
+    edges = np.linspace(-1.0, 1.0, bins + 1)
+    idx = np.clip(np.digitize(t, edges) - 1, 0, bins - 1)
+    count = np.bincount(idx, minlength=bins).astype(float)
+    s1 = np.bincount(idx, weights=v, minlength=bins)
+    s2 = np.bincount(idx, weights=v * v, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / count
+        std = np.sqrt(np.maximum(s2 / count - mean ** 2, 0.0))
+    return 0.5 * (edges[1:] + edges[:-1]), mean, std, count.astype(int)
