@@ -1,0 +1,220 @@
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lofi_utils.data import sum_of_sines, unit_grid
+from lofi_utils.spectral1d import (
+    ACTIVATIONS,
+    compare_activations,
+    fourier_amplitudes,
+    fourier_features,
+    learning_times,
+    mlp,
+    plot_amplitude_heatmap,
+    plot_fit_snapshots,
+    plot_fourier_feature_errors,
+    plot_fourier_feature_fits,
+    plot_learning_times,
+    spearman,
+    summarize_learning_times,
+    tancik_mapping,
+    train_fourier_features,
+    train_sum_of_sines,
+)
+
+TINY = dict(freqs=(1, 3), n_points=32, width=16, depth=2, lr=1e-2, steps=30, record_every=5,
+            device="cpu", progress=False)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- Fourier amplitudes
+def test_fourier_amplitudes_recover_a_known_sum_of_sines():
+    x = unit_grid(200)
+    k = np.array([5, 10, 15, 50, 99])
+    A = np.array([1.0, 0.3, 2.5, 0.7, 1.1])
+    rng = np.random.default_rng(0)
+    for _ in range(5):                                   # any phases
+        y = sum_of_sines(x, k, A, rng.uniform(0, 2 * np.pi, k.size))
+        np.testing.assert_allclose(fourier_amplitudes(y, k), A, atol=1e-10)
+        absent = np.setdiff1d(np.arange(1, 100), k)
+        assert fourier_amplitudes(y, absent).max() < 1e-10
+
+
+def test_fourier_amplitudes_batch_shape_and_phase_invariance():
+    x = unit_grid(64)
+    batch = np.stack([sum_of_sines(x, [3], [2.0], [ph]) for ph in np.linspace(0, 6, 7)])   # (7, 64)
+    out = fourier_amplitudes(batch.reshape(7, 1, 64), [3, 4])
+    assert out.shape == (7, 1, 2)
+    np.testing.assert_allclose(out[..., 0], 2.0, atol=1e-12)
+    np.testing.assert_allclose(out[..., 1], 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [[0], [32], [40], [1.5], [], [[1, 2]], ["a"]])
+def test_fourier_amplitudes_rejects_bad_frequencies(bad):
+    with pytest.raises(ValueError, match="frequenc"):
+        fourier_amplitudes(np.zeros(64), bad)
+
+
+# --------------------------------------------------------------------------- learning times, ranks
+def test_learning_times_on_a_synthetic_history():
+    steps = np.arange(0, 101, 10)
+    # amplitude of mode k rises linearly and reaches 1 at step 20 k; mode 4 saturates at 0.5
+    ratio = np.stack([np.clip(steps / (20 * k), 0, 1) for k in (1, 2, 3)]
+                     + [0.5 * np.clip(steps / 20, 0, 1)], axis=1)
+    t = learning_times(steps, ratio, 0.9)
+    # first record strictly above 0.9: 20 (ratio 1.0), 40, 60; never for mode 4
+    np.testing.assert_array_equal(t, [20.0, 40.0, 60.0, np.inf])
+    assert learning_times(steps, ratio[:, 0], 0.4) == 10.0
+    # a dip below the threshold after the first crossing: sustained moves the time
+    r = np.array([0.1, 0.95, 0.5, 0.95, 0.97])
+    assert learning_times(np.arange(5), r) == 1.0
+    assert learning_times(np.arange(5), r, sustained=True) == 3.0
+
+
+def test_learning_times_validates_shapes():
+    with pytest.raises(ValueError, match="increasing"):
+        learning_times([0, 2, 1], np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="shape"):
+        learning_times([0, 1, 2], np.zeros((4, 2)))
+
+
+def test_spearman_with_ties_and_inf():
+    assert spearman([1, 2, 3, 4], [10, 20, 30, np.inf]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    # one adjacent swap of 6: 1 - 6*2/(6*35)
+    assert spearman(range(1, 7), [1, 3, 2, 4, 5, 6]) == pytest.approx(1 - 12 / 210)
+    assert math.isnan(spearman([1, 2, 3], [5, 5, 5]))
+
+
+# --------------------------------------------------------------------------- networks
+def test_mlp_structure_and_activation_names():
+    net = mlp(1, 8, 3, activation="tanh")
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    assert len(linears) == 4 and linears[0].in_features == 1 and linears[-1].out_features == 1
+    assert sum(isinstance(m, nn.Tanh) for m in net) == 3
+    for name in ACTIVATIONS:
+        assert mlp(2, 4, 1, activation=name)(torch.zeros(5, 2)).shape == (5, 1)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        mlp(1, 8, 2, activation="swish")
+    with pytest.raises(ValueError, match="depth"):
+        mlp(1, 8, 0)
+
+
+def test_train_sum_of_sines_is_deterministic_and_shaped():
+    a = train_sum_of_sines(seed=3, **TINY)
+    b = train_sum_of_sines(seed=3, **TINY)
+    c = train_sum_of_sines(seed=4, **TINY)
+    np.testing.assert_array_equal(a.steps, [0, 5, 10, 15, 20, 25, 30])
+    assert a.amplitude.shape == (7, 2) and a.predictions.shape == (7, 32) and a.loss.shape == (7,)
+    np.testing.assert_array_equal(a.amplitude, b.amplitude)
+    np.testing.assert_array_equal(a.predictions, b.predictions)
+    assert not np.array_equal(a.predictions, c.predictions)
+    # the recorded amplitude is the Fourier amplitude of the recorded prediction
+    np.testing.assert_allclose(a.amplitude, fourier_amplitudes(a.predictions, [1, 3]), atol=1e-12)
+    # training reduces the loss
+    assert a.loss[-1] < a.loss[0]
+
+
+def test_train_sum_of_sines_leaves_global_rng_alone():
+    torch.manual_seed(123)
+    ref = torch.rand(3)
+    torch.manual_seed(123)
+    train_sum_of_sines(seed=0, **TINY)
+    assert torch.equal(torch.rand(3), ref)
+
+
+def test_train_sum_of_sines_rejects_bad_input():
+    with pytest.raises(ValueError, match="unknown activation"):
+        train_sum_of_sines(activation="cosh", **TINY)
+    bad = dict(TINY, freqs=(1, 16))
+    with pytest.raises(ValueError, match="Nyquist"):
+        train_sum_of_sines(**bad)
+    with pytest.raises(ValueError, match="distinct"):
+        train_sum_of_sines(**dict(TINY, freqs=(2, 2)))
+    with pytest.raises(ValueError, match="lr"):
+        train_sum_of_sines(**dict(TINY, lr=0))
+
+
+def test_summary_and_activation_comparison():
+    kw = {k: v for k, v in TINY.items() if k != "progress"}
+    cmp = compare_activations(("relu", "tanh"), seeds=(0, 1), progress=False, **kw)
+    assert cmp.times.shape == (2, 2, 2)
+    s = cmp.summaries["relu"]
+    assert s.spearman.shape == (2,) and s.monotone.dtype == bool
+    assert "relu" in cmp.table() and "tanh" in cmp.table()
+    summ = summarize_learning_times(cmp.runs["tanh"], 0.9)
+    np.testing.assert_array_equal(summ.times, cmp.summaries["tanh"].times)
+    with pytest.raises(ValueError, match="unknown activation"):
+        compare_activations(("relu", "nope"), seeds=(0,), progress=False, **kw)
+    ax = plot_learning_times(cmp)
+    assert ax.get_yscale() == "log"
+
+
+# --------------------------------------------------------------------------- Fourier features
+def test_fourier_features_unit_norm_and_shape():
+    a, b = tancik_mapping(1.0, 16)
+    v = np.random.default_rng(0).uniform(0, 1, (5, 7))
+    g = fourier_features(v, b, a)
+    assert g.shape == (5, 7, 32)
+    np.testing.assert_allclose(np.sum(g**2, axis=-1), 1.0, atol=1e-12)
+    gt = fourier_features(torch.tensor(v, dtype=torch.float32), b, a)
+    assert gt.shape == (5, 7, 32) and gt.dtype == torch.float32
+    np.testing.assert_allclose(gt.numpy(), g, atol=1e-5)
+    # first feature: a_1 sin(2 pi v) / ||a||
+    np.testing.assert_allclose(g[..., 0], a[0] * np.sin(2 * np.pi * v) / np.linalg.norm(a), atol=1e-12)
+    a_inf, _ = tancik_mapping(math.inf, 16)
+    np.testing.assert_array_equal(a_inf, np.eye(16)[0])
+    with pytest.raises(ValueError, match="same length"):
+        fourier_features(v, b, a[:3])
+    with pytest.raises(ValueError, match="zero"):
+        fourier_features(v, b, np.zeros(16))
+
+
+def test_train_fourier_features_tiny():
+    res = train_fourier_features(p_values=(None, 1.0), n_train=16, subsample=4, max_freq=8, n_features=8,
+                                 width=16, depth=2, steps=20, record_every=10, residual_freqs=(1, 5),
+                                 seed=0, device="cpu", progress=False)
+    assert res.labels == ["no mapping", "p = 1"]
+    assert res.residual.shape == (2, 3, 2) and res.train_history.shape == (2, 3)
+    assert res.predictions.shape == (2, 64) and res.train_idx.tolist() == list(range(0, 64, 4))
+    np.testing.assert_allclose(res.train_mse, res.train_history[:, -1])
+    # train MSE is the mean squared residual at the training points
+    r = res.predictions[:, res.train_idx] - res.signal[res.train_idx]
+    np.testing.assert_allclose(res.train_mse, np.mean(r**2, axis=1), rtol=1e-12)
+    assert res.index(None) == 0 and res.index(1) == 1
+    axs = plot_fourier_feature_errors(res)
+    assert len(axs) == 2
+    plot_fourier_feature_fits(res)
+
+
+def test_plots_return_axes():
+    run = train_sum_of_sines(seed=0, **TINY)
+    ax = plot_amplitude_heatmap([run, train_sum_of_sines(seed=1, **TINY)])
+    assert ax.get_xlabel() == "frequency $k$" and ax.get_ylabel() == "training iteration"
+    ax2 = plot_fit_snapshots(run, n_snapshots=3)
+    assert len(ax2.get_lines()) >= 2
+
+
+def test_compare_activations_reuses_matching_runs_only():
+    kw = {k: v for k, v in TINY.items() if k != "progress"}
+    relu = [train_sum_of_sines(seed=s, activation="relu", **TINY) for s in (0, 1)]
+    cmp = compare_activations(("relu", "sin"), seeds=(0, 1), reuse={"relu": relu}, progress=False, **kw)
+    assert cmp.runs["relu"][0] is relu[0]
+    fresh = compare_activations(("relu",), seeds=(0, 1), progress=False, **kw)
+    np.testing.assert_array_equal(fresh.times[0], cmp.times[0])
+    with pytest.raises(ValueError, match="does not match"):
+        compare_activations(("relu",), seeds=(0, 1), reuse={"relu": relu}, progress=False, **dict(kw, steps=40))
+    with pytest.raises(ValueError, match="runs for"):
+        compare_activations(("relu",), seeds=(0, 1, 2), reuse={"relu": relu}, progress=False, **kw)
