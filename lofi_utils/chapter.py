@@ -1,0 +1,47 @@
+"""The first cell of every chapter: profile, device, seeds, figure style and check context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .checks import set_context
+from .plotting import use_style
+from .profiles import Profile, get_profile
+from .runtime import Runtime, setup
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """What a chapter needs from its first cell: sizes ``P``, the ``device`` and a seeded ``rng``."""
+
+    P: Profile
+    runtime: Runtime
+
+    @property
+    def device(self) -> torch.device:
+        return self.runtime.device
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self.runtime.rng
+
+    @property
+    def seed(self) -> int:
+        return self.runtime.seed
+
+
+def start(chapter: str, profile: str | None = None, *, seed: int = 0, threads: int | None = None) -> Chapter:
+    """Resolve the profile, pick the device, seed everything, apply the book's style; print a summary.
+
+    ``profile=None`` falls back to ``$LOFI_PROFILE`` and then ``book``; unknown names raise a
+    ``ValueError`` that lists the allowed ones.
+    """
+    P = get_profile(chapter, profile)
+    rt = setup(seed, threads=threads)
+    use_style()
+    set_context(chapter=chapter, profile=P.name)
+    print(f"chapter {chapter!r} at profile {P.name!r}: {rt}")
+    return Chapter(P=P, runtime=rt)
