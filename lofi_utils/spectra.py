@@ -21,7 +21,7 @@ import torch
 
 from .kernels import ACTIVATIONS, layer_kernels, nngp_spectrum, ntk, ntk_spectrum
 from .ntk import MLP, bin_by_cosine, empirical_ntk
-from .plotting import PALETTE, get_ax, label, sequential_colors
+from .plotting import PALETTE, get_ax, label
 from .sphere import harmonic_dimension, sample_sphere
 from .stats import fit_power_law
 
@@ -154,7 +154,7 @@ def plot_spectrum_decay(ds: Sequence[int] = (2, 3, 5), *, depth: int = 2, bias: 
     k = np.arange(kmax + 1)
     even = k[(k % 2 == 0) & (k > 0)]
     odd = k[k % 2 == 1]
-    for c, d in zip(sequential_colors(len(ds), "viridis"), ds):
+    for c, d in zip(PALETTE, ds):
         mu = ntk_spectrum(d, kmax, depth=depth, activation=activation, bias=bias, n_nodes=n_nodes)
         ax.loglog(even, mu[even], "-", color=c, label=f"NTK, d = {d}")
         vis = odd[np.abs(mu[odd]) > 1e-14 * abs(mu[0])]
@@ -167,8 +167,9 @@ def plot_spectrum_decay(ds: Sequence[int] = (2, 3, 5), *, depth: int = 2, bias: 
             kk = even[even >= 10]
             ax.loglog(kk, mu[kk[0]] * (kk / kk[0]) ** (-float(d)), "--", color="0.4", lw=0.8)
     ax.plot([], [], "--", color="0.4", lw=0.8, label=r"$k^{-d}$ guide")
-    return label(ax, "degree k (even)", r"eigenvalue $\mu_k$",
-                 f"{activation}, L = {depth}, bias β = {bias:g}", legend=True)
+    label(ax, "degree k (even)", r"eigenvalue $\mu_k$", f"{activation}, L = {depth}, bias β = {bias:g}")
+    ax.legend(loc="upper right", ncol=2 if len(ds) > 1 else 1)
+    return ax
 
 
 def harmonic_shares(kappa_values_at_1: float, mu, d: int) -> np.ndarray:
@@ -186,9 +187,14 @@ def plot_harmonic_shares(d: int, kmax: int = 12, *, depth: int = 2, bias: float 
     mu = ntk_spectrum(d, kmax, depth=depth, activation=activation, bias=bias)
     nu = nngp_spectrum(d, kmax, depth=depth, activation=activation, bias=bias)
     w = 0.4
-    ax.bar(k - w / 2, harmonic_shares(lk.ntk[0], mu, d), w, color=PALETTE[0], label="NTK")
-    ax.bar(k + w / 2, harmonic_shares(lk.nngp[0], nu, d), w, color=PALETTE[2], label="NNGP")
+    s_ntk, s_nngp = harmonic_shares(lk.ntk[0], mu, d), harmonic_shares(lk.nngp[0], nu, d)
+    # shares below 1e-12 are rounding noise of exact zeros (odd degrees without bias): no bar
+    s_ntk, s_nngp = (np.where(np.abs(s) < 1e-12, np.nan, s) for s in (s_ntk, s_nngp))
+    ax.bar(k - w / 2, s_ntk, w, color=PALETTE[0], label="NTK")
+    ax.bar(k + w / 2, s_nngp, w, color=PALETTE[2], label="NNGP")
     ax.set_yscale("log")
+    low = np.nanmin(np.concatenate([s_ntk, s_nngp]))
+    ax.set_ylim(10 ** np.floor(np.log10(low) - 0.5), 1.5)
     ax.set_xticks(k)
     return label(ax, "degree k", r"share $\mu_k N(d,k)/\kappa(1)$", f"d = {d}, L = {depth}, β = {bias:g}",
                  legend=True)
@@ -239,8 +245,9 @@ def plot_circle_modes(results, ax=None, *, kernel: bool = True):
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 1.5)
     widths = ", ".join(str(r.width) for r in results)
-    return label(ax, "gradient-descent step t", r"residual amplitude $|r_k(t)/r_k(0)|$",
-                 f"widths {widths} (line styles in that order)", legend=True)
+    label(ax, "gradient-descent step t", r"residual $|r_k(t)/r_k(0)|$", f"widths {widths} (line styles in that order)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return ax
 
 
 # --------------------------------------------------------------------------- widget
