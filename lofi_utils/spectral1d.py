@@ -824,5 +824,6 @@ def plot_fourier_feature_fits(result: FourierFeatureResult, ax=None, *, variants
     chosen = range(len(result.labels)) if variants is None else [result.index(p) for p in variants]
     for i in chosen:
         ax.plot(result.x, result.predictions[i], color=PALETTE[i % len(PALETTE)], lw=1.1, label=result.labels[i])
-    label(ax, "$x$", "$f(x)$", "fits from 32 samples", legend=True)
+    label(ax, "$x$", "$f(x)$", f"fits from {result.train_idx.size} samples")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
