@@ -6,8 +6,15 @@
     python3 tasks.py test             # set up .venv if needed, run the whole test suite
                                       # (unit tests, every chapter at `smoke`, a -W book build)
 
-Other commands: ``setup`` (only create/update the environment), ``build --profile smoke|book|paper``,
+    python3 tasks.py build --edition student   # the student edition (solutions hidden)
+                                               # -> _build/student/_build/html
+
+Other commands: ``setup`` (only create/update the environment),
+``build [--profile smoke|book|paper] [--edition full|student]``,
 ``run NOTEBOOK --profile P [-p NAME VALUE ...]`` (one chapter through the runner), ``clean``.
+
+Both editions of a profile share one execution cache and one folder of check records
+(``_build/cache/<profile>/``), so building the second edition does not run the chapters again.
 
 The environment lives in ``.venv`` (or ``$LOFI_VENV``); it is re-installed whenever
 ``requirements.txt`` or ``pyproject.toml`` change. Only the standard library is used here.
@@ -27,6 +34,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("LOFI_VENV", ROOT / ".venv"))
 STAMP = VENV / ".lofi-stamp"
 PROFILES = ("smoke", "book", "paper")
+EDITIONS = ("full", "student")
 
 
 def say(msg: str) -> None:
@@ -80,25 +88,33 @@ def ensure_env() -> Path:
     return py
 
 
-def output_folder(profile: str) -> Path:
-    """Where a build at ``profile`` goes: ``.`` for ``book`` (HTML in _build/html), else _build/<profile>."""
-    return ROOT if profile == "book" else ROOT / "_build" / profile
+def output_folder(profile: str, edition: str = "full") -> Path:
+    """Where a build goes: ``.`` for the full ``book`` build (HTML in _build/html), else
+    ``_build/<profile>`` / ``_build/student`` / ``_build/<profile>-student``."""
+    if edition == "full":
+        return ROOT if profile == "book" else ROOT / "_build" / profile
+    return ROOT / "_build" / ("student" if profile == "book" else f"{profile}-student")
 
 
-def build(profile: str = "book", *, path_output: Path | None = None, strict: bool = True) -> Path:
-    """Execute every chapter at ``profile`` and build the HTML; return the path of index.html."""
+def build(profile: str = "book", *, edition: str = "full", path_output: Path | None = None,
+          strict: bool = True) -> Path:
+    """Execute every chapter at ``profile`` and build the HTML of ``edition``; return index.html."""
     if profile not in PROFILES:
         raise SystemExit(f"error: unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
+    if edition not in EDITIONS:
+        raise SystemExit(f"error: unknown edition {edition!r}; choose one of: {', '.join(EDITIONS)}")
     ensure_env()
-    out = Path(path_output) if path_output else output_folder(profile)
-    env = dict(os.environ, LOFI_PROFILE=profile)
+    out = Path(path_output) if path_output else output_folder(profile, edition)
+    shared = ROOT / "_build" / "cache" / profile
+    env = dict(os.environ, LOFI_PROFILE=profile, LOFI_EDITION=edition,
+               LOFI_JUPYTER_CACHE=str(shared / "jupyter"), LOFI_CHECKS_DIR=str(shared / "checks"))
     cmd = [venv_bin("jupyter-book"), "build", ROOT, "--path-output", out]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     t0 = time.perf_counter()
     run(cmd, env=env)
     index = out / "_build" / "html" / "index.html"
-    say(f"built the book at profile {profile!r} in {time.perf_counter() - t0:.0f} s")
+    say(f"built the {edition} edition at profile {profile!r} in {time.perf_counter() - t0:.0f} s")
     say(f"open {index}")
     return index
 
@@ -120,12 +136,13 @@ def main(argv: list[str]) -> None:
         ensure_env()
         say(f"python: {venv_python()}")
     elif cmd == "build":
-        profile = os.environ.get("LOFI_PROFILE") or "book"
-        if rest[:1] == ["--profile"] and len(rest) >= 2:
-            profile, rest = rest[1], rest[2:]
+        opts = {"--profile": os.environ.get("LOFI_PROFILE") or "book", "--edition": "full"}
+        while rest[:1] and rest[0] in opts and len(rest) >= 2:
+            opts[rest[0]], rest = rest[1], rest[2:]
         if rest:
-            raise SystemExit(f"error: unexpected arguments {rest}; usage: tasks.py build [--profile P]")
-        build(profile)
+            raise SystemExit(f"error: unexpected arguments {rest}; "
+                             "usage: tasks.py build [--profile P] [--edition full|student]")
+        build(opts["--profile"], edition=opts["--edition"])
     elif cmd == "test":
         test(rest)
     elif cmd == "run":

@@ -42,6 +42,6 @@ def start(chapter: str, profile: str | None = None, *, seed: int = 0, threads: i
     P = get_profile(chapter, profile)
     rt = setup(seed, threads=threads)
     use_style()
-    set_context(chapter=chapter, profile=P.name)
+    set_context(chapter=chapter, profile=P.name, fresh=True)
     print(f"chapter {chapter!r} at profile {P.name!r}: {rt}")
     return Chapter(P=P, runtime=rt)

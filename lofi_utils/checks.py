@@ -63,10 +63,20 @@ RECORDS: list[CheckRecord] = []
 _CONTEXT: dict[str, str] = {"chapter": "", "profile": ""}
 
 
-def set_context(*, chapter: str, profile: str) -> None:
-    """Name the chapter and profile that following checks belong to."""
+def set_context(*, chapter: str, profile: str, fresh: bool = False) -> None:
+    """Name the chapter and profile that following checks belong to.
+
+    ``fresh=True`` (a chapter starting to execute) forgets that chapter's earlier records, in this
+    process and in ``$LOFI_CHECKS_DIR/<chapter>.jsonl``, so the record file always describes one
+    complete execution.
+    """
     _CONTEXT["chapter"] = chapter
     _CONTEXT["profile"] = profile
+    if fresh:
+        RECORDS[:] = [r for r in RECORDS if r.chapter != chapter]
+        out = os.environ.get("LOFI_CHECKS_DIR")
+        if out:
+            (Path(out) / f"{chapter or 'unnamed'}.jsonl").unlink(missing_ok=True)
 
 
 def _fmt(x: Any) -> str:
@@ -169,4 +179,64 @@ def summary(chapter: str | None = None) -> str:
     n_pass = sum(r.passed for r in rows)
     lines = [f"{n_pass}/{len(rows)} checks passed" + (f" in {chapter}" if chapter else "")]
     lines += [("  ✓ " if r.passed else "  ✗ ") + r.describe() for r in rows]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the reproduction report
+def load_records(directory) -> dict[str, list[CheckRecord]]:
+    """Read every ``<chapter>.jsonl`` in ``directory``: ``{chapter: [CheckRecord, ...]}`` (sorted by chapter)."""
+    d = Path(directory)
+    out: dict[str, list[CheckRecord]] = {}
+    if not d.is_dir():
+        return out
+    for f in sorted(d.glob("*.jsonl")):
+        recs = []
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                recs.append(CheckRecord(**json.loads(line)))
+        out[f.stem] = recs
+    return out
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _comparison(r: CheckRecord) -> tuple[str, str]:
+    """(theory or paper value with its tolerance, the measured value) as table cells."""
+    m = _fmt(r.measured)
+    if r.relation == "true":
+        return "holds", m
+    e = _fmt(r.expected)
+    if r.relation == "close":
+        return f"{e} ± {_fmt(r.tol)}", m
+    if r.relation == "rel":
+        return f"{e} (rel. tol. {_fmt(r.tol)})", m
+    return f"{r.relation} {e}", m
+
+
+def report_markdown(records: dict[str, list[CheckRecord]], *, titles: dict[str, str] | None = None,
+                    cite: bool = True) -> str:
+    """MyST Markdown for the reproduction report: a summary line, then one table per chapter.
+
+    Columns: the check, the claim, the theory or paper value with its tolerance, the measured value,
+    the result and the source (a ``{cite}`` role when ``cite`` and the record names a bibliography key).
+    """
+    titles = titles or {}
+    total = sum(len(v) for v in records.values())
+    passed = sum(r.passed for v in records.values() for r in v)
+    lines = [f"**{passed} of {total} checks pass** across {len(records)} chapter(s).", ""]
+    for chapter, recs in records.items():
+        profiles = sorted({r.profile for r in recs})
+        n_ok = sum(r.passed for r in recs)
+        lines += [f"## {titles.get(chapter, chapter)}", "",
+                  f"{n_ok} of {len(recs)} checks pass (profile {', '.join(profiles) or '?'}).", "",
+                  "| check | claim | theory / paper | measured | result | source |",
+                  "|---|---|---|---|---|---|"]
+        for r in recs:
+            expected, measured = _comparison(r)
+            src = f"{{cite}}`{r.source}`" if (cite and r.source) else _cell(r.source)
+            lines.append(f"| {_cell(r.name)} | {_cell(r.claim)} | {_cell(expected)} | {_cell(measured)} | "
+                         f"{'pass' if r.passed else '**FAIL**'} | {src} |")
+        lines.append("")
     return "\n".join(lines)

@@ -47,3 +47,30 @@ def test_records_are_written(tmp_path, monkeypatch):
     assert rec["name"] == "slope" and rec["passed"] and rec["profile"] == "smoke"
     text = checks.summary("demo")
     assert text.startswith(f"{len([r for r in checks.RECORDS if r.chapter == 'demo'])}/") and "slope" in text
+
+
+def test_fresh_context_replaces_a_chapters_records(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOFI_CHECKS_DIR", str(tmp_path))
+    checks.set_context(chapter="again", profile="smoke", fresh=True)
+    check("a", 1.0, 1.0, tol=0.0, claim="c", quiet=True)
+    check("b", 2.0, 1.0, relation=">", claim="c", quiet=True)
+    checks.set_context(chapter="again", profile="book", fresh=True)
+    check("a", 1.0, 1.0, tol=0.0, claim="c", quiet=True)
+    recs = checks.load_records(tmp_path)["again"]
+    assert [r.name for r in recs] == ["a"] and recs[0].profile == "book"
+    assert [r.name for r in checks.RECORDS if r.chapter == "again"] == ["a"]
+
+
+def test_report_tables_list_every_check(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOFI_CHECKS_DIR", str(tmp_path))
+    checks.set_context(chapter="ch_a", profile="smoke", fresh=True)
+    check("slope | d=3", -2.98, -3.0, tol=0.1, claim="mu_k ~ k^-d", source="bietti2021deep", quiet=True)
+    check("order", True, relation="true", claim="low first", quiet=True)
+    with pytest.raises(CheckFailed):
+        check("ratio", 3.0, 10.0, relation=">=", claim="t6/t1 large", quiet=True)
+    md = checks.report_markdown(checks.load_records(tmp_path), titles={"ch_a": "Chapter A"})
+    assert md.startswith("**2 of 3 checks pass**")
+    assert "## Chapter A" in md and "2 of 3 checks pass (profile smoke)" in md
+    assert "| slope \\| d=3 | mu_k ~ k^-d | -3 ± 0.1 | -2.98 | pass | {cite}`bietti2021deep` |" in md
+    assert "| ratio | t6/t1 large | >= 10 | 3 | **FAIL** |  |" in md
+    assert checks.load_records(tmp_path / "missing") == {}
