@@ -1,9 +1,45 @@
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("LOFI_THREADS", "1")
+
+
+def build_book(out: Path, *, edition: str = "full", cache: Path | None = None) -> subprocess.CompletedProcess:
+    """``jupyter-book build`` of the repository at the smoke profile, warnings as errors, into ``out``."""
+    jb = Path(sys.executable).parent / "jupyter-book"
+    exe = str(jb) if jb.exists() else shutil.which("jupyter-book")
+    assert exe, "jupyter-book is not installed in this environment"
+    env = dict(os.environ, LOFI_PROFILE="smoke", MPLBACKEND="Agg", LOFI_EDITION=edition,
+               LOFI_CHECKS_DIR=str(out.parent / "checks"))
+    if cache is not None:
+        env["LOFI_JUPYTER_CACHE"] = str(cache)
+    return subprocess.run([exe, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory):
+    """The full edition built once per test session at the smoke profile: its ``_build/html`` folder."""
+    base = tmp_path_factory.mktemp("book")
+    proc = build_book(base / "full", cache=base / "jupyter_cache")
+    log = proc.stdout[-6000:] + proc.stderr[-6000:]
+    assert proc.returncode == 0, f"book build failed:\n{log}"
+    return base / "full" / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def student_book(smoke_book):
+    """The student edition, built from the same execution cache as :func:`smoke_book`."""
+    base = smoke_book.parents[2]
+    proc = build_book(base / "student", edition="student", cache=base / "jupyter_cache")
+    assert proc.returncode == 0, f"student build failed:\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
+    return base / "student" / "_build" / "html"

@@ -122,8 +122,23 @@ def _colab_url(app, stem: str) -> str | None:
             if m else None)
 
 
+def _dedupe_scripts(context) -> None:
+    """Drop repeated inline scripts (sphinx-thebe 0.3.1 adds its ``const THEBE_JS_URL`` twice, which
+    is a JavaScript error on every page)."""
+    seen, kept = set(), []
+    for js in context.get("script_files", []):
+        attrs = getattr(js, "attributes", {}) or {}
+        key = (str(getattr(js, "filename", None) or ""), tuple(sorted((k, str(v)) for k, v in attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(js)
+    if "script_files" in context:
+        context["script_files"] = kept
+
+
 def _page_links(app, pagename, templatename, context, doctree):
     """Under each chapter's title: download the chapter as a notebook, or open it in Colab."""
+    _dedupe_scripts(context)
     if not pagename.startswith("notebooks/") or "body" not in context:
         return
     stem = pagename.split("/", 1)[1]
