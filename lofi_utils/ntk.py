@@ -28,7 +28,8 @@ from torch import nn
 
 from .kernels import ERF_SCALE, _check_activation, _check_bias, _check_depth
 
-__all__ = ["MLP", "empirical_layer_ntk", "empirical_ntk", "jacobian_layer_ntk", "bin_by_cosine"]
+__all__ = ["MLP", "empirical_layer_ntk", "empirical_ntk", "jacobian_layer_ntk", "jacobian_layer_ntk_blocked",
+           "bin_by_cosine"]
 
 _SQRT2 = math.sqrt(2.0)
 
@@ -199,6 +200,53 @@ def jacobian_layer_ntk(model: MLP, x: torch.Tensor) -> torch.Tensor:
         J = torch.cat([jac[k].reshape(x.shape[0], -1) for k in group], dim=1)
         out.append(J @ J.T)
     return torch.stack(out)
+
+
+def jacobian_layer_ntk_blocked(model: MLP, x: torch.Tensor, *, chunk: int = 256) -> torch.Tensor:
+    """Per-layer empirical NTK from explicit Jacobians, in blocks of samples (memory O(chunk * #params)).
+
+    The route of :func:`jacobian_layer_ntk` for sizes where the whole Jacobian ``(N, #params)`` does not fit:
+    for each parameter group and each pair of sample blocks ``(i, j)``, ``j >= i``, the block Jacobians
+    ``J_i``, ``J_j`` (``vmap(jacrev)``) give ``Theta_hat_l[i, j] = J_i J_j^T``. Every ``J_j`` is recomputed for
+    every ``i`` (no Jacobian is stored beyond two blocks): cost O(N^2 #params), the price the factorised
+    :func:`empirical_layer_ntk` (O(N^2 n) per layer) avoids.
+
+    ``model``: :class:`MLP`; ``x``: ``(N, d)``; ``chunk``: samples per block. Returns ``(L, N, N)``.
+    """
+    from torch.func import functional_call, jacrev, vmap
+
+    _check_inputs(model, x, None)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    n = x.shape[0]
+    starts = list(range(0, n, int(chunk)))
+    out = torch.empty(model.depth, n, n, dtype=x.dtype, device=x.device)
+    for l, group in enumerate(model.parameter_groups()):
+        fixed = {k: v for k, v in params.items() if k not in group}
+        own = {k: params[k] for k in group}
+
+        def f_single(p_group, xi, fixed=fixed):
+            return functional_call(model, {**fixed, **p_group}, (xi[None],))[0]
+
+        jac_fn = vmap(jacrev(f_single), in_dims=(None, 0))
+
+        def block(a):
+            jac = jac_fn(own, x[a:a + chunk])
+            return torch.cat([jac[k].reshape(jac[k].shape[0], -1) for k in group], dim=1)
+
+        for i in starts:
+            Ji = block(i)
+            for j in starts:
+                if j < i:
+                    continue
+                Jj = Ji if j == i else block(j)
+                G = Ji @ Jj.T
+                out[l, i:i + chunk, j:j + chunk] = G
+                out[l, j:j + chunk, i:i + chunk] = G.T
+                del Jj
+            del Ji
+    return out
 
 
 def bin_by_cosine(t, values, *, bins: int = 40):

@@ -18,8 +18,9 @@ def build_book(out: Path, *, edition: str = "full", cache: Path | None = None) -
     jb = Path(sys.executable).parent / "jupyter-book"
     exe = str(jb) if jb.exists() else shutil.which("jupyter-book")
     assert exe, "jupyter-book is not installed in this environment"
-    env = dict(os.environ, LOFI_PROFILE="smoke", MPLBACKEND="Agg", LOFI_EDITION=edition,
+    env = dict(os.environ, LOFI_PROFILE="smoke", LOFI_EDITION=edition,
                LOFI_CHECKS_DIR=str(out.parent / "checks"))
+    env.pop("MPLBACKEND", None)   # the kernels must use the inline backend, or figures are not kept
     if cache is not None:
         env["LOFI_JUPYTER_CACHE"] = str(cache)
     return subprocess.run([exe, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],

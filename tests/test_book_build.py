@@ -1,6 +1,7 @@
 """The whole book builds with warnings as errors at the smoke profile, in both editions."""
 
 import json
+import re
 
 import pytest
 
@@ -17,7 +18,8 @@ def test_book_builds_strictly_at_smoke(smoke_book):
         assert (smoke_book / page).exists(), f"{page} missing from the built book"
     for c in CHAPTERS:
         html = (smoke_book / "notebooks" / f"{c}.html").read_text()
-        assert "<img" in html, f"{c}: the chapter page has no figures"
+        figures = re.findall(r'<img[^>]+src="\.\./_images/[^"]+\.png"', html)
+        assert len(figures) >= 3, f"{c}: the chapter page has {len(figures)} figures"
         assert f'href="{c}.ipynb"' in html, f"{c}: no download link"
         nb = json.loads((smoke_book / "notebooks" / f"{c}.ipynb").read_text())
         assert any("{solution-start}" in "".join(cell["source"]) for cell in nb["cells"])
