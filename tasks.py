@@ -108,6 +108,7 @@ def build(profile: str = "book", *, edition: str = "full", path_output: Path | N
     shared = ROOT / "_build" / "cache" / profile
     env = dict(os.environ, LOFI_PROFILE=profile, LOFI_EDITION=edition,
                LOFI_JUPYTER_CACHE=str(shared / "jupyter"), LOFI_CHECKS_DIR=str(shared / "checks"))
+    env.pop("MPLBACKEND", None)   # chapters need the inline backend for their figures to be kept
     cmd = [venv_bin("jupyter-book"), "build", ROOT, "--path-output", out]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]

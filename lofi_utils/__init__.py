@@ -16,6 +16,12 @@ Modules (one concept each):
 * :mod:`lofi_utils.data`      -- synthetic 1-D targets (sums of sines, power-law signals).
 * :mod:`lofi_utils.spectral1d` -- the 1-D Fourier experiments (learning times, activations, Fourier features).
 * :mod:`lofi_utils.spectra`   -- sphere experiments and figures of the spectral-bias chapter, and its widget.
+* :mod:`lofi_utils.layerwise` -- per-layer kernels, spectra, shares and training attribution (chapter 2).
+* :mod:`lofi_utils.lofi`, :mod:`lofi_utils.lofi_experiments` -- Neural LoFi, its kernel form and baselines (chapter 3).
+* :mod:`lofi_utils.fourier`, :mod:`lofi_utils.sgd`, :mod:`lofi_utils.amplitude_phase` -- image Fourier tools,
+  the phase-only data model and the online-SGD simulators (chapter 4).
+* :mod:`lofi_utils.datasets`  -- bundled real data and loaders for MNIST/CIFAR from a given path.
+* :mod:`lofi_utils.editions`  -- the student edition and the downloadable notebooks.
 * :mod:`lofi_utils.stats`     -- power-law fits.
 """
 

@@ -1,0 +1,194 @@
+"""Fourier tools of the phase chapter: FFT identities, Hermitian symmetry, spectra, the phase-only model."""
+
+import numpy as np
+import pytest
+
+from lofi_utils import fourier as F
+
+
+def _power_law_image(n, slope, rng):
+    """A periodic random image with radial power exactly ~ |k|^slope (random phases)."""
+    ky = np.fft.fftfreq(n) * n
+    kx = np.fft.fftfreq(n) * n
+    k = np.sqrt(ky[:, None] ** 2 + kx[None, :] ** 2)
+    amp = np.where(k > 0, np.maximum(k, 1e-9) ** (slope / 2), 0.0)
+    noise = np.fft.fft2(rng.standard_normal((n, n)), norm="ortho")
+    return np.fft.ifft2(amp * noise / np.abs(noise), norm="ortho").real
+
+
+# --------------------------------------------------------------------------- images
+def test_phase_scramble_keeps_amplitude_and_is_real():
+    rng = np.random.default_rng(0)
+    img = rng.random((3, 24, 20))
+    out, imag = F.phase_scramble(img, 1, return_imag=True)
+    A0 = np.abs(np.fft.fft2(img, norm="ortho"))
+    A1 = np.abs(np.fft.fft2(out, norm="ortho"))
+    assert np.max(np.abs(A1 - A0)) / A0.max() < 1e-10
+    assert imag < 1e-10 * np.abs(img).max()
+    assert np.allclose(out.mean(axis=(-2, -1)), img.mean(axis=(-2, -1)))  # keep_mean
+    # the phases did change
+    assert np.max(np.abs(np.angle(np.fft.fft2(out)) - np.angle(np.fft.fft2(img)))) > 1.0
+
+
+def test_phase_scramble_shares_phases_across_channels():
+    rng = np.random.default_rng(1)
+    img = rng.random((2, 3, 8, 8))
+    out = F.phase_scramble(img, 2)
+    Fi, Fo = np.fft.fft2(img), np.fft.fft2(out)
+    # one scrambling phase for every channel => phase differences between channels are preserved
+    d_in = Fi[:, 0] * np.conj(Fi[:, 1])
+    d_out = Fo[:, 0] * np.conj(Fo[:, 1])
+    assert np.allclose(d_in, d_out, atol=1e-9)
+    assert np.allclose(np.abs(Fi), np.abs(Fo), atol=1e-9)
+
+
+def test_fft_of_real_image_is_hermitian():
+    rng = np.random.default_rng(2)
+    img = rng.standard_normal((10, 12))
+    Fx = np.fft.fft2(img)
+    flip = np.roll(np.flip(Fx, axis=(0, 1)), 1, axis=(0, 1))  # F(-k)
+    assert np.allclose(flip, np.conj(Fx), atol=1e-12)
+
+
+def test_swap_takes_amplitude_and_phase_from_the_donors():
+    rng = np.random.default_rng(3)
+    a, b = rng.random((16, 16)), rng.random((16, 16))
+    hyb = F.swap_amplitude_phase(a, b)
+    Ah, Ph = F.amplitude_phase(hyb)
+    Aa, _ = F.amplitude_phase(a)
+    _, Pb = F.amplitude_phase(b)
+    assert np.allclose(Ah, Aa, atol=1e-12)
+    assert np.allclose(np.exp(1j * Ph), np.exp(1j * Pb), atol=1e-9)
+    # Oppenheim & Lim: the hybrid resembles the phase donor more than the amplitude donor (natural image)
+    from skimage.data import camera, brick
+    x, z = camera()[:128, :128] / 255.0, brick()[:128, :128] / 255.0
+    h = F.swap_amplitude_phase(z, x)
+    assert F.pixel_correlation(h, x) > F.pixel_correlation(h, z)
+
+
+def test_amplitude_equalise_gives_common_amplitude():
+    rng = np.random.default_rng(4)
+    imgs = rng.random((5, 8, 8))
+    out = F.amplitude_equalise(imgs)
+    A = np.abs(np.fft.fft2(out, norm="ortho"))
+    assert np.allclose(A, A[0], atol=1e-12)
+    assert np.allclose(A[0], np.abs(np.fft.fft2(imgs, norm="ortho")).mean(0), atol=1e-12)
+
+
+@pytest.mark.parametrize("slope", [-1.5, -2.0, -3.0])
+def test_radial_spectrum_recovers_power_law(slope):
+    img = _power_law_image(128, slope, np.random.default_rng(5))
+    s = F.spectral_slope(img, kmin=2, kmax=40, window=False)
+    assert abs(s - slope) < 0.1
+
+
+def test_extract_patches_respects_rows():
+    img = np.arange(64 * 32, dtype=float).reshape(64, 32)
+    p = F.extract_patches(img, 8, 50, 0, rows=(0.5, 1.0))
+    assert p.shape == (50, 8, 8)
+    assert p.min() >= 32 * 32  # every pixel from the bottom half
+    with pytest.raises(ValueError):
+        F.extract_patches(img, 40, 3)
+
+
+# --------------------------------------------------------------------------- real Fourier coordinates
+@pytest.mark.parametrize("N", [4, 10, 32])
+def test_fourier_coordinates_are_orthogonal(N):
+    O = F.to_fourier_coords(np.eye(N))  # rows: images of the basis vectors
+    assert np.allclose(O @ O.T, np.eye(N), atol=1e-12)
+    x = np.random.default_rng(N).standard_normal((3, N))
+    assert np.allclose(F.from_fourier_coords(F.to_fourier_coords(x)), x, atol=1e-12)
+
+
+@pytest.mark.parametrize("a", [0.0, 1.0, 2.5])
+def test_colouring_is_diagonal_in_fourier_coordinates(a):
+    N = 16
+    lam = F.coord_spectrum(N, a)
+    assert np.isclose(lam.sum(), N)
+    Ccols = F.colour(np.eye(N), a)  # C^(1/2) (symmetric)
+    O = F.to_fourier_coords(np.eye(N))
+    assert np.allclose(O.T @ Ccols @ O, np.diag(np.sqrt(lam)), atol=1e-12)
+    assert np.allclose(Ccols, Ccols.T, atol=1e-12)
+
+
+def test_effective_dimension_values():
+    assert F.effective_dimension(F.coord_spectrum(64, 0.0)) == pytest.approx(64.0)
+    assert F.effective_dimension(F.coord_spectrum(64, 1.0)) == pytest.approx(22.9, abs=0.05)
+    assert F.effective_dimension(F.coord_spectrum(64, 2.0)) < 5
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        F.power_spectrum(15, 1.0)
+    with pytest.raises(ValueError):
+        F.power_spectrum(16, -1.0)
+    with pytest.raises(ValueError):
+        F.phase_template(16, 1.0, "nope")
+    with pytest.raises(ValueError):
+        F.PhaseModel.make(16, 0.0, beta=0.0)
+
+
+# --------------------------------------------------------------------------- the phase-only model
+def test_top_template_lives_on_high_power_modes():
+    N, D = 32, 6
+    u = F.phase_template(N, 1.5, "top", 0, D=D)
+    c = F.to_fourier_coords(u)
+    order = np.argsort(-F.coord_spectrum(N, 1.5), kind="stable")
+    assert np.allclose(c[order[D:]], 0.0, atol=1e-12)
+    assert np.isclose(np.linalg.norm(u), 1.0)
+
+
+def test_sampling_is_deterministic():
+    m = F.PhaseModel.make(16, 1.0, rng=3)
+    X1, y1 = m.sample(50, 7)
+    X2, y2 = m.sample(50, 7)
+    X3, _ = m.sample(50, 8)
+    assert np.array_equal(X1, X2) and np.array_equal(y1, y2) and not np.array_equal(X1, X3)
+
+
+def test_whitening_makes_the_structured_covariance_identity():
+    # exact second moment of x~ for y=+1: E z z^T + (E coef^2 ...) -> identity; check by Monte Carlo in u
+    m = F.PhaseModel.make(16, 0.0, beta=5.0, rng=1)
+    rng = np.random.default_rng(0)
+    n = 200_000
+    z = rng.standard_normal((n, 16))
+    xt = m.whitened(z, np.ones(n), rng.choice([-1.0, 1.0], n))
+    v = xt @ m.u
+    assert abs(np.mean(v**2) - 1.0) < 4 * np.sqrt(2.0 / n)
+    e = rng.standard_normal(16)
+    e -= (e @ m.u) * m.u
+    e /= np.linalg.norm(e)
+    assert abs(np.mean((xt @ e) ** 2) - 1.0) < 4 * np.sqrt(2.0 / n)
+    assert abs(np.mean((xt @ e) * v)) < 4 / np.sqrt(n)
+
+
+@pytest.mark.parametrize("a,template", [(0.0, "pl"), (1.5, "pl"), (1.0, "flat")])
+def test_phase_model_statistics_within_standard_errors(a, template):
+    m = F.PhaseModel.make(32, a, beta=5.0, template=template, rng=2)
+    X, y = m.sample(40_000, 3)
+    st = F.phase_model_statistics(m, X, y, rng=4)
+    # equal spectra: every frequency's ratio within 4.5 standard errors of 1 (17 frequencies)
+    assert np.all(np.abs(st.power_ratio - 1.0) < 4.5 * st.power_se)
+    assert np.all(st.bispec_z < 4.5)
+    assert abs(st.kappa4_u - m.kappa4) < 4 * st.kappa4_u_se
+    assert abs(st.kappa4_noise) < 4 * st.kappa4_u_se
+    assert np.all(np.abs(st.kappa4_random) < 0.2)
+
+
+def test_statistics_detect_a_bispectrum_when_there_is_one():
+    # a skewed spike (nu = -1 or 2 over sqrt 2: mean 0, variance 1, third moment != 0) breaks x -> -x
+    import dataclasses
+
+    c = np.zeros(16)
+    c[[1, 2]] = 1 / np.sqrt(2.0)  # cosines of frequencies 1 and 2: B(1, 1) = kappa_3 / 8
+    m = dataclasses.replace(F.PhaseModel.make(16, 0.0), u=F.from_fourier_coords(c), u_fourier=c)
+    rng = np.random.default_rng(1)
+    n = 40_000
+    y = np.ones(n)
+    nu = np.where(rng.random(n) < 2 / 3, -1.0, 2.0) / np.sqrt(2.0)
+    Xs = m.whitened(rng.standard_normal((n, 16)), y, nu)
+    Xn = rng.standard_normal((n, 16))
+    X = np.concatenate([Xs, Xn])
+    st = F.phase_model_statistics(m, X, np.concatenate([y, -np.ones(n)]), pairs=[(1, 1), (1, 2)], rng=0)
+    assert st.bispec_z[1] < 4.5  # B(1, 2) = 0: frequency 3 is not in the template
+    assert st.bispec_z.max() > 6.0

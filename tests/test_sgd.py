@@ -1,0 +1,148 @@
+"""Online-SGD simulators of the phase chapter: the Fourier-coordinate SGD against pixel space, the overlap
+chain against the full SGD (in law), Newton-parallel against sequential steps, determinism."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import ks_2samp
+
+from lofi_utils import fourier as F
+from lofi_utils import sgd
+
+
+@pytest.mark.parametrize("a,template,order", [(0.0, "pl", 4), (1.5, "pl", 4), (1.0, "top", 4), (1.0, "flat", 2)])
+def test_fourier_simulator_matches_pixel_space_sgd(a, template, order):
+    N, T = 16, 2000
+    model = F.PhaseModel.make(N, a, template=template, rng=3)
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((T, N))
+    y = rng.choice([-1, 1], T)
+    nu = rng.choice([-1.0, 1.0], T)
+    w0 = rng.standard_normal(N)
+    ref = sgd.pixel_sgd_reference(model, z, y, nu, w0, 1.0 / N**2, order=order)
+    fast = sgd.sgd_from_noise(model, z, y, nu, w0, 1.0 / N**2, order=order)
+    assert np.max(np.abs(ref - fast)) < 1e-8
+    assert np.ptp(ref) > 1e-3  # the trajectory moved
+
+
+def test_chain_derivative_matches_finite_differences():
+    g = torch.Generator().manual_seed(0)
+    s, t, r = (torch.randn(50, generator=g, dtype=torch.float64) for _ in range(3))
+    r = 30 + r
+    y = torch.sign(torch.randn(50, generator=g, dtype=torch.float64))
+    m = torch.linspace(-0.8, 0.8, 50, dtype=torch.float64)
+    for order in (2, 4):
+        _, d = sgd._chain_map(m, s, t, y, r, 0.01, order, derivative=True)
+        eps = 1e-6
+        fd = (sgd._chain_map(m + eps, s, t, y, r, 0.01, order) - sgd._chain_map(m - eps, s, t, y, r, 0.01, order)) / (2 * eps)
+        assert torch.max(torch.abs(d - fd)) < 1e-7
+
+
+@pytest.mark.parametrize("order", [4, 2])
+def test_parallel_chain_equals_sequential_chain(order):
+    N = np.repeat([16, 24], 4)
+    eta = 1.0 / N**2 if order == 4 else 0.25 / N
+    kw = dict(eta=eta, max_steps=3000, seed=3, order=order, m0=0.15, record_every=50, threshold=0.95, alpha=0.5)
+    seq = sgd.overlap_chain(N, method="sequential", **kw)
+    par = sgd.overlap_chain(N, method="parallel", **kw)
+    assert np.nanmax(np.abs(seq.traces - par.traces)) < 1e-10
+    np.testing.assert_array_equal(seq.times, par.times)
+
+
+def test_chain_has_the_law_of_the_full_sgd():
+    """Flat spectrum: the overlap after T steps from a fixed m0 has the same law in both simulators."""
+    N, R, T, m0 = 16, 400, 1500, 0.3
+    model = F.PhaseModel.make(N, 0.0, rng=0)
+    rng = np.random.default_rng(2)
+    e = rng.standard_normal((R, N))
+    u = model.u_fourier
+    e -= (e @ u)[:, None] * u
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    w0 = m0 * u + math.sqrt(1 - m0**2) * e
+    eta = 4.0 / N**2
+    full = sgd.phase_sgd(model.lam, u, eta=eta, max_steps=T, runs=R, w0=w0, seed=5, threshold=0.999,
+                         record_every=T, dtype=torch.float64)
+    chain = sgd.overlap_chain(N, eta=eta, max_steps=T, runs=R, m0=m0, seed=6, threshold=0.999, record_every=T)
+    a, b = full.traces[:, -1], chain.traces[:, -1]
+    assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+    assert abs(a.mean() - b.mean()) < 4 * math.sqrt(a.var() / R + b.var() / R)
+    assert ks_2samp(a, b).pvalue > 1e-3
+    assert a.std() > 0.1  # the law spread out from the point mass at m0 (the comparison has power)
+
+
+def test_one_step_drift_matches_the_population_gradient():
+    """E[m' - m] = eta |kappa_4| m^3 (1 - m^2) / 12 - (eta^2 / 2) m E[g^2 (|x|^2 - h^2)] + O(eta^3)."""
+    N, R, m0, beta = 16, 400_000, 0.4, 5.0
+    eta = 1.0 / N**2
+    res = sgd.overlap_chain(N, eta=eta, max_steps=1, runs=R, m0=m0, seed=1, threshold=0.999, record_every=1,
+                            method="sequential")
+    inc = res.traces[:, 1] - m0
+    # second-order term from an independent Monte Carlo of the Gaussian part: E[He3(h)^2/36 (x_e^2 + r)]
+    rng = np.random.default_rng(0)
+    n = 400_000
+    y = rng.choice([-1.0, 1.0], n)
+    s = np.where(y > 0, (rng.standard_normal(n) + math.sqrt(beta) * rng.choice([-1.0, 1.0], n)) / math.sqrt(1 + beta),
+                 rng.standard_normal(n))
+    t = rng.standard_normal(n)
+    q = math.sqrt(1 - m0**2)
+    h, xe = m0 * s + q * t, q * s - m0 * t
+    second = 0.5 * eta**2 * m0 * np.mean((h * (h * h - 3) / 6) ** 2 * (xe**2 + (N - 2)))
+    first = eta * abs(F.kappa4_spike(beta)) * m0**3 * (1 - m0**2) / 12
+    se = inc.std() / math.sqrt(R)
+    assert abs(inc.mean() - (first - second)) < 4 * se + 1e-3 * first
+    assert first > 8 * se  # the signal is resolved
+
+
+def test_uniform_overlap_has_the_sphere_law():
+    g = torch.Generator().manual_seed(0)
+    m = sgd.uniform_overlap(20, 100_000, gen=g).numpy()
+    assert abs(np.mean(m**2) - 1 / 20) < 4 * np.std(m**2) / math.sqrt(len(m))
+    w = np.random.default_rng(0).standard_normal((20_000, 20))
+    ref = w[:, 0] / np.linalg.norm(w, axis=1)
+    assert ks_2samp(m[:20_000], ref).pvalue > 1e-3
+
+
+def test_escape_times_are_deterministic_and_seed_dependent():
+    kw = dict(seeds=4, c=2.0, cap=10)
+    a = sgd.escape_time_scan([8, 12], seed=0, **kw)
+    b = sgd.escape_time_scan([8, 12], seed=0, **kw)
+    c = sgd.escape_time_scan([8, 12], seed=1, **kw)
+    np.testing.assert_array_equal(a.times, b.times)
+    assert not np.array_equal(a.times, c.times)
+    m = F.PhaseModel.make(8, 1.0, rng=0)
+    r1 = sgd.phase_sgd(m.lam, m.u_fourier, eta=2 / 64, max_steps=5000, runs=5, seed=4)
+    r2 = sgd.phase_sgd(m.lam, m.u_fourier, eta=2 / 64, max_steps=5000, runs=5, seed=4)
+    np.testing.assert_array_equal(r1.times, r2.times)
+
+
+def test_escape_is_exact_step_and_respects_cap():
+    """phase_sgd reports the first step with |m_eff| >= threshold (checked against the recorded trace)."""
+    m = F.PhaseModel.make(8, 0.0, rng=0)
+    res = sgd.phase_sgd(m.lam, m.u_fourier, eta=4 / 64, max_steps=4000, runs=8, seed=2, record_every=1,
+                        dtype=torch.float64, chunk=37)
+    for r in range(8):
+        tr = np.abs(res.traces[r])
+        if np.isfinite(res.times[r]):
+            T = int(res.times[r])
+            assert tr[T] >= 0.5 and np.all(tr[:T] < 0.5)
+        else:
+            assert np.all(tr[np.isfinite(tr)] < 0.5)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        sgd.overlap_chain(16, eta=0.0, max_steps=10)
+    with pytest.raises(ValueError):
+        sgd.overlap_chain(16, eta=0.01, max_steps=10, order=3)
+    with pytest.raises(ValueError):
+        sgd.overlap_chain(16, eta=0.01, max_steps=10, method="fast")
+    with pytest.raises(ValueError):
+        sgd.phase_sgd(np.ones(8), np.ones(6), eta=0.01, max_steps=10, runs=2)
+    with pytest.raises(ValueError):
+        sgd.escape_time_scan([8, 12], seeds=2, c=[1.0, 2.0])
+
+
+def test_drift_prediction_value():
+    assert sgd.drift_escape_time(10, beta=5.0, c=1.0) == pytest.approx(6 * 1000 / (50 / 36))
