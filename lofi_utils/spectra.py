@@ -254,21 +254,29 @@ def plot_circle_modes(results, ax=None, *, kernel: bool = True):
 def spectrum_explorer(*, kmax: int = 200, n_nodes: int = 3000):
     """An ``ipywidgets`` panel over :func:`plot_spectrum_decay`: choose the activation, depth, bias and d.
 
-    Needs a live kernel; the static figure of the chapter is the same function with fixed arguments.
+    Needs a live kernel. It draws only when a control changes (the static figure of the chapter is the
+    same function with fixed arguments), so creating it costs nothing when the chapter is executed
+    without a front end. Returns a ``VBox`` of the four controls and the output area.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    def show(activation="relu", depth=2, bias=0.0, d=3):
-        fig, ax = plt.subplots(figsize=(6.0, 4.0))
-        plot_spectrum_decay((d,), depth=depth, bias=bias, activation=activation, kmax=kmax, n_nodes=n_nodes,
-                            ax=ax)
-        plt.show()
+    controls = [
+        widgets.Dropdown(options=list(ACTIVATIONS), value="relu", description="activation"),
+        widgets.IntSlider(value=2, min=2, max=8, description="depth L"),
+        widgets.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.25, description="bias β"),
+        widgets.IntSlider(value=3, min=2, max=10, description="dimension d"),
+    ]
+    out = widgets.Output()
 
-    return widgets.interactive(
-        show,
-        activation=widgets.Dropdown(options=list(ACTIVATIONS), value="relu", description="activation"),
-        depth=widgets.IntSlider(value=2, min=2, max=8, description="depth L"),
-        bias=widgets.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.25, description="bias β"),
-        d=widgets.IntSlider(value=3, min=2, max=10, description="dimension d"),
-    )
+    def redraw(_change=None):
+        act, depth, bias, d = (c.value for c in controls)
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(6.0, 4.0))
+            plot_spectrum_decay((d,), depth=depth, bias=bias, activation=act, kmax=kmax, n_nodes=n_nodes, ax=ax)
+            plt.show()
+
+    for c in controls:
+        c.observe(redraw, names="value")
+    return widgets.VBox([*controls, out])

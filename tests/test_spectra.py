@@ -69,4 +69,7 @@ def test_figures_return_axes_and_widget_has_controls():
     w = spectra.spectrum_explorer(kmax=20, n_nodes=200)
     names = {c.description for c in w.children if hasattr(c, "description")}
     assert {"activation", "depth L", "bias β", "dimension d"} <= names
+    n_figs = len(plt.get_fignums())
+    w.children[3].value = 4                      # a control change redraws the figure
+    assert len(plt.get_fignums()) == n_figs + 1
     plt.close("all")
