@@ -318,3 +318,21 @@ def train_circle_modes(width: int, ks, *, depth: int = 2, bias: float = 1.0, eta
         t_frac=t_frac, mu=mu, lam=lam, rate_pred=eta * lam,
         t_pred=time_to_fraction(lam, eta, frac=frac), wall_time=wall,
     )
+
+
+def circle_gram_gd_gap(n_points: int, k: int, *, eta: float, steps: int, depth: int = 2, bias: float = 1.0,
+                       activation: str = "relu") -> float:
+    """How far kernel gradient descent on a Gram matrix is from the eigenvalue prediction, on S^1.
+
+    Runs :func:`kernel_gd` with the analytic NTK Gram matrix of ``n_points`` equispaced points on the
+    circle of radius sqrt(2) and the target ``cos(k theta)``, and returns
+    ``max_t |c_k(t)/c_k(0) - (1 - eta lambda_k)^t|`` (``c_k``: :func:`cosine_coefficients` of the
+    residual, ``lambda_k``: :func:`circle_kernel_eigenvalues`). Zero up to rounding, because the
+    circulant Gram matrix has ``cos(k theta)`` as an exact eigenvector.
+    """
+    theta, _ = circle_points(n_points, radius=math.sqrt(2.0))
+    gram = ntk(np.cos(theta[:, None] - theta[None, :]), depth=depth, activation=activation, bias=bias)
+    lam = circle_kernel_eigenvalues(gram[0])
+    res = kernel_gd(gram, np.cos(k * theta), eta=eta, steps=steps)
+    amp = cosine_coefficients(res, [k])[:, 0]
+    return float(np.max(np.abs(amp / amp[0] - (1 - eta * lam[k]) ** np.arange(steps + 1))))

@@ -92,3 +92,13 @@ def test_unstable_step_is_rejected():
         D.train_circle_modes(64, [1], eta=1.0, steps=5, n_points=16)
     with pytest.raises(ValueError, match="ks"):
         D.train_circle_modes(64, [8], eta=0.1, steps=5, n_points=16)
+
+
+def test_gram_gd_follows_the_eigenvalue_prediction():
+    # exact on the circulant Gram matrix ...
+    assert D.circle_gram_gd_gap(32, 3, eta=0.5, steps=50) < 1e-12
+    # ... and the comparison is sensitive: a wrong step size in the prediction would show
+    theta = 2 * np.pi * np.arange(32) / 32
+    from lofi_utils.kernels import ntk
+    lam = D.circle_kernel_eigenvalues(ntk(np.cos(theta), depth=2, bias=1.0))
+    assert abs((1 - 0.5 * lam[3]) ** 50 - (1 - 0.55 * lam[3]) ** 50) > 1e-3
