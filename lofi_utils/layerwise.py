@@ -9,17 +9,21 @@ and asks how each layer's kernel weighs the frequencies (spherical-harmonic degr
    built by composing the dual activations ``V(rho) = sum_n a_n^2 rho^n`` (:func:`hermite_sq_coeffs`,
    :func:`layer_series`); :func:`layer_maclaurin` gets the same coefficients to high order by a Cauchy
    integral (FFT on a circle of the complex disk); :func:`nngp_sensitivity` checks
-   ``Theta_l = Sigma^(l) dSigma^(L)/dSigma^(l)``.
+   ``Theta_l = Sigma^(l) dSigma^(L)/dSigma^(l)``; :func:`layer_identity_gaps` and :func:`series_gap` measure
+   how well these identities hold.
 2. **Per-layer spectra** -- Funk--Hecke eigenvalues ``mu_k^(l)`` on S^{d-1} with an error bound per
    entry (:func:`layer_spectrum`), the shares ``s_k^(l) = mu_k^(l) / sum_l' mu_k^(l')``, their ReLU
-   large-k limit (:func:`relu_share_limit`), their high-dimensional limit (:func:`maclaurin_shares`),
+   large-k limit (:func:`relu_share_limit`), their high-dimensional limit (:func:`maclaurin_shares`,
+   :func:`high_dim_limit`), the ordering of the layers over many networks (:func:`share_ordering`),
    and a figure / widget (:func:`plot_layer_shares`, :func:`share_explorer`).
 3. **Finite networks** -- per-layer empirical NTKs against the analytic kernels
-   (:func:`layer_width_sweep`) and per-layer shares measured with zonal-harmonic probes
+   (:func:`layer_width_sweep`, the loop of :func:`lofi_utils.spectra.ntk_width_sweep`) and per-layer shares measured with zonal-harmonic probes
    (:func:`zonal_probes`, :func:`measure_probe_shares`).
 4. **Who reduces the error** -- the test-loss reduction attributed to each layer during gradient
    descent (:func:`train_attribution`, exact to second order per step) and in the linearised model
-   (:func:`kernel_attribution`), including the train-one-layer-only variant.
+   (:func:`kernel_attribution`); the experiments on degree-k targets (:func:`zonal_attribution`), with
+   one layer trained at a time (:func:`single_layer_rates`), and on several targets
+   (:func:`attribution_runs`).
 5. **Real data** -- the same analysis with the eigenvectors of the NTK Gram matrix on data playing the
    role of the harmonics (:func:`load_real_data`, :func:`data_layer_spectrum`).
 
@@ -40,9 +44,10 @@ from scipy.special import gammaln
 
 from .hermite import relu_hermite_coeffs
 from .kernels import (ACTIVATIONS, ERF_SCALE, _check_activation, _check_bias, _check_depth, _horner,
-                      _tanh_mehler, dual_activation, layer_kernels)
+                      _tanh_mehler, dual_activation, layer_kernels, ntk as ntk_recursion)
 from .ntk import MLP, empirical_layer_ntk
-from .plotting import PALETTE, get_ax, label, sequential_colors
+from .plotting import PALETTE, control_panel, get_ax, label, sequential_colors
+from .spectra import WidthSweep, _kernel_width_sweep
 from .sphere import (_check_d, _check_kmax, _sphere_constant, gegenbauer_table,
                      harmonic_dimension, sample_sphere, series_moment, theta_nodes)
 from .stats import fit_power_law
@@ -57,6 +62,10 @@ __all__ = [
     "data_layer_spectrum", "band_target", "AttributionComparison", "compare_attribution",
     "plot_attribution", "plot_contributions", "plot_layer_width_errors", "plot_probe_shares",
     "plot_high_dim", "plot_data_shares", "plot_work_shares",
+    "layer_identity_gaps", "series_gap", "monotone_in_parity", "ShareOrdering", "share_ordering",
+    "HighDimLimit", "high_dim_limit", "zonal_task", "ZonalAttribution", "zonal_attribution",
+    "SingleLayerRates", "single_layer_rates", "attribution_runs", "closure_error", "linearisation_gap",
+    "early_late_shares",
 ]
 
 _EPS = np.finfo(float).eps
@@ -197,6 +206,7 @@ class LayerSeries:
 
     @property
     def depth(self) -> int:
+        """The number of weight layers L."""
         return self.theta.shape[0]
 
     @property
@@ -339,6 +349,53 @@ def nngp_sensitivity(t, *, depth: int, layer: int, activation: str = "relu", bia
         return c
 
     return (push(base + h) - push(base - h)) / (2 * h)
+
+
+def layer_identity_gaps(t, *, depth: int, activations: Sequence[str] = ACTIVATIONS,
+                        biases: Sequence[float] = (0.0, 0.1)) -> tuple[dict, dict]:
+    """Largest violations of the two identities of the per-layer NTK, for every activation and bias.
+
+    * sum: ``max_t |sum_l Theta_l(t) - Theta(t)|``, the per-layer kernels of
+      :func:`lofi_utils.kernels.layer_kernels` against the forward NTK recursion :func:`lofi_utils.kernels.ntk`;
+    * sensitivity: ``max_{l, t} |Sigma^(l)(t) dSigma^(L)/dSigma^(l)(t) - Theta_l(t)|`` with the derivative by
+      central differences (:func:`nngp_sensitivity`, accurate to about 1e-9 relative).
+
+    ``t``: 1-D cosines in (-1, 1); ``depth``: L >= 1; ``activations``: names from
+    :data:`lofi_utils.kernels.ACTIVATIONS`; ``biases``: values of beta >= 0. Returns two dicts
+    ``{(activation, beta): gap}``: ``(sum_gaps, sensitivity_gaps)``.
+    """
+    L = _check_depth(depth)
+    t = np.asarray(t, dtype=float)
+    if t.ndim != 1 or t.size == 0 or np.any(np.abs(t) >= 1):
+        raise ValueError("t must be a non-empty 1-D array of cosines in (-1, 1)")
+    if len(activations) == 0 or len(biases) == 0:
+        raise ValueError("need at least one activation and one bias")
+    sum_gap, sens_gap = {}, {}
+    for act in activations:
+        for beta in biases:
+            lk = layer_kernels(t, depth=L, activation=act, bias=beta)
+            sum_gap[act, beta] = np.abs(lk.theta_layers.sum(0) - ntk_recursion(t, depth=L, activation=act,
+                                                                               bias=beta)).max()
+            sens_gap[act, beta] = max(
+                np.abs(lk.sigma[l - 1] * nngp_sensitivity(t, depth=L, layer=l, activation=act, bias=beta)
+                       - lk.theta_layers[l - 1]).max() for l in range(1, L + 1))
+    return sum_gap, sens_gap
+
+
+def series_gap(series: LayerSeries, t) -> float:
+    """``max_{l, t} |sum_{j <= nmax} b_j^(l) t^j - Theta_l(t)|``: a truncated series against the closed-form kernels.
+
+    ``series``: a :class:`LayerSeries` (its depth, activation and bias select the kernels of
+    :func:`lofi_utils.kernels.layer_kernels`); ``t``: 1-D cosines in [-1, 1]. At ``t = 1`` the gap is the
+    series tail :attr:`LayerSeries.tail` (all coefficients are non-negative). Returns a float.
+    """
+    if not isinstance(series, LayerSeries):
+        raise ValueError(f"series must be a LayerSeries, got {type(series).__name__}")
+    t = np.asarray(t, dtype=float)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"t must be a non-empty 1-D array, got shape {t.shape}")
+    exact = layer_kernels(t, depth=series.depth, activation=series.activation, bias=series.bias).theta_layers
+    return float(np.abs(series.evaluate(t) - exact).max())
 
 
 # =========================================================================== 2. per-layer spectra
@@ -557,6 +614,126 @@ def maclaurin_shares(depth: int, kmax: int, *, activation: str = "relu", bias: f
         return np.where(tot > 1e-14 * b.max(), b / tot, np.nan)
 
 
+def monotone_in_parity(shares, *, increasing: bool = True, kmin: int = 1) -> bool:
+    """Whether a row of shares ``s_k`` is strictly monotone in k within each parity of k.
+
+    The degrees ``kmin, kmin+2, ...`` and ``kmin+1, kmin+3, ...`` are tested separately (odd and even degrees
+    feel the kernels' behaviour at ``t = -1`` differently); NaN entries (unresolved shares) are skipped.
+    ``shares``: 1-D array indexed by k; ``increasing``: the direction; ``kmin``: first degree, int >= 0.
+    Returns a bool (``True`` also when a parity holds fewer than two finite entries).
+    """
+    s = np.asarray(shares, dtype=float)
+    if s.ndim != 1:
+        raise ValueError(f"shares must be a 1-D array indexed by the degree, got shape {s.shape}")
+    kmin = _check_int(kmin, "kmin", 0)
+    sign = 1.0 if increasing else -1.0
+    return all(bool(np.all(sign * np.diff(s[k0::2][np.isfinite(s[k0::2])]) > 0)) for k0 in (kmin, kmin + 1))
+
+
+@dataclass
+class ShareOrdering:
+    """Output of :func:`share_ordering`: the pairwise ordering of the layers over a set of networks.
+
+    ``spectra``: ``{(activation, d, depth): LayerSpectrum}``; ``kmax``; ``caps``: ``{activation: highest degree
+    tested for all pairs}``; per activation (summed over d and depth): ``violations`` and ``comparisons`` of
+    :func:`ratio_monotonicity` over all pairs ``l < l'`` up to the cap, ``first_violations`` over the pairs
+    ``(1, l')`` up to ``kmax``.
+    """
+
+    spectra: dict
+    kmax: int
+    caps: dict
+    violations: dict
+    comparisons: dict
+    first_violations: dict
+
+    def first_share_increasing(self) -> bool:
+        """Whether the first layer's share increases with k within each parity (k >= 1), for every spectrum."""
+        return all(monotone_in_parity(sp.shares[0], increasing=True) for sp in self.spectra.values())
+
+    def readout_share_decreasing(self) -> bool:
+        """Whether the readout's share decreases with k within each parity (k >= 1), for every spectrum."""
+        return all(monotone_in_parity(sp.shares[-1], increasing=False) for sp in self.spectra.values())
+
+
+def share_ordering(ds: Sequence[int], depths: Sequence[int], kmax: int, *,
+                   activations: Sequence[str] = ACTIVATIONS, caps: dict | None = None) -> ShareOrdering:
+    """Survey of the claim "earlier layers, higher frequencies" over dimensions, depths and activations.
+
+    For every activation, d in ``ds`` and L in ``depths`` (no bias): the per-layer spectrum up to ``kmax``
+    (:func:`layer_spectrum`), then :func:`ratio_monotonicity` from k = 0: all pairs ``l < l'`` up to
+    ``caps.get(activation, kmax)``, and the pairs with the first layer up to ``kmax``. A violation is a step
+    ``k -> k+2`` where ``mu_k^(l) / mu_k^(l')`` does not increase.
+
+    ``ds``: dimensions >= 2; ``depths``: depths >= 2; ``kmax``: int >= 2; ``caps``: optional
+    ``{activation: kmax for all pairs}``. Returns a :class:`ShareOrdering`.
+    """
+    kmax = _check_int(kmax, "kmax", 2)
+    if len(ds) == 0 or len(depths) == 0 or len(activations) == 0:
+        raise ValueError("need at least one dimension, one depth and one activation")
+    if any(int(L) < 2 for L in depths):
+        raise ValueError(f"the ordering of layers needs depths >= 2, got {list(depths)}")
+    caps = {act: (caps or {}).get(act, kmax) for act in activations}
+    spectra = {(act, d, L): layer_spectrum(d, kmax, depth=L, activation=act)
+               for act in activations for d in ds for L in depths}
+    viol = dict.fromkeys(activations, 0)
+    comps = dict.fromkeys(activations, 0)
+    first = dict.fromkeys(activations, 0)
+    for (act, _, _), sp in spectra.items():
+        every = ratio_monotonicity(sp, kmin=0, kmax=caps[act])
+        viol[act] += every["violations"]
+        comps[act] += every["comparisons"]
+        first[act] += ratio_monotonicity(sp, kmin=0, kmax=kmax, first=1)["violations"]
+    return ShareOrdering(spectra=spectra, kmax=kmax, caps=caps, violations=viol, comparisons=comps,
+                         first_violations=first)
+
+
+@dataclass
+class HighDimLimit:
+    """Output of :func:`high_dim_limit` (arrays indexed like ``ds``).
+
+    ``ds`` (D,); ``ks`` (K,) the degrees 1..kmax; ``gap`` (D,): ``max_{l,k} |mu_k^(l) N(d,k) / b_k^(l) - 1|``;
+    ``share_gap`` (D,): ``max_{l,k} |s_k^(l) - b_k^(l) / sum_l' b_k^(l')|``; ``exponent``: fitted slope of
+    ``log gap`` against ``log d`` (theory -1).
+    """
+
+    ds: np.ndarray
+    ks: np.ndarray
+    gap: np.ndarray
+    share_gap: np.ndarray
+    exponent: float
+
+
+def high_dim_limit(depth: int, kmax: int, ds: Sequence[int], *, activation: str = "relu",
+                   bias: float = 0.0) -> HighDimLimit:
+    """How fast the per-layer spectra reach their high-dimensional limit, the Maclaurin coefficients.
+
+    ``mu_k^(l) N(d, k) = sum_j b_{k+2j}^(l) m(k+2j, k, d) N(d, k) = b_k^(l) + O(1/d)`` at fixed k
+    (:func:`maclaurin_shares`), so the relative gap should fall like ``1/d``. Degrees ``k = 1..kmax``; a
+    degree where some ``b_k^(l) = 0`` (odd ``k >= 3`` for the two-layer ReLU) makes the gap NaN.
+
+    ``depth``: L >= 1; ``kmax``: int >= 1; ``ds``: at least two dimensions >= 2, increasing.
+    Returns a :class:`HighDimLimit`.
+    """
+    L = _check_depth(depth)
+    kmax = _check_int(kmax, "kmax", 1)
+    ds = np.asarray(ds, dtype=int)
+    if ds.ndim != 1 or ds.size < 2 or np.any(ds < 2) or np.any(np.diff(ds) <= 0):
+        raise ValueError(f"ds must hold at least two increasing dimensions >= 2, got {ds!r}")
+    ks = np.arange(1, kmax + 1)
+    b = layer_series(L, activation=activation, bias=bias, nmax=kmax + 2).theta
+    mac = maclaurin_shares(L, kmax, activation=activation, bias=bias)
+    gap, share_gap = [], []
+    for d in ds:
+        sp = layer_spectrum(int(d), kmax, depth=L, activation=activation, bias=bias)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap.append(np.abs(sp.mu[:, ks] * harmonic_dimension(int(d), ks) / b[:, ks] - 1).max())
+        share_gap.append(np.abs(sp.shares[:, ks] - mac[:, ks]).max())
+    gap = np.array(gap)
+    exponent = fit_power_law(ds, gap)[0] if np.all(np.isfinite(gap) & (gap > 0)) else np.nan
+    return HighDimLimit(ds=ds, ks=ks, gap=gap, share_gap=np.array(share_gap), exponent=float(exponent))
+
+
 def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.0, ax=None):
     """The normalised per-layer kernels ``Theta_l(t) / Theta_l(1)`` against the cosine t. Returns the axes."""
     ax = get_ax(ax)
@@ -603,24 +780,24 @@ def plot_layer_shares(d: int, *, depth: int, activation: str = "relu", bias: flo
 def share_explorer(*, kmax: int = 24):
     """An ``ipywidgets`` panel over :func:`plot_layer_shares`: choose activation, depth, dimension and bias.
 
-    Needs a live kernel; the chapter's static figure is the same function with fixed arguments.
+    Needs a live kernel. It draws only when a control changes (:func:`lofi_utils.plotting.control_panel`;
+    the chapter's static figure is the same function with fixed arguments), so building the chapter draws
+    no figure for it. ``kmax``: highest degree shown. Returns a ``VBox`` of the four controls and the output.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
-    def show(activation="relu", depth=4, d=10, bias=0.0):
-        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    controls = [
+        widgets.Dropdown(options=list(ACTIVATIONS), value="relu", description="activation"),
+        widgets.IntSlider(value=4, min=2, max=8, description="depth L"),
+        widgets.Dropdown(options=[2, 3, 5, 10, 50, 200], value=10, description="dimension d"),
+        widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="bias β"),
+    ]
+
+    def draw(ax, activation, depth, d, bias):
         plot_layer_shares(d, depth=depth, activation=activation, bias=bias, kmax=kmax, ax=ax)
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
-        plt.show()
 
-    return widgets.interactive(
-        show,
-        activation=widgets.Dropdown(options=list(ACTIVATIONS), value="relu", description="activation"),
-        depth=widgets.IntSlider(value=4, min=2, max=8, description="depth L"),
-        d=widgets.Dropdown(options=[2, 3, 5, 10, 50, 200], value=10, description="dimension d"),
-        bias=widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1, description="bias β"),
-    )
+    return control_panel(controls, draw)
 
 
 # =========================================================================== 3. finite networks
@@ -630,23 +807,15 @@ def _sphere_tensor(n, d, rng, dtype, device):
 
 
 @dataclass
-class LayerWidthSweep:
+class LayerWidthSweep(WidthSweep):
     """Output of :func:`layer_width_sweep`: ``errors`` (W, S, L) relative Frobenius errors
-    ``|Theta_hat_l - Theta_l|_F / |Theta_l|_F`` per width, network seed and layer."""
+    ``|Theta_hat_l - Theta_l|_F / |Theta_l|_F`` per width, network seed and layer (``mean_errors``: (W, L));
+    ``total_errors`` (W, S) the same for the NTK ``sum_l Theta_hat_l`` (what
+    :func:`lofi_utils.spectra.ntk_width_sweep` records); ``n_points``; ``wall_time`` in seconds."""
 
-    widths: np.ndarray
-    errors: np.ndarray
-    d: int
-    depth: int
-    activation: str
-    bias: float
+    total_errors: np.ndarray
     n_points: int
     wall_time: float
-
-    @property
-    def mean_errors(self) -> np.ndarray:
-        """(W, L): errors averaged over seeds."""
-        return self.errors.mean(axis=1)
 
     def exponents(self) -> np.ndarray:
         """(L,): fitted slope of log(mean error) against log(width), per layer (theory -1/2)."""
@@ -664,27 +833,17 @@ def layer_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], 
     analytic ``Theta_l`` at several widths.
 
     ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); networks seeded
-    ``seed .. seed+seeds-1``. Returns a :class:`LayerWidthSweep`.
+    ``seed .. seed+seeds-1``; error of layer l: ``|Theta_hat_l - Theta_l|_F / |Theta_l|_F``. The loop is that of
+    :func:`lofi_utils.spectra.ntk_width_sweep` (same inputs and networks for the same arguments), which
+    records the error of the sum over layers. ``widths``: positive ints; ``seeds``: int >= 1;
+    ``n_points``: int >= 2. Returns a :class:`LayerWidthSweep`.
     """
-    widths = np.asarray(widths, dtype=int)
-    if widths.ndim != 1 or widths.size < 1 or np.any(widths < 1):
-        raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
-    seeds = _check_int(seeds, "seeds", 1)
-    n_points = _check_int(n_points, "n_points", 2)
     L = _check_depth(depth)
-    x, xt = _sphere_tensor(n_points, d, np.random.default_rng(seed), dtype, device)
-    cos = np.clip(x @ x.T / d, -1.0, 1.0)
-    theory = layer_kernels(cos, depth=L, activation=activation, bias=bias).theta_layers
-    norms = np.linalg.norm(theory.reshape(L, -1), axis=1)
-    errors = np.empty((widths.size, seeds, L))
-    t0 = time.perf_counter()
-    for i, w in enumerate(widths):
-        for s in range(seeds):
-            model = MLP(d, int(w), L, activation=activation, bias=bias, seed=seed + s, dtype=dtype, device=device)
-            G = empirical_layer_ntk(model, xt).double().cpu().numpy()
-            errors[i, s] = np.linalg.norm((G - theory).reshape(L, -1), axis=1) / norms
-    return LayerWidthSweep(widths=widths, errors=errors, d=int(d), depth=L, activation=activation,
-                           bias=float(bias), n_points=n_points, wall_time=time.perf_counter() - t0)
+    sw = _kernel_width_sweep(d, L, n_points, widths, seeds=seeds, bias=bias, activation=activation, seed=seed,
+                             device=device, dtype=dtype)
+    return LayerWidthSweep(widths=sw.widths, errors=sw.layer_errors, d=int(d), depth=L, bias=float(bias),
+                           activation=activation, total_errors=sw.total_errors, n_points=int(n_points),
+                           wall_time=sw.wall_time)
 
 
 def zonal_probes(x, k: int, *, n_probes: int, rng: np.random.Generator, extra: int = 5) -> np.ndarray:
@@ -754,6 +913,7 @@ class ProbeShares:
 
     @property
     def network_mean(self) -> np.ndarray:
+        """(K, L): the network's shares averaged over seeds."""
         return self.network.mean(axis=0)
 
 
@@ -1167,6 +1327,13 @@ class AttributionComparison:
     analytic: AttributionResult
     label: str = ""
 
+    def describe(self) -> str:
+        """One line: the three share vectors, the network's test loss before and after, and its closure."""
+        net = self.network
+        return (f"{self.label:9s}: network {np.round(net.shares, 3)}, initial kernel {np.round(self.initial.shares, 3)}, "
+                f"analytic {np.round(self.analytic.shares, 3)}; test loss {net.test_loss[0]:.3f} -> "
+                f"{net.test_loss[-1]:.3f}, closure {net.closure:.4f}")
+
 
 def compare_attribution(model: MLP, x, y, n_train: int, *, eta: float, steps: int,
                         train_layers: Sequence[int] | None = None, record_every: int = 1,
@@ -1195,6 +1362,171 @@ def compare_attribution(model: MLP, x, y, n_train: int, *, eta: float, steps: in
     ana = kernel_attribution(A[:, :n, :n], A[:, n:, :n], y[:n], y[n:], **kw)
     net = train_attribution(model, xt[:n], yt[:n], xt[n:], yt[n:], threads=threads, **kw)
     return AttributionComparison(network=net, initial=ini, analytic=ana, label=label)
+
+
+def _attribution_run(x, y, n_train: int, *, width: int, depth: int, model_seed: int, eta: float, steps: int,
+                     device, threads, label: str = "", train_layers=None) -> AttributionComparison:
+    """:func:`compare_attribution` for a fresh ReLU :class:`lofi_utils.ntk.MLP` seeded ``model_seed``."""
+    model = MLP(np.shape(x)[1], width, depth, seed=model_seed, device=device)
+    return compare_attribution(model, x, y, n_train, eta=eta, steps=steps, train_layers=train_layers,
+                               label=label, threads=threads)
+
+
+def zonal_task(d: int, n_points: int, k: int, *, seed: int = 0, rep: int = 0):
+    """Inputs and a degree-k target for the attribution experiments on the sphere.
+
+    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` and the unit-variance zonal harmonic
+    ``y = sqrt(N(d, k)) P_k(x . e / |x|)`` of a random direction ``e`` (:func:`zonal_target`), all drawn
+    from ``numpy.random.default_rng(10_000 seed + 100 k + rep)`` (one stream per degree and repetition).
+
+    ``d``: int >= 2; ``n_points``: int >= 2; ``k``: degree >= 0; ``seed``, ``rep``: ints >= 0.
+    Returns ``(x, y)`` of shapes (n_points, d) and (n_points,).
+    """
+    d = _check_int(d, "d", 2)
+    n_points = _check_int(n_points, "n_points", 2)
+    k = _check_int(k, "k", 0)
+    rng = np.random.default_rng(10_000 * _check_int(seed, "seed", 0) + 100 * k + _check_int(rep, "rep", 0))
+    x = sample_sphere(n_points, d, radius=math.sqrt(d), rng=rng)
+    return x, zonal_target(x, k, sample_sphere(1, d, rng=rng)[0])
+
+
+@dataclass
+class ZonalAttribution:
+    """Output of :func:`zonal_attribution`: ``runs[k, rep]`` an :class:`AttributionComparison` per degree and
+    repetition; ``ks``; ``reps``. Indexing the object indexes ``runs``."""
+
+    runs: dict
+    ks: tuple
+    reps: int
+
+    def __getitem__(self, key) -> AttributionComparison:
+        return self.runs[key]
+
+    def values(self) -> list:
+        return list(self.runs.values())
+
+    def network_mean(self, k: int) -> np.ndarray:
+        """(L,): the network's shares ``C_l(T) / sum C(T)`` for degree k, averaged over repetitions."""
+        return np.mean([self.runs[k, r].network.shares for r in range(self.reps)], axis=0)
+
+    def closure(self, k: int, *, euler: bool = False) -> float:
+        """Mean over repetitions of ``sum_l C_l / test-loss drop`` (``euler=True``: the first-order sum)."""
+        return float(np.mean([self.runs[k, r].network.closure_euler if euler else self.runs[k, r].network.closure
+                              for r in range(self.reps)]))
+
+    def theory_gaps(self, theory) -> tuple[float, float]:
+        """Distances to the population shares ``theory`` (L, K+1) (e.g. ``LayerSpectrum.shares``):
+        ``(max_k |mean network shares - s_k|, max_{k, rep} |analytic-kernel shares - s_k|)``."""
+        theory = np.asarray(theory, dtype=float)
+        if theory.ndim != 2 or theory.shape[1] <= max(self.ks):
+            raise ValueError(f"theory must be (L, K+1) with K >= {max(self.ks)}, got shape {theory.shape}")
+        net = max(np.abs(self.network_mean(k) - theory[:, k]).max() for k in self.ks)
+        ana = max(np.abs(r.analytic.shares - theory[:, k]).max() for (k, _), r in self.runs.items())
+        return float(net), float(ana)
+
+
+def zonal_attribution(d: int, depth: int, width: int, n_train: int, ks: Sequence[int], *, reps: int,
+                      eta: float, steps: int, seed: int = 0, device=None,
+                      threads: int | None = None) -> ZonalAttribution:
+    """Who reduces the error on degree-k targets: :func:`compare_attribution` for every k and repetition.
+
+    For degree k and repetition r: ``2 n_train`` points and a zonal degree-k target from :func:`zonal_task`
+    (``seed``, r), the first half for training and the second for testing, and a ReLU network of width
+    ``width`` and depth ``depth`` seeded ``seed + r``, trained by full-batch gradient descent (step ``eta``,
+    ``steps`` steps). For a single-degree target the theory says each layer does the share ``s_k^(l)``.
+
+    ``ks``: degrees >= 0; ``reps``: int >= 1; ``threads``: PyTorch threads while training (see
+    :func:`train_attribution`). Returns a :class:`ZonalAttribution`.
+    """
+    reps = _check_int(reps, "reps", 1)
+    ks = tuple(int(k) for k in ks)
+    if not ks:
+        raise ValueError("need at least one degree k")
+    runs = {}
+    for k in ks:
+        for rep in range(reps):
+            x, y = zonal_task(d, 2 * n_train, k, seed=seed, rep=rep)
+            runs[k, rep] = _attribution_run(x, y, n_train, width=width, depth=depth, model_seed=seed + rep, eta=eta,
+                                            steps=steps, device=device, threads=threads, label=f"k = {k}")
+    return ZonalAttribution(runs=runs, ks=ks, reps=reps)
+
+
+@dataclass
+class SingleLayerRates:
+    """Output of :func:`single_layer_rates`: ``runs[l]`` the :class:`AttributionComparison` with only layer l
+    trained (1-based); ``network`` (L,) and ``initial`` (L,): per-step decay rates of the residual
+    (:func:`residual_rate`) of the network and of its initial-kernel linearisation; ``k``: the degree."""
+
+    k: int
+    runs: dict
+    network: np.ndarray
+    initial: np.ndarray
+
+
+def single_layer_rates(d: int, depth: int, width: int, n_train: int, k: int, *, eta: float, steps: int,
+                       seed: int = 0, device=None, threads: int | None = None) -> SingleLayerRates:
+    """Train one layer at a time on a degree-k target and measure the residual's decay rate.
+
+    In the kernel regime, training only layer l is the kernel machine of ``Theta_l``: the degree-k residual
+    decays like ``(1 - eta mu_k^(l))^t``, so the rates are in the ratios ``s_k^(l)`` and add up to the full
+    network's rate. Task: :func:`zonal_task` (``seed``, repetition 0) on ``2 n_train`` points (half for
+    training); every run starts from the same network, seeded ``seed``. ``depth``: L >= 1; other arguments
+    as in :func:`zonal_attribution`. Returns a :class:`SingleLayerRates`.
+    """
+    L = _check_depth(depth)
+    x, y = zonal_task(d, 2 * n_train, k, seed=seed, rep=0)
+    runs = {l: _attribution_run(x, y, n_train, width=width, depth=L, model_seed=seed, eta=eta, steps=steps,
+                                device=device, threads=threads, train_layers=[l]) for l in range(1, L + 1)}
+    network = np.array([residual_rate(runs[l].network.train_loss) for l in range(1, L + 1)])
+    initial = np.array([residual_rate(runs[l].initial.train_loss) for l in range(1, L + 1)])
+    return SingleLayerRates(k=int(k), runs=runs, network=network, initial=initial)
+
+
+def attribution_runs(X, targets: dict, n_train: int, *, width: int, depth: int, eta: float, steps: int,
+                     seed: int = 0, device=None, threads: int | None = None) -> list:
+    """:func:`compare_attribution` for several targets on the same inputs (the real-data experiment).
+
+    ``X``: (n, D) on the sphere of radius ``sqrt(D)``; ``targets``: ``{label: (n,) array}``; the first
+    ``n_train`` points train, the rest test; every target gets a fresh ReLU network of width ``width`` and
+    depth ``depth`` seeded ``seed``. Returns a list of :class:`AttributionComparison`, in the order of ``targets``.
+    """
+    if not targets:
+        raise ValueError("need at least one target")
+    return [_attribution_run(X, y, n_train, width=width, depth=depth, model_seed=seed, eta=eta, steps=steps,
+                             device=device, threads=threads, label=name) for name, y in targets.items()]
+
+
+def closure_error(comparisons: Sequence[AttributionComparison]) -> float:
+    """``max |sum_l C_l(T) / (L_test(0) - L_test(T)) - 1|`` over the networks of ``comparisons`` (0: the
+    per-layer attribution accounts for the whole test-loss reduction)."""
+    comparisons = list(comparisons)
+    if not comparisons:
+        raise ValueError("need at least one AttributionComparison")
+    return float(max(abs(c.network.closure - 1) for c in comparisons))
+
+
+def linearisation_gap(comparisons: Sequence[AttributionComparison]) -> float:
+    """``max_{runs, l} |network share - initial-kernel share|``: the kernel's drift during training, as seen in
+    the per-layer shares (0 in the kernel regime)."""
+    comparisons = list(comparisons)
+    if not comparisons:
+        raise ValueError("need at least one AttributionComparison")
+    return float(max(np.abs(c.network.shares - c.initial.shares).max() for c in comparisons))
+
+
+def early_late_shares(result: AttributionResult, *, frac: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """Each layer's share of the test-loss reduction made early and late in training.
+
+    With ``m = floor(frac T)`` of the ``T`` recorded steps: early ``C_l(m) / sum C(m)``, late
+    ``(C_l(T) - C_l(m)) / sum (C(T) - C(m))``. ``frac``: in (0, 1), leaving at least one recorded step on
+    each side. Returns ``(early, late)``, each (L,) summing to 1.
+    """
+    C = result.contrib
+    T = C.shape[0] - 1
+    m = int(frac * T) if 0 < frac < 1 else 0
+    if not 0 < m < T:
+        raise ValueError(f"frac must split the {T} recorded steps into two non-empty parts, got {frac}")
+    return C[m] / C[m].sum(), (C[-1] - C[m]) / (C[-1] - C[m]).sum()
 
 
 def plot_attribution(comparisons: Sequence[AttributionComparison], theory=None, ax=None):

@@ -82,3 +82,33 @@ def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, l
     kw.setdefault("linewidth", 1.0)
     ax.plot(x, np.exp(intercept) * x**slope, label=label, **kw)
     return ax
+
+
+def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0)):
+    """An ``ipywidgets`` panel that redraws a figure only when one of its ``controls`` changes.
+
+    ``controls``: ipywidgets value widgets (sliders, dropdowns, ...); ``draw(ax, *values)``: draws on a new
+    axes from the controls' current values, in the order of ``controls``; ``figsize``: inches. Creating the
+    panel draws nothing (in the book a static figure made by the same plot function precedes every
+    widget), so a chapter executed without a front end pays nothing for it and stores no extra figure.
+    Returns ``ipywidgets.VBox([*controls, output])``.
+    """
+    import ipywidgets as widgets
+
+    controls = list(controls)
+    if not controls:
+        raise ValueError("need at least one control")
+    if not callable(draw):
+        raise ValueError(f"draw must be callable, got {type(draw).__name__}")
+    out = widgets.Output()
+
+    def redraw(_change=None):
+        with out:
+            out.clear_output(wait=True)
+            _, ax = plt.subplots(figsize=figsize)
+            draw(ax, *(c.value for c in controls))
+            plt.show()
+
+    for c in controls:
+        c.observe(redraw, names="value")
+    return widgets.VBox([*controls, out])

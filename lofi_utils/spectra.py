@@ -13,6 +13,7 @@ Kernels and spectra are float64 NumPy (see :mod:`lofi_utils.kernels`, :mod:`lofi
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,28 +21,24 @@ import numpy as np
 import torch
 
 from .kernels import ACTIVATIONS, layer_kernels, nngp_spectrum, ntk, ntk_spectrum
-from .ntk import MLP, bin_by_cosine, empirical_ntk
-from .plotting import PALETTE, get_ax, label
+from .ntk import MLP, bin_by_cosine, empirical_layer_ntk
+from .plotting import PALETTE, control_panel, get_ax, label
 from .sphere import harmonic_dimension, sample_sphere
 from .stats import fit_power_law
 
 
 # --------------------------------------------------------------------------- empirical vs analytic NTK
 @dataclass
-class NTKSweep:
-    """Output of :func:`ntk_width_sweep`.
+class WidthSweep:
+    """What every width sweep of an empirical kernel records (base of :class:`NTKSweep` and of
+    :class:`lofi_utils.layerwise.LayerWidthSweep`).
 
-    ``widths`` (W,); ``errors`` (W, S): relative Frobenius error ``|Theta_hat - Theta|_F / |Theta|_F`` per
-    width and seed; ``cosines`` (N, N) the Gram matrix of cosines ``x.x'/d``; ``theta`` (N, N) the
-    analytic NTK; ``theta_hat`` (N, N) the empirical NTK of the widest network (first seed);
-    ``d``, ``depth``, ``bias``, ``activation``: the setting.
+    ``widths`` (W,); ``errors`` (W, S, ...): relative Frobenius errors per width and network seed (and per
+    layer for the per-layer sweep); ``d``, ``depth``, ``bias``, ``activation``: the setting.
     """
 
     widths: np.ndarray
     errors: np.ndarray
-    cosines: np.ndarray
-    theta: np.ndarray
-    theta_hat: np.ndarray
     d: int
     depth: int
     bias: float
@@ -49,22 +46,51 @@ class NTKSweep:
 
     @property
     def mean_errors(self) -> np.ndarray:
-        """Seed-averaged relative error per width, shape (W,)."""
+        """Seed-averaged relative error per width, shape (W,) or (W, L)."""
         return self.errors.mean(axis=1)
+
+
+@dataclass
+class NTKSweep(WidthSweep):
+    """Output of :func:`ntk_width_sweep`.
+
+    ``errors`` (W, S): relative Frobenius error ``|Theta_hat - Theta|_F / |Theta|_F`` per width and seed;
+    ``cosines`` (N, N) the Gram matrix of cosines ``x.x'/d``; ``theta`` (N, N) the analytic NTK;
+    ``theta_hat`` (N, N) the empirical NTK of the widest network (first seed).
+    """
+
+    cosines: np.ndarray
+    theta: np.ndarray
+    theta_hat: np.ndarray
 
     def width_exponent(self) -> float:
         """Slope of log(mean error) against log(width) (the theory: -1/2)."""
         return fit_power_law(self.widths, self.mean_errors)[0]
 
 
-def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int = 3,
-                    bias: float = 0.0, activation: str = "relu", seed: int = 0, device=None,
-                    dtype: torch.dtype = torch.float64) -> NTKSweep:
-    """Empirical NTK (factorised per-layer formula) of :class:`lofi_utils.ntk.MLP` against the analytic NTK.
+@dataclass
+class _KernelSweep:
+    """Output of :func:`_kernel_width_sweep` (shared by the total and the per-layer sweeps)."""
 
-    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); for every
-    width in ``widths`` and network seed ``seed .. seed + seeds - 1`` the relative error
-    ``|Theta_hat - Theta|_F / |Theta|_F`` is recorded. Returns an :class:`NTKSweep`.
+    widths: np.ndarray
+    layer_errors: np.ndarray        # (W, S, L)
+    total_errors: np.ndarray        # (W, S)
+    cosines: np.ndarray             # (N, N)
+    theta: np.ndarray               # (N, N), the NTK recursion
+    theta_hat: np.ndarray           # (N, N), the widest network's empirical NTK (first seed)
+    wall_time: float
+
+
+def _kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int,
+                        bias: float, activation: str, seed: int, device, dtype: torch.dtype) -> _KernelSweep:
+    """The loop behind :func:`ntk_width_sweep` and :func:`lofi_utils.layerwise.layer_width_sweep`.
+
+    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); for every width
+    and network seed ``seed .. seed + seeds - 1`` one :class:`lofi_utils.ntk.MLP` and its per-layer empirical
+    NTK ``Theta_hat_l`` (factorised formula); the total is their sum ``Theta_hat = sum_l Theta_hat_l``
+    (:func:`lofi_utils.ntk.empirical_ntk`). Errors are relative Frobenius errors against the analytic
+    ``Theta_l`` (:func:`lofi_utils.kernels.layer_kernels`) and the NTK recursion ``Theta``
+    (:func:`lofi_utils.kernels.ntk`, an independent code path).
     """
     widths = np.asarray(widths, dtype=int)
     if widths.ndim != 1 or widths.size < 1 or np.any(widths < 1):
@@ -76,21 +102,45 @@ def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *,
     rng = np.random.default_rng(seed)
     x = sample_sphere(n_points, d, radius=math.sqrt(d), rng=rng)
     cos = np.clip(x @ x.T / d, -1.0, 1.0)
+    layers = layer_kernels(cos, depth=depth, activation=activation, bias=bias).theta_layers
     theta = ntk(cos, depth=depth, activation=activation, bias=bias)
-    xt = torch.as_tensor(x, dtype=dtype, device=device)
+    L = layers.shape[0]
+    layer_norms = np.linalg.norm(layers.reshape(L, -1), axis=1)
     norm = np.linalg.norm(theta)
-    errors = np.empty((widths.size, seeds))
+    xt = torch.as_tensor(x, dtype=dtype, device=device)
+    layer_errors = np.empty((widths.size, seeds, L))
+    total_errors = np.empty((widths.size, seeds))
     theta_hat = None
+    t0 = time.perf_counter()
     for i, w in enumerate(widths):
         for s in range(seeds):
             model = MLP(d, int(w), depth, activation=activation, bias=bias, seed=seed + s, dtype=dtype,
                         device=device)
-            E = empirical_ntk(model, xt).detach().cpu().double().numpy()
-            errors[i, s] = np.linalg.norm(E - theta) / norm
+            G = empirical_layer_ntk(model, xt)
+            E = G.sum(dim=0).detach().cpu().double().numpy()        # = empirical_ntk(model, xt)
+            G = G.double().cpu().numpy()
+            layer_errors[i, s] = np.linalg.norm((G - layers).reshape(L, -1), axis=1) / layer_norms
+            total_errors[i, s] = np.linalg.norm(E - theta) / norm
             if i == widths.size - 1 and s == 0:
                 theta_hat = E
-    return NTKSweep(widths=widths, errors=errors, cosines=cos, theta=theta, theta_hat=theta_hat, d=int(d),
-                    depth=int(depth), bias=float(bias), activation=activation)
+    return _KernelSweep(widths=widths, layer_errors=layer_errors, total_errors=total_errors, cosines=cos,
+                        theta=theta, theta_hat=theta_hat, wall_time=time.perf_counter() - t0)
+
+
+def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int = 3,
+                    bias: float = 0.0, activation: str = "relu", seed: int = 0, device=None,
+                    dtype: torch.dtype = torch.float64) -> NTKSweep:
+    """Empirical NTK (factorised per-layer formula) of :class:`lofi_utils.ntk.MLP` against the analytic NTK.
+
+    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); for every
+    width in ``widths`` and network seed ``seed .. seed + seeds - 1`` the relative error
+    ``|Theta_hat - Theta|_F / |Theta|_F`` is recorded, with ``Theta_hat = sum_l Theta_hat_l`` (the same
+    loop as the per-layer sweep :func:`lofi_utils.layerwise.layer_width_sweep`). Returns an :class:`NTKSweep`.
+    """
+    sw = _kernel_width_sweep(d, depth, n_points, widths, seeds=seeds, bias=bias, activation=activation,
+                             seed=seed, device=device, dtype=dtype)
+    return NTKSweep(widths=sw.widths, errors=sw.total_errors, d=int(d), depth=int(depth), bias=float(bias),
+                    activation=activation, cosines=sw.cosines, theta=sw.theta, theta_hat=sw.theta_hat)
 
 
 def plot_ntk_vs_empirical(sweep: NTKSweep, ax=None, *, bins: int = 40):
@@ -254,12 +304,12 @@ def plot_circle_modes(results, ax=None, *, kernel: bool = True):
 def spectrum_explorer(*, kmax: int = 200, n_nodes: int = 3000):
     """An ``ipywidgets`` panel over :func:`plot_spectrum_decay`: choose the activation, depth, bias and d.
 
-    Needs a live kernel. It draws only when a control changes (the static figure of the chapter is the
-    same function with fixed arguments), so creating it costs nothing when the chapter is executed
-    without a front end. Returns a ``VBox`` of the four controls and the output area.
+    Needs a live kernel. It draws only when a control changes (:func:`lofi_utils.plotting.control_panel`;
+    the static figure of the chapter is the same function with fixed arguments), so creating it costs
+    nothing when the chapter is executed without a front end. Returns a ``VBox`` of the four controls and
+    the output area.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     controls = [
         widgets.Dropdown(options=list(ACTIVATIONS), value="relu", description="activation"),
@@ -267,16 +317,8 @@ def spectrum_explorer(*, kmax: int = 200, n_nodes: int = 3000):
         widgets.FloatSlider(value=0.0, min=0.0, max=2.0, step=0.25, description="bias β"),
         widgets.IntSlider(value=3, min=2, max=10, description="dimension d"),
     ]
-    out = widgets.Output()
 
-    def redraw(_change=None):
-        act, depth, bias, d = (c.value for c in controls)
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(6.0, 4.0))
-            plot_spectrum_decay((d,), depth=depth, bias=bias, activation=act, kmax=kmax, n_nodes=n_nodes, ax=ax)
-            plt.show()
+    def draw(ax, act, depth, bias, d):
+        plot_spectrum_decay((d,), depth=depth, bias=bias, activation=act, kmax=kmax, n_nodes=n_nodes, ax=ax)
 
-    for c in controls:
-        c.observe(redraw, names="value")
-    return widgets.VBox([*controls, out])
+    return control_panel(controls, draw, figsize=(6.0, 4.0))

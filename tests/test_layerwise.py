@@ -15,7 +15,7 @@ from lofi_utils import hermite as H
 from lofi_utils import kernels as K
 from lofi_utils import layerwise as LW
 from lofi_utils import sphere as S
-from lofi_utils.ntk import MLP, empirical_layer_ntk, jacobian_layer_ntk, jacobian_layer_ntk_blocked
+from lofi_utils.ntk import MLP, empirical_layer_ntk, empirical_ntk, jacobian_layer_ntk, jacobian_layer_ntk_blocked
 
 torch.set_num_threads(1)
 
@@ -200,6 +200,80 @@ def test_probe_share_estimator_converges_to_the_population_shares():
         assert bias[1] < 2.5e-3 and bias[1] < bias[0] / 2.5
 
 
+# --------------------------------------------------------------------------- chapter-level summaries
+def test_layer_identity_gaps_are_rounding_small_for_every_activation_and_bias():
+    t = np.linspace(-0.9, 0.9, 41)
+    sum_gap, sens_gap = LW.layer_identity_gaps(t, depth=3, biases=(0.0, 0.5))
+    assert set(sum_gap) == set(sens_gap) == {(a, b) for a in K.ACTIVATIONS for b in (0.0, 0.5)}
+    assert max(sum_gap.values()) < 1e-12          # sum_l Theta_l = the NTK recursion
+    assert max(sens_gap.values()) < 1e-7          # Theta_l = Sigma^(l) dSigma^(L)/dSigma^(l), central differences
+    with pytest.raises(ValueError, match="cosines"):
+        LW.layer_identity_gaps(np.array([0.2, 1.0]), depth=3)
+
+
+@pytest.mark.parametrize("act", ["relu", "erf"])
+def test_series_gap_at_t_equal_one_is_the_tail(act):
+    """All coefficients are >= 0, so at t = 1 the truncation error is the neglected mass Theta_l(1) - sum b_j."""
+    s = LW.layer_series(3, activation=act, nmax=12)
+    assert LW.series_gap(s, np.array([1.0])) == pytest.approx(np.abs(s.tail).max(), rel=1e-9)
+    assert LW.series_gap(LW.layer_series(3, activation=act, nmax=200), np.linspace(-0.5, 0.5, 21)) < 1e-13
+    with pytest.raises(ValueError, match="LayerSeries"):
+        LW.series_gap(s.theta, np.array([0.5]))
+
+
+def test_monotone_in_parity_compares_each_parity_separately():
+    zigzag = np.array([0.0, 5.0, 1.0, 6.0, 2.0, 7.0, np.nan, 8.0])  # increasing within each parity, NaN skipped
+    assert LW.monotone_in_parity(zigzag) and not np.all(np.diff(zigzag[1:6]) > 0)
+    assert not LW.monotone_in_parity(zigzag, increasing=False)
+    assert LW.monotone_in_parity(-zigzag, increasing=False)
+    assert not LW.monotone_in_parity(np.array([0.0, 1.0, 3.0, 2.0, 1.0]))   # odd k: 1 -> 2 ok, even k: 3 -> 1 not
+    sp = LW.layer_spectrum(5, 12, depth=3)
+    assert LW.monotone_in_parity(sp.shares[0]) and LW.monotone_in_parity(sp.shares[-1], increasing=False)
+    with pytest.raises(ValueError, match="1-D"):
+        LW.monotone_in_parity(np.ones((2, 3)))
+
+
+def test_share_ordering_sums_the_pairwise_tests_and_honours_the_caps():
+    survey = LW.share_ordering([3, 10], [3], 10, activations=("relu", "tanh"), caps={"tanh": 6})
+    assert set(survey.spectra) == {(a, d, 3) for a in ("relu", "tanh") for d in (3, 10)}
+    assert survey.violations["relu"] == 0 and survey.first_violations["relu"] == 0
+    expected = sum(LW.ratio_monotonicity(survey.spectra["tanh", d, 3], kmin=0, kmax=6)["comparisons"] for d in (3, 10))
+    assert survey.comparisons["tanh"] == expected > 0
+    uncapped = LW.share_ordering([3, 10], [3], 10, activations=("tanh",))
+    assert uncapped.comparisons["tanh"] > survey.comparisons["tanh"]
+    assert survey.first_share_increasing() and survey.readout_share_decreasing()
+    with pytest.raises(ValueError, match="depths"):
+        LW.share_ordering([3], [1], 10)
+
+
+def test_high_dim_limit_closed_form_and_one_over_d():
+    # two-layer ReLU, k = 1: b_{1+2j} = 0 for j >= 1 and m(1, 1, d) N(d, 1) = (1/d) d = 1, so mu_1 N(d,1) = b_1 exactly
+    exact = LW.high_dim_limit(2, 1, [5, 20, 80])
+    assert exact.gap.max() < 1e-10
+    hd = LW.high_dim_limit(3, 2, [20, 80, 320])
+    assert np.all(np.diff(hd.gap) < 0) and hd.exponent == pytest.approx(-1.0, abs=0.15)
+    assert hd.share_gap[-1] < hd.share_gap[0]
+    with pytest.raises(ValueError, match="ds"):
+        LW.high_dim_limit(3, 2, [10])
+
+
+def test_total_and_per_layer_width_sweeps_share_one_loop():
+    from lofi_utils import spectra
+
+    total = spectra.ntk_width_sweep(3, 3, 40, [32, 128], seeds=2, seed=4, dtype=torch.float32)
+    layers = LW.layer_width_sweep(3, 3, 40, [32, 128], seeds=2, seed=4)
+    assert np.array_equal(total.errors, layers.total_errors)     # same inputs, same networks
+    x = torch.as_tensor(S.sample_sphere(40, 3, radius=math.sqrt(3), rng=np.random.default_rng(4)), dtype=torch.float32)
+    widest = MLP(3, 128, 3, seed=4, dtype=torch.float32)         # theta_hat: the widest network, first seed
+    assert np.array_equal(total.theta_hat, empirical_ntk(widest, x).double().numpy())
+    # |sum_l (Theta_hat_l - Theta_l)| <= sum_l |Theta_hat_l - Theta_l| (triangle inequality, Frobenius norms)
+    norms = np.linalg.norm(K.layer_kernels(total.cosines, depth=3).theta_layers.reshape(3, -1), axis=1)
+    assert np.all(total.errors * np.linalg.norm(total.theta) <= (layers.errors * norms).sum(-1) * (1 + 1e-6))
+    assert layers.errors.shape == (2, 2, 3) and layers.mean_errors.shape == (2, 3)
+    with pytest.raises(ValueError, match="widths"):
+        LW.layer_width_sweep(3, 3, 40, [], seeds=1)
+
+
 # --------------------------------------------------------------------------- attribution
 def test_kernel_attribution_of_proportional_layers_is_exact():
     rng = np.random.default_rng(0)
@@ -252,6 +326,73 @@ def test_residual_rate_recovers_a_geometric_decay():
     assert abs(LW.residual_rate(loss) - 0.03) < 1e-12
 
 
+def test_zonal_task_is_a_unit_variance_harmonic_of_degree_k():
+    x, y = LW.zonal_task(5, 4000, 1, seed=3, rep=1)
+    assert x.shape == (4000, 5) and np.allclose((x ** 2).sum(1), 5)
+    coef, res, *_ = np.linalg.lstsq(x, y, rcond=None)            # degree 1: a linear function of x
+    assert res[0] < 1e-20 * (y ** 2).sum()
+    assert abs(np.mean(y ** 2) - 1) < 0.1                         # E y^2 = 1; the standard error is 0.017
+    assert np.array_equal(LW.zonal_task(5, 50, 1, seed=3, rep=1)[0], x[:50])      # one stream per (seed, k, rep)
+    assert not np.array_equal(LW.zonal_task(5, 50, 1, seed=3, rep=2)[0], x[:50])
+    assert np.allclose(LW.zonal_task(5, 20, 0)[1], 1.0)
+    with pytest.raises(ValueError, match="n_points"):
+        LW.zonal_task(5, 1, 1)
+
+
+def _proportional_comparison(c, label="toy"):
+    rng = np.random.default_rng(0)
+    x = S.sample_sphere(60, 3, radius=math.sqrt(3), rng=rng)
+    Ks = np.asarray(c)[:, None, None] * K.ntk(np.clip(x @ x.T / 3, -1, 1), depth=2)
+    y = rng.standard_normal(60)
+    res = LW.kernel_attribution(Ks[:, :40, :40], Ks[:, 40:, :40], y[:40], y[40:], eta=0.5, steps=40)
+    return LW.AttributionComparison(network=res, initial=res, analytic=res, label=label)
+
+
+def test_attribution_summaries_of_proportional_layers():
+    """K_l = c_l K: every layer does the share c_l / sum c at all times, early and late alike."""
+    c = np.array([0.5, 0.3, 0.2])
+    comp = _proportional_comparison(c)
+    early, late = LW.early_late_shares(comp.network, frac=0.25)
+    assert np.allclose(early, c, atol=1e-12) and np.allclose(late, c, atol=1e-12)
+    assert LW.closure_error([comp]) < 1e-12 and LW.linearisation_gap([comp]) == 0.0
+    assert comp.describe().startswith("toy") and "closure 1.0000" in comp.describe()
+    with pytest.raises(ValueError, match="frac"):
+        LW.early_late_shares(comp.network, frac=0.01)
+    with pytest.raises(ValueError, match="at least one"):
+        LW.closure_error([])
+
+
+def test_zonal_attribution_and_single_layer_rates_share_the_task():
+    d, L, width, n = 3, 2, 128, 100
+    kw = dict(eta=0.2, steps=40, seed=2, threads=1)     # a small step: the rate fit sees one clean decay
+    runs = LW.zonal_attribution(d, L, width, n, [1], reps=2, **kw)
+    assert set(runs.runs) == {(1, 0), (1, 1)} and runs[1, 0].label == "k = 1"
+    assert LW.closure_error(runs.values()) < 0.02
+    net_gap, ana_gap = runs.theory_gaps(LW.layer_spectrum(d, 1, depth=L).shares)
+    assert ana_gap < 0.1 and net_gap < 0.1                       # finite sample and width
+    one = LW.single_layer_rates(d, L, width, n, 1, **kw)
+    for l in (1, 2):                                             # a frozen layer contributes nothing
+        other = 2 - l
+        assert np.all(one.runs[l].network.contrib[:, other] == 0) and np.all(one.runs[l].initial.contrib[:, other] == 0)
+    # same task and initial network as runs[1, 0]: single-layer kernel rates add up to the full kernel rate
+    full = LW.residual_rate(runs[1, 0].initial.train_loss)
+    assert one.initial.sum() / full == pytest.approx(1.0, abs=0.05)
+    with pytest.raises(ValueError, match="theory"):
+        runs.theory_gaps(np.ones((L, 1)))
+
+
+def test_attribution_runs_kernel_models_are_linear_in_the_target():
+    rng = np.random.default_rng(5)
+    X = S.sample_sphere(60, 4, radius=2.0, rng=rng)
+    y = rng.standard_normal(60)
+    a, b = LW.attribution_runs(X, {"y": y, "2y": 2 * y}, 40, width=32, depth=2, eta=0.5, steps=5, threads=1)
+    assert (a.label, b.label) == ("y", "2y")
+    for kind in ("initial", "analytic"):                         # C_l is quadratic in the target
+        assert np.allclose(getattr(b, kind).contrib, 4 * getattr(a, kind).contrib, rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match="target"):
+        LW.attribution_runs(X, {}, 40, width=32, depth=2, eta=0.5, steps=5)
+
+
 # --------------------------------------------------------------------------- real data
 def test_digits_on_the_sphere_and_data_spectrum():
     data = LW.load_real_data(None, n=200, seed=0)
@@ -302,9 +443,16 @@ def test_figures_and_widget_build():
     for ax in (LW.plot_layer_kernels(3), LW.plot_layer_shares(5, depth=3, kmax=6, spectrum=sp),
                LW.plot_high_dim(3, [1, 2], [10, 50])):
         assert ax.has_data()
+    plt.close("all")
     w = LW.share_explorer(kmax=6)
     assert {c.description for c in w.children if hasattr(c, "description")} >= {"activation", "depth L", "dimension d"}
+    assert plt.get_fignums() == []               # building the widget draws nothing
+    w.children[1].value = 3                      # a control change draws one figure
+    assert len(plt.get_fignums()) == 1
     plt.close("all")
+    from lofi_utils.plotting import control_panel
+    with pytest.raises(ValueError, match="control"):
+        control_panel([], lambda ax: ax)
 
 
 def test_bad_data_path_is_one_clear_line(tmp_path):
