@@ -32,6 +32,7 @@ from .plotting import PALETTE, get_ax, label
 __all__ = [
     "standardise", "texture_patches", "cifar_arrays", "Probes", "make_probes", "make_net", "Tracking",
     "record_schedule", "train_tracking", "speed_comparison", "steps_to", "phase_jitter", "whiten", "phase_discrimination",
+    "SpeedSummary", "speed_summary", "CIFAR_DATASETS", "load_cifar", "discrimination_scan", "faster_spectrum",
     "plot_tracking", "plot_speed", "plot_discrimination",
 ]
 
@@ -160,6 +161,17 @@ class Tracking:
     def chance(self) -> float:
         return 1.0 / self.n_classes
 
+    def row(self, i: int = -1) -> str:
+        """One line for recorded step ``i``: every accuracy and, with probes, the two hybrid shares."""
+        line = f"step {int(self.steps[i]):7d}: " + ", ".join(f"{k} {v[i]:.3f}" for k, v in self.acc.items())
+        if self.follow_amp.size:
+            line += f", hybrids -> amplitude {self.follow_amp[i]:.3f}, phase {self.follow_phase[i]:.3f}"
+        return line
+
+    def table(self) -> str:
+        """:meth:`row` for every recorded step, one per line."""
+        return "\n".join(self.row(i) for i in range(len(self.steps)))
+
 
 def _predict(net, X, device, batch: int = 2048) -> np.ndarray:
     out = []
@@ -244,6 +256,62 @@ def speed_comparison(X_train, y_train, X_test, y_test, *, seeds=(0,), rng=0, **t
                 for s in seeds] for k, (a, b) in data.items()}
 
 
+@dataclass
+class SpeedSummary:
+    """Output of :func:`speed_summary`: ``level``; ``steps`` {task: median over seeds of the first recorded step
+    with accuracy >= level}; ``final`` {task: mean over seeds of the last accuracy}; tasks ``"amp"``, ``"phase"``."""
+
+    level: float
+    steps: dict
+    final: dict
+
+    def __str__(self) -> str:
+        return (f"steps to reach accuracy {self.level:.2f}: amplitude-only task {self.steps['amp']:g}, "
+                f"phase-only task {self.steps['phase']:g}\n"
+                f"final test accuracy: amplitude-only task {self.final['amp']:.3f}, "
+                f"phase-only task {self.final['phase']:.3f}")
+
+
+def speed_summary(runs: dict, *, level: float, key: str = "test") -> SpeedSummary:
+    """Learning times and final accuracies of :func:`speed_comparison` runs.
+
+    For each task ``k`` in ``runs`` (``{"amp": [Tracking per seed], "phase": [...]}``):
+    ``steps[k] = median_s steps_to(run_s, key, level)`` (``inf`` counts as never) and
+    ``final[k] = mean_s acc_s[key][-1]``. Returns a :class:`SpeedSummary`.
+    """
+    if not 0 < level <= 1:
+        raise ValueError(f"level must be an accuracy in (0, 1], got {level!r}")
+    if not runs or any(len(v) == 0 for v in runs.values()):
+        raise ValueError("runs must map each task to at least one Tracking")
+    steps = {k: float(np.median([steps_to(r, key, level) for r in v])) for k, v in runs.items()}
+    final = {k: float(np.mean([r.acc[key][-1] for r in v])) for k, v in runs.items()}
+    return SpeedSummary(level=level, steps=steps, final=final)
+
+
+#: The CIFAR variants :func:`load_cifar` reads.
+CIFAR_DATASETS = ("cifar10", "cifar100")
+
+
+def load_cifar(path, dataset: str = "cifar10", *, n_train: int, n_test: int, rng: int = 0):
+    """Standardised CIFAR-10 or CIFAR-100 subsets for the tracking experiment.
+
+    Reads the "python version" folder at ``path`` (:func:`lofi_utils.datasets.load_cifar10` /
+    ``load_cifar100``; a missing folder raises :class:`lofi_utils.datasets.DataMissing` with one line) and
+    keeps random subsets of ``n_train`` training (seed ``rng``) and ``n_test`` test images (seed ``rng + 1``)
+    through :func:`cifar_arrays`. Returns ``X_train`` (n_train, 3, 32, 32), ``y_train``, ``X_test``, ``y_test``.
+    """
+    from . import datasets
+
+    if dataset not in CIFAR_DATASETS:
+        raise ValueError(f"dataset must be one of {CIFAR_DATASETS}, got {dataset!r}")
+    if min(n_train, n_test) < 1:
+        raise ValueError(f"n_train and n_test must be positive, got {n_train}, {n_test}")
+    loader = {"cifar10": datasets.load_cifar10, "cifar100": datasets.load_cifar100}[dataset]
+    Xtr, ytr = cifar_arrays(*loader(path, split="train"), n=n_train, rng=rng)
+    Xte, yte = cifar_arrays(*loader(path, split="test"), n=n_test, rng=rng + 1)
+    return Xtr, ytr, Xte, yte
+
+
 # =========================================================================== real vs phase-randomised textures
 def phase_jitter(X, strength: float, rng=0) -> np.ndarray:
     """Add ``strength`` times the (Hermitian-antisymmetric) phase of a white-noise image to each image's phases.
@@ -289,6 +357,40 @@ def phase_discrimination(image, *, size: int = 16, n_train: int = 3000, n_test: 
         A = amplitude_phase(Xtr)[0].mean(axis=0)
         Xtr, Xte = standardise(whiten(Xtr, A)), standardise(whiten(Xte, A))
     return train_tracking(Xtr, ytr, tests={"test": (Xte, yte)}, **train_kw)
+
+
+def _disc_key(name: str, jitter: float, spectrum: str) -> str:
+    return f"{name}, jitter {float(jitter)}, {spectrum}"
+
+
+def discrimination_scan(images: dict, jitters, *, spectra=("natural", "flat"), **kw) -> dict:
+    """:func:`phase_discrimination` for every named image, phase jitter and spectrum.
+
+    ``images``: {name: 2-D gray image}; ``jitters``: phase jitters of the real class; ``kw``: the other
+    arguments of :func:`phase_discrimination` (sizes, ``rng``) and of :func:`train_tracking`, the same for
+    every run. Returns {``"<name>, jitter <j>, <spectrum>"``: :class:`Tracking`}, in loop order
+    name > jitter > spectrum.
+    """
+    if not images or len(np.atleast_1d(jitters)) == 0 or not spectra:
+        raise ValueError("need at least one image, one jitter and one spectrum")
+    return {_disc_key(name, jit, spec): phase_discrimination(img, jitter=jit, spectrum=spec, **kw)
+            for name, img in images.items() for jit in jitters for spec in spectra}
+
+
+def faster_spectrum(results: dict, names, jitters, *, level: float = 0.75) -> dict:
+    """Which spectrum reaches test accuracy ``level`` first in :func:`discrimination_scan` results.
+
+    For every ``(name, jitter)``: ``"flat"`` if ``steps_to(flat) < steps_to(natural)``, ``"natural"`` if the
+    reverse, ``"tie"`` otherwise (same recorded step, or neither reaches ``level``). Returns
+    {(name, jitter): str}.
+    """
+    out = {}
+    for name in names:
+        for jit in jitters:
+            tn = steps_to(results[_disc_key(name, jit, "natural")], "test", level)
+            tf = steps_to(results[_disc_key(name, jit, "flat")], "test", level)
+            out[(name, jit)] = "flat" if tf < tn else ("natural" if tn < tf else "tie")
+    return out
 
 
 # =========================================================================== figures

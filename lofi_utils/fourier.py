@@ -33,6 +33,8 @@ __all__ = [
     "coord_freqs", "to_fourier_coords", "from_fourier_coords", "power_spectrum", "coord_spectrum",
     "colour", "effective_dimension", "TEMPLATES", "phase_template", "PhaseModel", "kappa4_spike",
     "periodogram", "bispectrum", "excess_kurtosis", "whitened_projection", "phase_model_statistics", "PhaseModelStats",
+    "center_crop", "phase_scramble_errors", "swap_correlations", "CLASSIFIER_FEATURES", "classifier_accuracies",
+    "partial_trace_matrix", "partial_trace_overlaps",
     "plot_phase_model", "plot_spectrum_template", "spectrum_template_explorer", "plot_image_decomposition",
     "plot_radial_spectra",
 ]
@@ -185,6 +187,52 @@ def pixel_correlation(a, b) -> float:
     if a.shape != b.shape:
         raise ValueError("images must have the same shape")
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def center_crop(img, size: int) -> np.ndarray:
+    """The central ``size`` x ``size`` window of a 2-D image.
+
+    ``img`` (H, W): rows ``(H - size) // 2 .. (H + size) // 2`` (end excluded) and the same for the columns;
+    ``H - size`` and ``H + size`` have the same parity, so the window is exactly ``size`` wide. Returns a
+    (size, size) view of ``img``.
+    """
+    img = np.asarray(img)
+    if img.ndim != 2:
+        raise ValueError(f"img must be a 2-D image, got shape {img.shape}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 2 <= size <= min(img.shape):
+        raise ValueError(f"size must be an integer in 2..{min(img.shape)}, got {size!r}")
+    H, W = img.shape
+    return img[(H - size) // 2:(H + size) // 2, (W - size) // 2:(W + size) // 2]
+
+
+def phase_scramble_errors(img, rng=0) -> tuple[float, float]:
+    """How exactly :func:`phase_scramble` keeps every amplitude and returns a real image.
+
+    With ``F = fft2(img)`` and ``F_s = fft2(phase_scramble(img, rng))``: the relative amplitude error
+    ``max | |F_s| - |F| | / max |F|`` (0 in exact arithmetic) and the largest ``|Im|`` of the inverse
+    transform (0 by Hermitian symmetry of the scrambled spectrum). ``img`` (..., H, W); ``rng`` a seed or a
+    ``numpy.random.Generator`` (consumed as by :func:`phase_scramble`). Returns the two floats.
+    """
+    img = _image_array(img)
+    scr, imag = phase_scramble(img, rng, return_imag=True)
+    A = np.abs(np.fft.fft2(img))
+    return float(np.max(np.abs(np.abs(np.fft.fft2(scr)) - A)) / A.max()), imag
+
+
+def swap_correlations(images) -> np.ndarray:
+    """Pixel correlations of amplitude/phase swaps with their two donors (Oppenheim & Lim's experiment).
+
+    Hybrid ``i`` takes the phases of ``images[i]`` and the amplitude of the next image (cyclically),
+    ``h_i = ifft2(|F_{i+1}| e^{i arg F_i})`` (:func:`swap_amplitude_phase`). ``images`` (n, H, W), n >= 2.
+    Returns (n, 2): column 0 ``corr(h_i, images[i])`` (phase donor), column 1 ``corr(h_i, images[i+1])``
+    (amplitude donor), Pearson correlations of the pixels (:func:`pixel_correlation`).
+    """
+    imgs = _image_array(images, "images")
+    if imgs.ndim != 3 or len(imgs) < 2:
+        raise ValueError(f"images must be (n, H, W) with n >= 2, got shape {imgs.shape}")
+    amp_donors = np.roll(imgs, -1, axis=0)
+    hyb = swap_amplitude_phase(amp_donors, imgs)
+    return np.array([[pixel_correlation(h, p), pixel_correlation(h, a)] for h, p, a in zip(hyb, imgs, amp_donors)])
 
 
 # =========================================================================== 1-D real Fourier coordinates
@@ -414,6 +462,14 @@ class PhaseModelStats:
     kappa4_noise: float
     kappa4_random: np.ndarray
 
+    def describe(self, kappa4: float | None = None) -> str:
+        """One line: range of the power ratio, largest bispectrum z-score, 4th cumulants (and the theory's
+        ``kappa4`` when given)."""
+        theory = "" if kappa4 is None else f" (theory {kappa4:.3f})"
+        return (f"power ratio in [{self.power_ratio.min():.3f}, {self.power_ratio.max():.3f}], "
+                f"max |z| bispectrum {self.bispec_z.max():.2f}, kappa4 along u {self.kappa4_u:.3f} ± "
+                f"{self.kappa4_u_se:.3f}{theory}, noise class {self.kappa4_noise:.3f}")
+
 
 def whitened_projection(model: PhaseModel, X) -> np.ndarray:
     """The whitened template coordinate ``x~.u`` of pixel-space signals X (n, N), with ``x~ = C^(-1/2) x`` by FFT."""
@@ -461,6 +517,78 @@ def phase_model_statistics(model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=
     return PhaseModelStats(freqs=np.arange(N // 2 + 1), power=np.stack([pn, ps]), power_ratio=ps / pn,
                            power_se=rel_se * ps / pn, bispec_z=z, kappa4_u=k4, kappa4_u_se=k4_se,
                            kappa4_noise=excess_kurtosis(vn), kappa4_random=k4_rand)
+
+
+#: Feature maps of :func:`classifier_accuracies`; only the last one (the oracle) knows the template.
+CLASSIFIER_FEATURES = ("linear", "power (Fourier coord.^2)", "all quadratic x_i x_j", "oracle (x~.u)^2, (x~.u)^4")
+
+
+def classifier_accuracies(model: PhaseModel, n: int, rng=0, *, C: float = 0.1, max_iter: int = 300) -> dict:
+    """Test accuracy of a logistic regression on each feature map of :data:`CLASSIFIER_FEATURES`.
+
+    ``2 n`` signals ``x`` (N,) from ``model.sample(2 n, rng)``: the first ``n`` train, the last ``n`` test.
+    Features: ``x`` (linear); ``c(x)^2``, the squared real Fourier coordinates (a power-spectrum classifier);
+    all monomials ``x_i, x_i x_j`` of degree <= 2 (``PolynomialFeatures(2)``); the oracle ``(x~.u)^2, (x~.u)^4``
+    of the whitened projection (:func:`whitened_projection`). Each: ``StandardScaler`` then
+    ``LogisticRegression(C=C, max_iter=max_iter)``. Since both classes share mean and covariance, the first
+    three score 0.5 up to the sampling error ``~0.5 / sqrt(n)``. Returns ``{feature name: test accuracy}``.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    if not C > 0 or max_iter < 1:
+        raise ValueError(f"need C > 0 and max_iter >= 1, got {C!r}, {max_iter!r}")
+    X, y = model.sample(2 * n, rng)
+    v = whitened_projection(model, X)
+    feats = dict(zip(CLASSIFIER_FEATURES, (X, to_fourier_coords(X) ** 2,
+                                           PolynomialFeatures(2, include_bias=False).fit_transform(X),
+                                           np.stack([v**2, v**4], 1))))
+    out = {}
+    for name, F in feats.items():
+        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))
+        clf.fit(F[:n], y[:n])
+        out[name] = clf.score(F[n:], y[n:])
+    return out
+
+
+def partial_trace_matrix(X, y) -> np.ndarray:
+    """The "partial trace" of the fourth-cumulant tensor: ``M = (1/n) sum_i y_i (|x_i|^2 - N - 2) x_i x_i^T``.
+
+    ``X`` (n, N) isotropic signals (``a = 0``), ``y`` (n,) labels in {-1, +1}. For a standard Gaussian
+    vector ``E[|z|^2 z z^T] = (N + 2) I``, so the noise class averages to zero and the structured class to
+    ``kappa_4 u u^T``: with balanced labels ``E M = (kappa_4 / 2) u u^T``. Returns the (N, N) matrix.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] < 1:
+        raise ValueError(f"need X (n, N) and y (n,), got shapes {X.shape} and {y.shape}")
+    n, N = X.shape
+    return (y[:, None] * (np.sum(X**2, 1) - N - 2)[:, None] * X).T @ X / n
+
+
+def partial_trace_overlaps(model: PhaseModel, ratios, rng=0) -> np.ndarray:
+    """Overlap ``|v.u|`` of the template with the eigenvector ``v`` of the most negative eigenvalue of
+    :func:`partial_trace_matrix`, from ``n = int(r N^2)`` samples for each ratio ``r`` in ``ratios``.
+
+    One sample of ``int(max(ratios) N^2)`` signals of the isotropic ``model`` (``a = 0``) is drawn with ``rng``;
+    each ``n`` uses its first ``n`` signals. The spectral estimator succeeds once ``n >> N^2`` (``kappa_4 < 0``
+    puts ``u`` at the bottom of the spectrum). Returns (len(ratios),) overlaps in [0, 1].
+    """
+    if model.a != 0:
+        raise ValueError(f"the partial-trace estimator needs the isotropic model (a = 0), got a = {model.a}")
+    ratios = np.atleast_1d(np.asarray(ratios, dtype=np.float64))
+    N = model.N
+    if ratios.size == 0 or np.any(ratios * N**2 < 1):
+        raise ValueError(f"every ratio must give n = r N^2 >= 1 samples, got {ratios.tolist()}")
+    X, y = model.sample(int(max(ratios) * N**2), rng)
+    out = []
+    for r in ratios:
+        n = int(r * N**2)
+        out.append(abs(np.linalg.eigh(partial_trace_matrix(X[:n], y[:n]))[1][:, 0] @ model.u))
+    return np.array(out)
 
 
 # =========================================================================== figures

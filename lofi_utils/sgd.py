@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
 
 from .fourier import PhaseModel, colour, kappa4_spike, to_fourier_coords
@@ -50,6 +51,7 @@ __all__ = [
     "ORDERS", "EscapeResult", "phase_sgd", "overlap_chain", "pixel_sgd_reference", "sgd_from_noise",
     "uniform_overlap", "drift_escape_time", "escape_fraction", "median_escape", "EscapeScan",
     "escape_time_scan", "PowerLawScan", "powerlaw_scan", "plot_escape_traces", "plot_escape_scaling", "plot_escape_fraction",
+    "fourier_pixel_gap", "chain_vs_full", "EscapeFit", "fit_escape_scan", "plot_powerlaw_scan",
 ]
 
 #: Information exponents simulated: 4 (phase-only, whitened spike) and 2 (covariance spike).
@@ -372,6 +374,28 @@ def pixel_sgd_reference(model: PhaseModel, z, y, nu, w0, eta: float, *, order: i
     return np.array(out)
 
 
+def fourier_pixel_gap(model: PhaseModel, steps: int, rng, *, eta: float, order: int = 4) -> float:
+    """Largest difference of the overlaps of :func:`pixel_sgd_reference` and :func:`sgd_from_noise` on the same noise.
+
+    Draws, in this order, white noise ``z`` (steps, N), labels ``y`` (steps,) in {-1, +1}, signs ``nu`` (steps,)
+    and initial weights ``w0`` (N,) from ``rng`` (a ``numpy.random.Generator``, advanced in place, or a seed),
+    and runs both simulators with step ``eta``. The change to real Fourier coordinates is orthogonal, so the
+    two trajectories agree up to rounding: returns ``max_t |m_pixel(t) - m_fourier(t)|``.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if not np.isfinite(eta) or eta <= 0:
+        raise ValueError(f"eta must be positive, got {eta!r}")
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    N = model.N
+    z = rng.standard_normal((steps, N))
+    y = rng.choice([-1, 1], steps)
+    nu = rng.choice([-1.0, 1.0], steps)
+    w0 = rng.standard_normal(N)
+    ref = pixel_sgd_reference(model, z, y, nu, w0, eta, order=order)
+    return float(np.max(np.abs(ref - sgd_from_noise(model, z, y, nu, w0, eta, order=order))))
+
+
 # =========================================================================== the overlap chain (flat spectrum)
 def _chain_map(m, s, t, y, r, eta, order: int, derivative: bool = False):
     """One step of the overlap chain, elementwise: ``m' = (m - eta g q x_e) / sqrt(1 + eta^2 g^2 (x_e^2 + r))``.
@@ -547,6 +571,26 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
                         lane_steps=lane_steps, seconds=_time.perf_counter() - t0)
 
 
+def chain_vs_full(N: int, runs: int, *, c: float = 2.0, cap: float = 30.0, seed: int = 0, device="cpu"):
+    """Escape times of the full SGD and of the overlap chain for the isotropic model, and their KS test.
+
+    Both simulators run ``runs`` neurons with ``eta = c / N^2`` for at most ``int(cap N^3 / c)`` steps:
+    :func:`phase_sgd` on ``PhaseModel.make(N, 0, rng=seed)`` with seed ``seed``, :func:`overlap_chain` with
+    seed ``seed + 1``. For a flat spectrum the chain has the law of the SGD, so the two-sample
+    Kolmogorov-Smirnov test should not reject. Returns ``(full, chain, ks)``: two :class:`EscapeResult` and
+    ``scipy.stats.ks_2samp(full.times, chain.times)``.
+    """
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 2:
+        raise ValueError(f"runs must be an integer >= 2, got {runs!r}")
+    if not (c > 0 and cap > 0):
+        raise ValueError(f"need c > 0 and cap > 0, got {c!r}, {cap!r}")
+    model = PhaseModel.make(N, 0.0, rng=seed)
+    kw = dict(eta=c / N**2, max_steps=int(cap * N**3 / c), runs=runs, device=device)
+    full = phase_sgd(model.lam, model.u_fourier, seed=seed, **kw)
+    chain = overlap_chain(N, seed=seed + 1, **kw)
+    return full, chain, ks_2samp(full.times, chain.times)
+
+
 # =========================================================================== summaries of escape times
 def escape_fraction(times, n) -> np.ndarray:
     """Fraction of runs with escape time ``<= n`` for each ``n`` (censored runs never count)."""
@@ -643,6 +687,60 @@ def escape_time_scan(Ns, *, seeds: int, c: float | list = 1.0, beta: float = 5.0
 
 
 @dataclass
+class EscapeFit:
+    """What the N-scan of :func:`escape_time_scan` says about the scaling (:func:`fit_escape_scan`).
+
+    ``exponent`` of the median escape time in N and its bootstrap ``exponent_se``; ``log_exponent`` of
+    ``median / ln(N)^2`` and ``log_exponent_se``; ``drift_ratio`` (G,) median over the drift prediction
+    :func:`drift_escape_time`; ``early_N`` and ``early_fraction``: the fraction of runs escaped by
+    ``n = early N^3 / c`` at each ``N >= N_min``; ``early``; ``seconds`` and ``lane_steps`` of the batch.
+    """
+
+    exponent: float
+    exponent_se: float
+    log_exponent: float
+    log_exponent_se: float
+    drift_ratio: np.ndarray
+    early_N: np.ndarray
+    early_fraction: np.ndarray
+    early: float
+    seconds: float
+    lane_steps: int
+
+    def __str__(self) -> str:
+        return "\n".join([
+            f"fitted exponent of the median: {self.exponent:.2f} ± {self.exponent_se:.2f} (bootstrap); "
+            f"of median / ln(N)^2: {self.log_exponent:.2f} ± {self.log_exponent_se:.2f}",
+            f"median / drift prediction: {np.round(self.drift_ratio, 2)}",
+            f"escaped by n = {self.early:g} N^3 / c, N >= {int(self.early_N.min()) if self.early_N.size else 0}: "
+            f"{np.round(self.early_fraction, 3)}  ({self.seconds:.1f} s for {self.lane_steps:.3g} run-steps)"])
+
+
+def fit_escape_scan(scan: EscapeScan, *, c: float = 1.0, beta: float = 5.0, seed: int = 0, early: float = 0.5,
+                    N_min: int = 16) -> EscapeFit:
+    """Exponents, drift ratios and early-escape fractions of an N-scan (k = 4) of :func:`escape_time_scan`.
+
+    Fits ``median T ~ N^p`` (``scan.exponent``) and ``median T / ln(N)^2 ~ N^p'`` by least squares in log-log
+    (:func:`lofi_utils.stats.fit_power_law`), with bootstrap standard errors (:meth:`EscapeScan.exponent_se`,
+    ``seed``); divides the medians by ``6 N^3 / (|kappa_4| c)``; counts the runs escaped by ``early N^3 / c``
+    steps (censored runs never count) at every ``N >= N_min``. Returns an :class:`EscapeFit`.
+    """
+    if not (c > 0 and early > 0):
+        raise ValueError(f"need c > 0 and early > 0, got {c!r}, {early!r}")
+    Ns = scan.values
+    if len(Ns) < 2 or np.any(Ns < 2):
+        raise ValueError("fit_escape_scan needs an N-scan with at least two dimensions N >= 2")
+    sel = Ns >= N_min
+    frac = [escape_fraction(t, [early * n**3 / c])[0] for n, t in zip(Ns[sel], scan.times[sel])]
+    return EscapeFit(exponent=scan.exponent, exponent_se=scan.exponent_se(seed=seed),
+                     log_exponent=fit_power_law(Ns, scan.medians / np.log(Ns) ** 2)[0],
+                     log_exponent_se=scan.exponent_se(log_correction=True, seed=seed),
+                     drift_ratio=scan.medians / drift_escape_time(Ns, beta=beta, c=c), early_N=Ns[sel],
+                     early_fraction=np.array(frac), early=early, seconds=scan.result.seconds,
+                     lane_steps=scan.result.lane_steps)
+
+
+@dataclass
 class PowerLawScan:
     """Escape times of the full SGD over spectral exponents and templates (:func:`powerlaw_scan`).
 
@@ -667,10 +765,31 @@ class PowerLawScan:
         """(A, T) median escape times (censored runs as ``inf``)."""
         return np.median(self.times, axis=-1)
 
-    def speedup(self, template: str) -> np.ndarray:
-        """``T(a=0) / T(a)`` of the medians for one template (A,)."""
+    def speedup(self, template: str, *, baseline: float | None = None) -> np.ndarray:
+        """``T(a=0) / T(a)`` of the medians for one template (A,); ``baseline``: the isotropic ``T(a=0)`` from
+        elsewhere (e.g. the overlap chain with more seeds) instead of this scan's own first row."""
         j = self.templates.index(template)
-        return self.medians[0, j] / self.medians[:, j]
+        return (self.medians[0, j] if baseline is None else baseline) / self.medians[:, j]
+
+    def overlap_gain(self, template: str) -> np.ndarray:
+        """Typical initial effective overlap relative to the isotropic one, ``m0_typical[:, j] / m0_typical[0, j]``
+        (A,), for one template (the first spectral exponent must be 0)."""
+        self._check_isotropic_first()
+        j = self.templates.index(template)
+        return self.m0_typical[:, j] / self.m0_typical[0, j]
+
+    def ks_to_baseline(self, times):
+        """Two-sample KS test of this scan's escape times at ``a = 0`` (all templates and runs pooled) against
+        other isotropic escape times ``times`` (e.g. ``escape_time_scan(...).times[0]``); censored runs of both
+        samples are dropped. Returns the ``scipy.stats.ks_2samp`` result."""
+        self._check_isotropic_first()
+        a0 = self.times[0].ravel()
+        b = np.asarray(times, dtype=float).ravel()
+        return ks_2samp(a0[np.isfinite(a0)], b[np.isfinite(b)])
+
+    def _check_isotropic_first(self):
+        if self.a_values[0] != 0:
+            raise ValueError(f"the first spectral exponent must be 0 (the isotropic case), got {self.a_values[0]}")
 
     def table(self) -> str:
         rows = [f"{'a':>5} {'D_eff':>6} " + " ".join(f"{'T/N^3 ' + t:>12} {'|m0| ' + t:>9}" for t in self.templates)]
@@ -761,5 +880,29 @@ def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax=None):
         ax.plot(grid, escape_fraction(t, grid * s), color=cols[i], label=f"N = {int(N)}")
     ax.set_xscale("log")
     label(ax, "n / N³" if scale == "N3" else "n / (N³ log² N)", "fraction escaped", "escape fraction")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax=None):
+    """Median escape time / N^3 against the spectral exponent, one line per template (a censored median drawn
+    at the cap), the isotropic ``baseline`` (dotted; a time in steps) and ``D_eff`` on a twin axis (dashed).
+
+    Returns the main axes.
+    """
+    ax = get_ax(ax, figsize=(5.6, 3.6))
+    N3 = pl.N**3
+    for j, t in enumerate(pl.templates):
+        censored = ~np.isfinite(pl.medians[:, j])
+        med = np.where(censored, pl.result.max_steps.max(), pl.medians[:, j])
+        lab = f"template '{t}'" + (" (censored: cap)" if censored.any() else "")
+        ax.semilogy(pl.a_values, med / N3, "o-", label=lab)
+    if baseline is not None:
+        ax.axhline(baseline / N3, color="0.4", ls=":", label="isotropic baseline")
+    ax.set(xlabel="spectral exponent a", ylabel="median escape time / N³", title=f"N = {pl.N}, c = {pl.c:g}")
+    ax2 = ax.twinx()
+    ax2.plot(pl.a_values, pl.d_eff, "k--", lw=1)
+    ax2.set_ylabel("D_eff (dashed)")
+    ax2.grid(False)
     ax.legend(fontsize=7)
     return ax

@@ -192,3 +192,115 @@ def test_statistics_detect_a_bispectrum_when_there_is_one():
     st = F.phase_model_statistics(m, X, np.concatenate([y, -np.ones(n)]), pairs=[(1, 1), (1, 2)], rng=0)
     assert st.bispec_z[1] < 4.5  # B(1, 2) = 0: frequency 3 is not in the template
     assert st.bispec_z.max() > 6.0
+
+
+# --------------------------------------------------------------------------- helpers moved out of the chapter
+def test_center_crop_is_the_central_window():
+    img = np.arange(9 * 12, dtype=float).reshape(9, 12)
+    c = F.center_crop(img, 5)
+    assert c.shape == (5, 5) and np.array_equal(c, img[2:7, 3:8])
+    assert c[2, 2] == img[4, 5]  # odd H - size: the window is centred up to half a pixel, never off by more
+    assert np.array_equal(F.center_crop(img[:, :9], 9), img[:, :9])  # the whole square image
+    for bad in (10, 1, 4.0, True):
+        with pytest.raises(ValueError):
+            F.center_crop(img, bad)
+    with pytest.raises(ValueError):
+        F.center_crop(np.ones((2, 8, 8)), 4)
+
+
+def test_phase_scramble_errors_are_rounding_and_follow_the_rng():
+    imgs = np.random.default_rng(6).random((3, 32, 24))
+    amp_err, imag = F.phase_scramble_errors(imgs, np.random.default_rng(1))
+    assert amp_err < 1e-13 and imag < 1e-13
+    # the same draw as phase_scramble with the same generator state
+    _, imag_direct = F.phase_scramble(imgs, np.random.default_rng(1), return_imag=True)
+    assert imag == imag_direct
+
+
+def test_swap_correlations_identities_and_natural_images():
+    rng = np.random.default_rng(7)
+    one = rng.random((16, 16))
+    same = F.swap_correlations(np.stack([one, one, one]))  # a swap of an image with itself is the image
+    assert np.allclose(same, 1.0, atol=1e-12)
+    imgs = rng.random((4, 16, 16))
+    loop = [(F.pixel_correlation(F.swap_amplitude_phase(imgs[(i + 1) % 4], imgs[i]), imgs[i]),
+             F.pixel_correlation(F.swap_amplitude_phase(imgs[(i + 1) % 4], imgs[i]), imgs[(i + 1) % 4]))
+            for i in range(4)]
+    assert np.allclose(F.swap_correlations(imgs), loop, atol=1e-12)  # the batched swaps = one swap at a time
+    from skimage.data import brick, camera
+    nat = F.swap_correlations(np.stack([camera()[:128, :128] / 255.0, brick()[:128, :128] / 255.0]))
+    assert np.all(nat[:, 0] > nat[:, 1])  # Oppenheim & Lim: each hybrid follows its phase donor
+    with pytest.raises(ValueError):
+        F.swap_correlations(imgs[:1])
+
+
+class _CovarianceSpike(F.PhaseModel):
+    """Control with a second-order signal: variance 1 + beta along u in the structured class (a = 0)."""
+
+    def sample(self, n, rng=0, *, y=None):
+        rng = np.random.default_rng(rng)
+        y = rng.choice([-1, 1], size=n)
+        X = rng.standard_normal((n, self.N))
+        X += np.where(y > 0, np.sqrt(self.beta) * rng.choice([-1.0, 1.0], n), 0.0)[:, None] * self.u[None, :]
+        return X, y
+
+
+def test_classifier_accuracies_see_only_the_fourth_order():
+    n = 3000
+    se = 0.5 / np.sqrt(n)
+    acc = F.classifier_accuracies(F.PhaseModel.make(8, 0.0, rng=2), n, 3)
+    assert list(acc) == list(F.CLASSIFIER_FEATURES)
+    for name in F.CLASSIFIER_FEATURES[:3]:  # equal mean and covariance: chance within 4.5 standard errors
+        assert abs(acc[name] - 0.5) < 4.5 * se, (name, acc[name])
+    assert acc[F.CLASSIFIER_FEATURES[3]] > 0.5 + 6 * se  # the oracle reads the fourth cumulant along u
+    # the same quadratic classifier does detect a covariance spike (so the test above has power)
+    ctrl = F.classifier_accuracies(_CovarianceSpike.make(8, 0.0, rng=2), n, 3)
+    assert ctrl["all quadratic x_i x_j"] > 0.5 + 10 * se and abs(ctrl["linear"] - 0.5) < 4.5 * se
+    with pytest.raises(ValueError):
+        F.classifier_accuracies(F.PhaseModel.make(8, 0.0), 1)
+
+
+def test_partial_trace_matrix_has_mean_kappa4_half_u_u():
+    """E[y (|x|^2 - N - 2) x x^T] = (kappa_4 / 2) u u^T for balanced labels (isotropic model)."""
+    N, n = 6, 200_000
+    m = F.PhaseModel.make(N, 0.0, beta=5.0, rng=4)
+    X, y = m.sample(n, 5)
+    M = F.partial_trace_matrix(X, y)
+    assert np.allclose(M, np.einsum("i,i,ij,ik->jk", y, np.sum(X**2, 1) - N - 2, X, X) / n, atol=1e-12)
+    q = y * (np.sum(X**2, 1) - N - 2)
+    e = np.random.default_rng(0).standard_normal(N)
+    e -= (e @ m.u) * m.u
+    e /= np.linalg.norm(e)
+    for v, expected in ((m.u, m.kappa4 / 2), (e, 0.0)):
+        per_sample = q * (X @ v) ** 2
+        assert abs(v @ M @ v - expected) < 4 * per_sample.std() / np.sqrt(n)
+    assert abs(m.u @ M @ m.u - m.kappa4 / 2) < 0.1 * abs(m.kappa4)  # resolved, not only within a wide error
+
+
+def test_partial_trace_overlaps_recover_u_beyond_n_squared():
+    ov = F.partial_trace_overlaps(F.PhaseModel.make(8, 0.0, rng=0), [2, 32, 128], 1)
+    assert ov.shape == (3,) and np.all((ov >= 0) & (ov <= 1 + 1e-12))
+    assert ov[-1] > 0.95 and ov[-1] > ov[0]  # n = 128 N^2 samples find u
+    with pytest.raises(ValueError):
+        F.partial_trace_overlaps(F.PhaseModel.make(8, 1.0), [2], 0)  # the estimator assumes a = 0
+
+
+def test_phase_model_stats_describe():
+    m = F.PhaseModel.make(16, 0.0, rng=1)
+    X, y = m.sample(4000, 2)
+    st = F.phase_model_statistics(m, X, y, rng=0)
+    line = st.describe(m.kappa4)
+    assert f"{st.kappa4_u:.3f}" in line and f"(theory {m.kappa4:.3f})" in line and "\n" not in line
+
+
+def test_spectrum_template_explorer_draws_only_when_a_control_changes():
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    w = F.spectrum_template_explorer()
+    assert plt.get_fignums() == []  # creating the widget draws nothing (headless builds stay cheap)
+    controls = w.children[0].children
+    assert [c.description for c in controls] == ["exponent a", "template", "N"]
+    controls[2].value = 16
+    assert len(plt.get_fignums()) == 1  # one change, one figure of plot_spectrum_template
+    plt.close("all")

@@ -146,3 +146,84 @@ def test_bad_arguments():
 
 def test_drift_prediction_value():
     assert sgd.drift_escape_time(10, beta=5.0, c=1.0) == pytest.approx(6 * 1000 / (50 / 36))
+
+
+# --------------------------------------------------------------------------- helpers moved out of the chapter
+def test_fourier_pixel_gap_is_rounding_on_the_drawn_noise():
+    rng = np.random.default_rng(11)
+    gaps = [sgd.fourier_pixel_gap(F.PhaseModel.make(16, a, rng=0), 500, rng, eta=1 / 16**2) for a in (0.0, 1.5)]
+    assert max(gaps) < 1e-8
+    # the same draws, in the same order (z, y, nu, w0), done by hand: the two code paths agree exactly
+    rng = np.random.default_rng(11)
+    m = F.PhaseModel.make(16, 0.0, rng=0)
+    z = rng.standard_normal((500, 16))
+    y = rng.choice([-1, 1], 500)
+    nu = rng.choice([-1.0, 1.0], 500)
+    w0 = rng.standard_normal(16)
+    ref = sgd.pixel_sgd_reference(m, z, y, nu, w0, 1 / 16**2)
+    assert np.ptp(ref) > 1e-3  # the trajectory moved
+    assert gaps[0] == np.max(np.abs(ref - sgd.sgd_from_noise(m, z, y, nu, w0, 1 / 16**2)))
+    with pytest.raises(ValueError):
+        sgd.fourier_pixel_gap(m, 0, rng, eta=0.01)
+
+
+def test_chain_vs_full_agree_in_law():
+    full, chain, ks = sgd.chain_vs_full(8, 48, c=2.0, cap=30.0, seed=0)
+    assert full.times.shape == chain.times.shape == (48,)
+    assert np.all(full.eta == 2.0 / 64) and np.all(chain.max_steps == int(30 * 8**3 / 2))
+    assert ks.pvalue == ks_2samp(full.times, chain.times).pvalue > 1e-3
+    assert np.mean(full.escaped) > 0.5 and np.mean(chain.escaped) > 0.5  # uncensored enough to compare
+    with pytest.raises(ValueError):
+        sgd.chain_vs_full(8, 1)
+
+
+def _fake_result(times, N):
+    R = times.size
+    return sgd.EscapeResult(times=times.ravel(), max_steps=np.full(R, 10**9), m0=np.zeros(R),
+                            N=np.repeat(N, R // len(N)), eta=np.ones(R), threshold=0.5, record_steps=np.array([]), traces=np.zeros((R, 0)),
+                            steps_run=0, lane_steps=R, seconds=0.0)
+
+
+def test_fit_escape_scan_recovers_a_planted_law():
+    """Times T = A N^3 ln(N)^2 f_s (the same factors f_s at every N): the log-corrected exponent is exactly 3."""
+    from lofi_utils.stats import fit_power_law
+
+    Ns = np.array([12.0, 16.0, 24.0, 32.0])
+    f = np.random.default_rng(0).lognormal(0.0, 0.5, 33)
+    times = 0.7 * (Ns**3 * np.log(Ns) ** 2)[:, None] * f[None, :]
+    scan = sgd.EscapeScan(labels=[f"N={int(n)}" for n in Ns], values=Ns, times=times, result=_fake_result(times, Ns))
+    scan.exponent, scan.intercept = fit_power_law(Ns, scan.medians)
+    fit = sgd.fit_escape_scan(scan, c=2.0, seed=0, early=0.5, N_min=16)
+    assert fit.log_exponent == pytest.approx(3.0, abs=1e-10)
+    assert 3.0 < fit.exponent < 3.0 + 2 / np.log(12) + 0.1  # ln^2 N adds about 2 / ln N at these N
+    drift = 6 * Ns**3 / (abs(F.kappa4_spike(5.0)) * 2.0)
+    assert np.allclose(fit.drift_ratio, 0.7 * Ns**3 * np.log(Ns) ** 2 * np.median(f) / drift)  # 33 seeds: exact median
+    assert np.array_equal(fit.early_N, Ns[1:])
+    expected = [np.mean(t <= 0.5 * n**3 / 2.0) for n, t in zip(Ns[1:], times[1:])]
+    assert np.array_equal(fit.early_fraction, expected)
+    assert fit.exponent_se > 0 and "±" in str(fit)
+    with pytest.raises(ValueError):
+        sgd.fit_escape_scan(scan, c=0.0)
+
+
+def _fake_powerlaw_scan(a_values=(0.0, 1.0, 1.5)):
+    A, T, S = len(a_values), 2, 5
+    times = (np.arange(1, A + 1)[::-1, None, None] * np.array([1.0, 3.0])[None, :, None]
+             * np.linspace(0.8, 1.2, S)[None, None, :]) * 1000
+    return sgd.PowerLawScan(a_values=np.array(a_values), templates=["pl", "flat"], times=times, m0=np.zeros_like(times),
+                            m0_typical=np.array([[0.1, 0.1], [0.2, 0.1], [0.3, 0.1]])[:A], d_eff=np.arange(A) + 1.0,
+                            N=16, c=2.0, result=_fake_result(times, np.array([16])))
+
+
+def test_powerlaw_scan_speedups_gains_and_baseline_test():
+    pl = _fake_powerlaw_scan()
+    assert np.allclose(pl.speedup("pl"), [1.0, 1.5, 3.0])  # medians 3000, 2000, 1000
+    assert np.allclose(pl.speedup("flat", baseline=4500.0), 4500.0 / np.array([9000.0, 6000.0, 3000.0]))
+    assert np.allclose(pl.overlap_gain("pl"), [1.0, 2.0, 3.0]) and np.allclose(pl.overlap_gain("flat"), 1.0)
+    same = pl.ks_to_baseline(np.concatenate([pl.times[0].ravel(), [np.inf]]))  # censored runs are dropped
+    assert same.statistic == 0.0 and same.pvalue == pytest.approx(1.0)
+    assert pl.ks_to_baseline(pl.times[0].ravel() * 10).pvalue < 1e-3
+    ax = sgd.plot_powerlaw_scan(pl, baseline=2500.0)
+    assert len(ax.get_lines()) == 3 and np.allclose(ax.get_lines()[2].get_ydata(), 2500.0 / 16**3)
+    with pytest.raises(ValueError):
+        _fake_powerlaw_scan((0.5, 1.0, 1.5)).overlap_gain("pl")
