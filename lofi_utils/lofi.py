@@ -102,14 +102,19 @@ def _labels(y, n: int, device, dtype) -> torch.Tensor:
 
 # --------------------------------------------------------------------------- random lift
 class RandomLift:
-    """The frozen random feature map of one layer: ``z(h) = p^{-1/2} sigma(W^T h / c)``.
+    """The frozen random feature map of one layer: ``z(h) = p^{-1/2} sigma(W^T h / c + b)``.
 
     ``W`` (m, p) has i.i.d. N(0, 1) entries drawn from ``seed``; ``c`` is set by :meth:`fit_scale`
-    (``c^2`` = mean squared norm of the training inputs). Features are produced in row chunks of
-    ``chunk`` samples, so a caller never needs ``Z`` whole (:meth:`chunks`, :meth:`gram`).
+    (``c^2`` = mean squared norm of the training inputs). ``bias`` is the standard deviation of the
+    frozen offsets ``b`` (p,), i.i.d. N(0, bias^2); the default ``0`` is the bias-free lift of the
+    official code, whose ReLU features are positively homogeneous in ``h`` (a low-dimensional ``h``
+    then gives a poor function class: for ``m = 1`` only ``max(h, 0)`` and ``max(-h, 0)``). ``b`` is
+    drawn after ``W`` from the same generator, so ``W`` does not depend on ``bias``. Features are
+    produced in row chunks of ``chunk`` samples, so a caller never needs ``Z`` whole
+    (:meth:`chunks`, :meth:`gram`).
     """
 
-    def __init__(self, m: int, p: int, *, activation: str = "relu", seed: int = 0,
+    def __init__(self, m: int, p: int, *, activation: str = "relu", seed: int = 0, bias: float = 0.0,
                  device: torch.device | str = "cpu", dtype: torch.dtype | None = None, chunk: int = 8192):
         self.m = _check_pos_int(m, "input dimension m")
         self.p = _check_pos_int(p, "width p")
@@ -121,6 +126,12 @@ class RandomLift:
         # drawn on the CPU in float32 blocks so that the same seed gives the same W on every device
         blocks = [torch.randn(self.m, min(8192, self.p - j), generator=gen) for j in range(0, self.p, 8192)]
         self.W = torch.cat(blocks, dim=1).to(device=self.device, dtype=self.dtype)
+        bias = float(bias)
+        if not (math.isfinite(bias) and bias >= 0):
+            raise ValueError(f"bias must be a finite standard deviation >= 0, got {bias!r}")
+        self.bias = bias
+        self.b = None if bias == 0 else (bias * torch.randn(self.p, generator=gen)).to(device=self.device,
+                                                                                        dtype=self.dtype)
         self.c = None
         self.mu = None
         self._sigma = torch_activation(self.activation)
@@ -146,7 +157,8 @@ class RandomLift:
         """``Z = p^{-1/2} sigma(H W / c)`` (minus the training mean ``mu`` when centred), (n, p), for ``H`` (n, m)."""
         if self.c is None:
             raise ValueError("call fit_scale(H_train) before applying the lift")
-        Z = self._sigma((H.to(device=self.device, dtype=self.dtype) @ self.W) / self.c) / math.sqrt(self.p)
+        pre = (H.to(device=self.device, dtype=self.dtype) @ self.W) / self.c
+        Z = self._sigma(pre if self.b is None else pre + self.b) / math.sqrt(self.p)
         return Z if self.mu is None else Z - self.mu
 
     def chunks(self, H: torch.Tensor):
@@ -165,8 +177,9 @@ class RandomLift:
         step = max(1, min(self.p, 2 ** 26 // max(1, H1.shape[0] + H2.shape[0])))
         for j in range(0, self.p, step):
             Wj = self.W[:, j:j + step]
-            A = self._sigma((H1 @ Wj) / self.c).to(torch.float64)
-            B = A if same else self._sigma((H2 @ Wj) / self.c).to(torch.float64)
+            bj = 0.0 if self.b is None else self.b[j:j + step]
+            A = self._sigma((H1 @ Wj) / self.c + bj).to(torch.float64)
+            B = A if same else self._sigma((H2 @ Wj) / self.c + bj).to(torch.float64)
             out.addmm_(A, B.T)        # accumulate in place: no (n1 x n2) temporary
         return out.div_(self.p)
 
@@ -567,7 +580,9 @@ class NeuralLoFi:
     next layer's scale; default ``True``; the official code centres neither), ``prepend_linear`` (keep the
     degree-1 direction ``E[w z]`` as the first filter and deflate ``C`` against it; one flag or one per
     layer), ``whiten`` (whiten the filtered features with their training covariance, one flag or one per
-    layer; the follow-up code standardises them), ``solver`` (see
+    layer; the follow-up code standardises them), ``bias`` (standard deviation of the lifts' frozen
+    offsets, one value or one per layer; default ``0`` as in the official code; see :class:`RandomLift`:
+    a positive bias matters when a filtered layer passes on only a few features), ``solver`` (see
     :func:`top_k_abs`), ``cache_bytes`` (keep ``Z`` whole when its ``n p`` entries take at most
     ``|cache_bytes|`` bytes, else recompute it in row chunks at each product; negative: on CUDA use 40 % of
     the free memory instead), ``lams`` (ridge grid). An unfiltered last layer wider than ``n`` is read out
@@ -580,7 +595,7 @@ class NeuralLoFi:
 
     def __init__(self, widths: Sequence[int], ranks: Sequence[int | None], *, activation="relu",
                  center_y: bool = True, center_z: bool = True, prepend_linear: bool = False, whiten=False,
-                 solver: str = "auto",
+                 bias=0.0, solver: str = "auto",
                  seed: int = 0, device: torch.device | str | None = None, dtype: torch.dtype | None = None,
                  lams=DEFAULT_LAMS, cache_bytes: float = -2e9, chunk: int = 8192, tol: float = 1e-10):
         widths = list(widths)
@@ -599,6 +614,7 @@ class NeuralLoFi:
         self.prepend_linear = [bool(v) for v in _norm_list(prepend_linear, len(widths), "prepend_linear")]
         self.center_y, self.center_z, self.solver = bool(center_y), bool(center_z), solver
         self.whiten = [bool(v) for v in _norm_list(whiten, len(widths), "whiten")]
+        self.biases = [float(v) for v in _norm_list(bias, len(widths), "bias")]
         self.seed = int(seed)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype or _default_dtype(self.device)
@@ -663,8 +679,8 @@ class NeuralLoFi:
         w = yt - yt.mean() if self.center_y else yt
         self.layers = []
         for l, (p, k, act) in enumerate(zip(self.widths, self.ranks, self.activations)):
-            lift = RandomLift(H.shape[1], p, activation=act, seed=self.seed + l, device=self.device,
-                              dtype=self.dtype, chunk=self.chunk).fit_scale(H)
+            lift = RandomLift(H.shape[1], p, activation=act, seed=self.seed + l, bias=self.biases[l],
+                              device=self.device, dtype=self.dtype, chunk=self.chunk).fit_scale(H)
             if k is None:
                 self.layers.append(LayerState(lift=lift, V=None, eigvals=None))
                 if l < len(self.widths) - 1 or not self._dual_readout(H.shape[0]):

@@ -25,7 +25,9 @@ from .plotting import PALETTE, get_ax, label, sequential_colors, subplots
 __all__ = ["HierarchicalTarget", "hierarchical_target", "hidden_overlap", "span_r2", "signed_matrix",
            "EmergenceSweep", "emergence_sweep", "plot_emergence", "plot_signed_spectrum",
            "baseline_specs", "Comparison", "compare_models", "plot_comparison", "digits_pm1",
-           "KSweep", "k_sweep", "plot_k_sweep", "plot_lofi_vs_baselines", "lofi_explorer"]
+           "KSweep", "k_sweep", "plot_k_sweep", "plot_lofi_vs_baselines", "lofi_explorer",
+           "depth_specs", "DepthStudy", "depth_study", "plot_depth_study", "depth_variant", "RealComparison",
+           "digits_comparison", "cifar_binary", "cifar_comparison"]
 
 
 # --------------------------------------------------------------------------- targets
@@ -49,10 +51,14 @@ class HierarchicalTarget:
         """The hidden projections ``u = W^T x`` (n, r)."""
         return (torch.as_tensor(np.asarray(X, dtype=np.float64)) @ torch.as_tensor(self.W)).numpy()
 
-    def label(self, X) -> np.ndarray:
+    def feature(self, X) -> np.ndarray:
+        """The second-level feature ``h*(x) = sum_j a_j He_2(u_j) / sqrt(2r)`` (n,), unit variance."""
         U = self.hidden(X)
-        h = ((U ** 2 - 1.0) * self.a).sum(1) / np.sqrt(2.0 * self.r)
-        return np.tanh(self.gain * h)
+        return ((U ** 2 - 1.0) * self.a).sum(1) / np.sqrt(2.0 * self.r)
+
+    def label(self, X) -> np.ndarray:
+        """``y = tanh(gain h*(x))`` (n,)."""
+        return np.tanh(self.gain * self.feature(X))
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """``n`` samples ``(X (n, d), y (n,))``, float64."""
@@ -60,12 +66,21 @@ class HierarchicalTarget:
         return X, self.label(X)
 
 
-def hierarchical_target(d: int, r: int, *, gain: float = 2.0, rng: np.random.Generator) -> HierarchicalTarget:
-    """Draw ``W`` (Haar, orthonormal columns) and balanced-at-random signs ``a`` for a :class:`HierarchicalTarget`."""
+def hierarchical_target(d: int, r: int, *, gain: float = 2.0, balanced: bool = False,
+                        rng: np.random.Generator) -> HierarchicalTarget:
+    """Draw ``W`` (Haar, orthonormal columns) and signs ``a`` for a :class:`HierarchicalTarget`.
+
+    The signs are i.i.d. uniform, or with ``balanced=True`` (``r`` even) exactly ``r/2`` of each in a
+    random order. Balanced signs make ``h*`` symmetric in law (swapping the two groups maps ``h*`` to
+    ``-h*`` and fixes ``T = sum_j He_2(w_j.x)``), so an odd link ``tanh`` gives ``E[y T] = 0``: the
+    label's degree-2 part is then proportional to ``h*`` alone.
+    """
     if not (isinstance(d, (int, np.integer)) and isinstance(r, (int, np.integer)) and 1 <= r <= d):
         raise ValueError(f"need integers 1 <= r <= d, got d={d!r}, r={r!r}")
+    if balanced and r % 2:
+        raise ValueError(f"balanced signs need an even r, got r={r}")
     W, _ = np.linalg.qr(rng.standard_normal((d, r)))
-    a = rng.choice([-1.0, 1.0], size=r)
+    a = rng.permutation(np.repeat([1.0, -1.0], r // 2)) if balanced else rng.choice([-1.0, 1.0], size=r)
     return HierarchicalTarget(W=W, a=a, gain=float(gain))
 
 
@@ -226,12 +241,13 @@ class Comparison:
 
     def table(self) -> str:
         names = list(self.mse)
-        head = "n".rjust(7) + "".join(f"{nm:>16s}" for nm in names)
+        w = max(16, max(len(nm) for nm in names) + 2)
+        head = "n".rjust(7) + "".join(f"{nm:>{w}s}" for nm in names)
         rows = [head]
         means = {nm: self.mean(nm) for nm in names}
         for i, n in enumerate(self.ns):
-            rows.append(f"{int(n):7d}" + "".join(f"{means[nm][i]:16.3f}" if np.isfinite(means[nm][i])
-                                                 else f"{'-':>16s}" for nm in names))
+            rows.append(f"{int(n):7d}" + "".join(f"{means[nm][i]:{w}.3f}" if np.isfinite(means[nm][i])
+                                                 else f"{'-':>{w}s}" for nm in names))
         return "\n".join(rows) + f"\n(test MSE, mean over seeds; Var y = {self.var_y:.3f})"
 
 
@@ -301,6 +317,82 @@ def digits_pm1(*, n_train: int, n_val: int, seed: int = 0):
     a, b = idx[:n_train], idx[n_train:n_train + n_val]
     c = idx[n_train + n_val:]
     return X[a], y[a], X[b], y[b], X[c], y[c]
+
+
+@dataclass
+class RealComparison:
+    """Test MSE and 0-1 error (sign of the prediction) per model on a real binary task: name -> list over seeds."""
+
+    mse: dict
+    err: dict
+
+    def mean(self, name: str) -> float:
+        """Mean test MSE of ``name`` over seeds."""
+        return float(np.mean(self.mse[name]))
+
+    def table(self) -> str:
+        return "\n".join(f"{nm:16s} test MSE {np.mean(v):.3f}   error {100 * np.mean(self.err[nm]):.1f} %"
+                         for nm, v in self.mse.items())
+
+    def add(self, name: str, pred, y) -> None:
+        """Record the MSE and the 0-1 error of predictions ``pred`` (n,) against labels ``y`` (n,) in {-1, +1}."""
+        pred, y = np.asarray(pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self.mse.setdefault(name, []).append(float(np.mean((pred - y) ** 2)))
+        self.err.setdefault(name, []).append(float(np.mean(np.sign(pred) != y)))
+
+
+def digits_comparison(*, n_train: int, n_val: int, p: int, k: int, seeds: int = 2, seed: int = 0,
+                      device=None) -> RealComparison:
+    """Digits, odd against even (:func:`digits_pm1`, a new split per seed): RF(p), RF(2p), LoFi (filter to
+    ``k`` then a lift of width ``p``), the depth-2 NNGP kernel and kernel LoFi, penalties on the validation split."""
+    out = RealComparison({}, {})
+    specs = {nm: v for nm, v in baseline_specs(p, k).items() if nm != "LoFi, no lift"}
+    for s in range(int(seeds)):
+        X, y, Xv, yv, Xt, yt = digits_pm1(n_train=n_train, n_val=n_val, seed=seed + s)
+        for nm, (ws, ks) in specs.items():
+            m = L.NeuralLoFi(ws, ks, seed=seed + s, device=device).fit(X, y, X_val=Xv, y_val=yv)
+            out.add(nm, m.predict(Xt).cpu().numpy(), yt)
+        for nm, ranks in _kernel_models(k, 2).items():
+            out.add(nm, L.KernelLoFi(ranks).fit_predict(X, y, Xv, yv, Xt)[0], yt)
+    return out
+
+
+def cifar_binary(path, *, n_train: int, n_val: int, n_test: int, seed: int = 0):
+    """CIFAR-10 animals (+1) against vehicles (-1), flattened and normalised per channel with the mean and
+    standard deviation of the training split. ``n_train + n_val`` images are drawn from the training batches
+    (permutation from ``seed``), the first ``n_test`` of the test batch are the test set.
+    Returns ``(X, y, X_val, y_val, X_test, y_test)``, ``X`` (n, 3072) float64. Raises
+    :class:`datasets.DataMissing` when the files are not at ``path``."""
+    from . import datasets
+
+    Xc, lc = datasets.load_cifar10(path, split="train")
+    Xct, lct = datasets.load_cifar10(path, split="test")
+    if n_train + n_val > len(lc) or n_test > len(lct):
+        raise ValueError(f"asked for {n_train}+{n_val} training and {n_test} test images; the files hold "
+                         f"{len(lc)} and {len(lct)}")
+    idx = np.random.default_rng([seed, 5]).permutation(len(lc))[:n_train + n_val]
+    tr = Xc[idx[:n_train]].reshape(-1, 3).astype(np.float64)
+    mean, std = tr.mean(0), tr.std(0)
+
+    def prep(im):
+        return ((im.astype(np.float64) - mean) / std).reshape(len(im), -1)
+
+    a, b = idx[:n_train], idx[n_train:]
+    lab = datasets.cifar10_animals_vs_vehicles
+    return prep(Xc[a]), lab(lc[a]), prep(Xc[b]), lab(lc[b]), prep(Xct[:n_test]), lab(lct[:n_test])
+
+
+def cifar_comparison(path, *, n_train: int, n_val: int, n_test: int, p: int, k: int, seed: int = 0,
+                     device=None) -> RealComparison:
+    """The paper's main real-data comparison at a chosen size: three layers of width ``p``, filters of rank
+    ``k`` at the first two and a random third layer, against the random-feature network of the same widths,
+    on :func:`cifar_binary`."""
+    X, y, Xv, yv, Xt, yt = cifar_binary(path, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)
+    out = RealComparison({}, {})
+    for nm, ks in (("RF network", [None, None, None]), ("LoFi", [k, k, None])):
+        m = L.NeuralLoFi([p] * 3, ks, seed=seed, device=device).fit(X, y, X_val=Xv, y_val=yv)
+        out.add(nm, m.predict(Xt).cpu().numpy(), yt)
+    return out
 
 
 # --------------------------------------------------------------------------- 4. relevance-complexity (error vs k)
@@ -407,17 +499,19 @@ def plot_lofi_vs_baselines(n: int = 2000, k: int = 16, depth: int = 1, *, d: int
 
 
 def lofi_explorer(**kw):
-    """Widget: sliders for ``n``, ``k`` and the depth redraw :func:`plot_lofi_vs_baselines` (live in Jupyter)."""
+    """Widget: sliders for ``n``, ``k`` and the depth redraw :func:`plot_lofi_vs_baselines` (live in Jupyter).
+
+    Nothing is drawn until a slider moves (the chapter shows the static figure first); ``kw`` go to
+    :func:`plot_lofi_vs_baselines`."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
-    def show(n=2000, k=16, depth=1):
-        plot_lofi_vs_baselines(n, k, depth, **kw)
-        plt.show()
+    from .plotting import control_panel
 
-    return w.interact(show, n=w.IntSlider(value=2000, min=250, max=8000, step=250, continuous_update=False),
-                      k=w.IntSlider(value=16, min=1, max=100, continuous_update=False),
-                      depth=w.IntSlider(value=1, min=1, max=3, continuous_update=False))
+    sliders = [w.IntSlider(value=2000, min=250, max=8000, step=250, description="n", continuous_update=False),
+               w.IntSlider(value=16, min=1, max=100, description="k", continuous_update=False),
+               w.IntSlider(value=1, min=1, max=3, description="depth", continuous_update=False)]
+    return control_panel(sliders, lambda axs, n, k, depth: plot_lofi_vs_baselines(n, k, depth, axs=axs, **kw),
+                         figsize=(7.6, 3.0), ncols=2)
 
 
 # --------------------------------------------------------------------------- 2. the kernel limit (p -> infinity)
@@ -629,3 +723,110 @@ def gd_overlap(task: HierarchicalTarget, n: int, *, width: int = 512, seeds: int
         svs = S if svs is None else svs
     return GDOverlap(gd_lofi=np.array(g_l), lofi_w=hidden_overlap(lofi_v, task.W), gd_w=np.array(g_w),
                      singular_values=svs)
+
+
+# --------------------------------------------------------------------------- 5. depth: features from features
+def depth_specs(k1: int, *, p1: int, p2: int, p_out: int) -> dict:
+    """The models of the depth study: name -> keyword arguments of :class:`lofi.NeuralLoFi`.
+
+    ``"LoFi, 2 filters"``: layer 1 lifts ``x`` (ReLU, width ``p1``) and keeps ``k1`` directions (whitened);
+    layer 2 lifts them with the degree-2 activation ``He_2`` (width ``p2``, no bias), whose features span
+    the quadratic polynomials of the layer-1 features, and keeps one direction, the degree-1 direction
+    ``E[w z_2]``; layer 3 is a ReLU lift with bias of that single feature (width ``p_out``), read out by
+    ridge. ``"LoFi, 1 filter"`` is the same network without the second filter: ridge on a ReLU lift with
+    bias (width ``p2``) of the ``k1`` layer-1 features. ``"RF"`` is a random-feature network on ``x`` of
+    width ``p1 + p2``.
+    """
+    for v, nm in ((k1, "k1"), (p1, "p1"), (p2, "p2"), (p_out, "p_out")):
+        L._check_pos_int(v, nm)
+    return {
+        "LoFi, 2 filters": dict(widths=[p1, p2, p_out], ranks=[k1, 1, None], whiten=[True, False, False],
+                                activation=["relu", "quadratic", "relu"], bias=[0.0, 0.0, 1.0],
+                                prepend_linear=[False, True, False]),
+        "LoFi, 1 filter": dict(widths=[p1, p2], ranks=[k1, None], whiten=[True, False], bias=[0.0, 1.0]),
+        f"RF({p1 + p2})": dict(widths=[p1 + p2], ranks=[None]),
+    }
+
+
+@dataclass
+class DepthStudy(Comparison):
+    """:class:`Comparison` of the depth study, plus what each layer of the two-filter network carries:
+    ``r2[name]`` (len(ns), seeds), the fraction of variance explained linearly (:func:`span_r2`) by a
+    layer's features of the hidden projections ``u`` (mean over the ``r`` columns) or of ``h*``.
+    The model ``"RF on u (oracle)"`` is a random-feature ridge on the true ``u = W^T x``."""
+
+    r2: dict = field(default_factory=dict)
+
+
+def depth_study(task: HierarchicalTarget, ns: Sequence[int], *, p1: int, p2: int, p_out: int, n_val: int,
+                n_test: int, seeds: int = 2, seed: int = 0, device=None) -> DepthStudy:
+    """Run the models of :func:`depth_specs` (with ``k1 = r``) and the oracle on ``task`` for every ``n``
+    and seed (fresh data per seed; penalties on a validation set of ``n_val``; test on ``n_test``)."""
+    from tqdm.auto import tqdm
+
+    ns = np.asarray(ns, dtype=int)
+    if ns.ndim != 1 or len(ns) == 0 or (ns < 2).any():
+        raise ValueError(f"ns must be a non-empty list of sample sizes >= 2, got {ns.tolist()}")
+    specs = depth_specs(task.r, p1=p1, p2=p2, p_out=p_out)
+    names = list(specs) + ["RF on u (oracle)"]
+    mse = {nm: np.full((len(ns), seeds), np.nan) for nm in names}
+    r2 = {nm: np.full((len(ns), seeds), np.nan) for nm in ("layer 1 ~ u", "layer 1 ~ h*", "layer 2 ~ h*")}
+    var_y = []
+    with tqdm(total=len(ns) * seeds, desc="depth study", leave=False) as bar:
+        for s in range(seeds):
+            rng = np.random.default_rng([seed, 23, s])
+            Xv, yv = task.sample(n_val, rng)
+            Xt, yt = task.sample(n_test, rng)
+            Ut, ht = task.hidden(Xt), task.feature(Xt)
+            var_y.append(yt.var())
+            for i, n in enumerate(ns):
+                X, y = task.sample(int(n), rng)
+                for nm, kw in specs.items():
+                    m = L.NeuralLoFi(**kw, seed=seed + 100 * s + i, device=device).fit(X, y, X_val=Xv, y_val=yv)
+                    mse[nm][i, s] = m.mse(Xt, yt)
+                    if nm == "LoFi, 2 filters":
+                        H1, H2 = (m.transform(Xt, upto=j).cpu().numpy() for j in (1, 2))
+                        r2["layer 1 ~ u"][i, s] = span_r2(H1, Ut).mean()
+                        r2["layer 1 ~ h*"][i, s] = span_r2(H1, ht)[0]
+                        r2["layer 2 ~ h*"][i, s] = span_r2(H2, ht)[0]
+                oracle = L.NeuralLoFi([p2], [None], bias=1.0, seed=seed + 100 * s + i, device=device)
+                oracle.fit(task.hidden(X), y, X_val=task.hidden(Xv), y_val=yv)
+                mse["RF on u (oracle)"][i, s] = oracle.mse(Ut, yt)
+                bar.update()
+    return DepthStudy(ns=ns, mse=mse, var_y=float(np.mean(var_y)), r2=r2)
+
+
+def plot_depth_study(st: DepthStudy, axs=None):
+    """Left: test MSE / Var y against ``n`` for every model (mean over seeds, band = min-max). Right: what the
+    two-filter network's layers carry, R^2 of ``u`` and of ``h*`` from layer 1 and of ``h*`` from layer 2."""
+    if axs is None:
+        _, a = subplots(1, 2, width=3.9, height=3.1)
+        axs = a[0]
+    cols = [PALETTE[1], PALETTE[0], PALETTE[5], PALETTE[2]]
+    marks = ["o-", "s-", "s--", "D:"]
+    for (nm, v), col, mk in zip(st.mse.items(), cols, marks):
+        axs[0].plot(st.ns, st.mean(nm) / st.var_y, mk, color=col, label=nm, ms=4)
+        axs[0].fill_between(st.ns, v.min(1) / st.var_y, v.max(1) / st.var_y, color=col, alpha=0.12, lw=0)
+    axs[0].set_xscale("log")
+    label(axs[0], "training samples n", "test MSE / Var y", "one filter against two", legend=True)
+    for (nm, v), col, mk in zip(st.r2.items(), [PALETTE[0], PALETTE[7], PALETTE[1]], ["s-", "x:", "o-"]):
+        axs[1].plot(st.ns, v.mean(1), mk, color=col, label=f"R$^2$({nm.replace(' ~ ', ' features → ')})", ms=4)
+    axs[1].set_xscale("log")
+    axs[1].set_ylim(-0.05, 1.05)
+    label(axs[1], "training samples n", "variance explained (linear)", "what each layer selected", legend=True)
+    return axs
+
+
+def depth_variant(d: int, r: int, n: int, *, gain: float = 4.0, balanced: bool = True,
+                  activation2: str = "quadratic", bias2: float = 0.0, p: int = 1200, p_out: int = 200,
+                  n_val: int = 500, n_test: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """One run of the two-filter network of :func:`depth_specs` with a chosen layer-2 activation and bias,
+    on a fresh :func:`hierarchical_target` (``balanced`` signs or not). Returns ``(R^2 of h* from the layer-2
+    feature, test MSE / Var y)``."""
+    rng = np.random.default_rng([seed, 43])
+    task = hierarchical_target(d, r, gain=gain, balanced=balanced, rng=rng)
+    (X, y), (Xv, yv), (Xt, yt) = (task.sample(m, rng) for m in (n, n_val, n_test))
+    kw = depth_specs(r, p1=p, p2=p, p_out=p_out)["LoFi, 2 filters"]
+    kw.update(activation=["relu", activation2, "relu"], bias=[0.0, float(bias2), 1.0])
+    m = L.NeuralLoFi(**kw, seed=seed).fit(X, y, X_val=Xv, y_val=yv)
+    return float(span_r2(m.transform(Xt, upto=2).cpu().numpy(), task.feature(Xt))[0]), m.mse(Xt, yt) / yt.var()

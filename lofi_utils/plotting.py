@@ -84,11 +84,12 @@ def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, l
     return ax
 
 
-def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0)):
+def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0), ncols: int = 1):
     """An ``ipywidgets`` panel that redraws a figure only when one of its ``controls`` changes.
 
     ``controls``: ipywidgets value widgets (sliders, dropdowns, ...); ``draw(ax, *values)``: draws on a new
-    axes from the controls' current values, in the order of ``controls``; ``figsize``: inches. Creating the
+    axes from the controls' current values, in the order of ``controls`` (with ``ncols > 1`` it receives the
+    row of ``ncols`` axes instead); ``figsize``: inches of the whole figure. Creating the
     panel draws nothing (in the book a static figure made by the same plot function precedes every
     widget), so a chapter executed without a front end pays nothing for it and stores no extra figure.
     Returns ``ipywidgets.VBox([*controls, output])``.
@@ -100,12 +101,14 @@ def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6
         raise ValueError("need at least one control")
     if not callable(draw):
         raise ValueError(f"draw must be callable, got {type(draw).__name__}")
+    if not (isinstance(ncols, int) and ncols >= 1):
+        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
     out = widgets.Output()
 
     def redraw(_change=None):
         with out:
             out.clear_output(wait=True)
-            _, ax = plt.subplots(figsize=figsize)
+            _, ax = plt.subplots(1, ncols, figsize=figsize)
             draw(ax, *(c.value for c in controls))
             plt.show()
 

@@ -124,7 +124,7 @@ register(
 
 # Chapter 3 -- Neural LoFi (notebooks/03_neural_lofi.md). Synthetic task: d = 64, r = 8 hidden directions.
 _LOFI = dict(task_d=64, task_r=8, emerge_pairs=[(32, 4), (64, 8), (128, 16)], spec_cs=[0.5, 8.0],
-             photo_names=["camera", "moon"], photo_size=16)
+             photo_names=["camera", "moon"], photo_size=16, depth_d=32, depth_r=8, depth_gain=4.0)
 register(
     "lofi",
     {
@@ -140,6 +140,8 @@ register(
             filt_shuffles=20, photo_n=1000,
             cnn_n=600, cnn_val=300, cnn_channels=128, cnn_k=8, cnn_pout=500, cnn_seeds=1,
             gd_mult=8, gd_width=512, gd_seeds=2,
+            depth_ns=[3000], depth_p1=2000, depth_p2=1600, depth_pout=200, depth_val=1000, depth_test=2000,
+            depth_seeds=2,
         ),
         "book": dict(
             _LOFI, emerge_cs=[0.25, 0.5, 1, 2, 4, 8, 16], emerge_seeds=3,
@@ -154,6 +156,8 @@ register(
             filt_shuffles=50, photo_n=1000,
             cnn_n=1000, cnn_val=300, cnn_channels=256, cnn_k=16, cnn_pout=1000, cnn_seeds=3,
             gd_mult=8, gd_width=512, gd_seeds=3,
+            depth_ns=[1000, 2000, 4000], depth_p1=2000, depth_p2=1600, depth_pout=200, depth_val=1000,
+            depth_test=2000, depth_seeds=3,
         ),
         "paper": dict(
             _LOFI, emerge_cs=[0.25, 0.5, 1, 2, 4, 8, 16, 32], emerge_seeds=10,
@@ -168,6 +172,8 @@ register(
             filt_shuffles=200, photo_n=2000,
             cnn_n=1200, cnn_val=300, cnn_channels=500, cnn_k=16, cnn_pout=2000, cnn_seeds=10,
             gd_mult=8, gd_width=2048, gd_seeds=10,
+            depth_ns=[1000, 2000, 4000, 8000, 16000, 32000], depth_p1=8000, depth_p2=4000, depth_pout=400,
+            depth_val=2000, depth_test=5000, depth_seeds=5,
         ),
     },
 )

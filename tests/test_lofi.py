@@ -349,3 +349,132 @@ def test_whitened_layer_has_identity_covariance_and_same_span():
     # whitening is an invertible affine map of the filtered features: the spans (with constants) agree
     Ha = a.transform(X, upto=1).numpy()
     assert np.allclose(E.span_r2(Ha, Hb.numpy()), 1.0, atol=1e-10)
+
+
+# --------------------------------------------------------------------------- biased lifts and the depth study
+def test_bias_zero_is_the_official_lift_and_bias_is_drawn_after_w():
+    H = torch.as_tensor(_data(n=50, d=5)[0])
+    a = L.RandomLift(5, 40, seed=3).fit_scale(H)
+    b = L.RandomLift(5, 40, seed=3, bias=0.7).fit_scale(H)
+    assert a.b is None and torch.equal(a.W, b.W)           # the weights do not depend on the bias
+    pre = H @ b.W / b.c + b.b
+    assert torch.allclose(b(H), torch.relu(pre) * math.sqrt(2) / math.sqrt(40), atol=1e-14)
+    assert torch.allclose(b.gram(H), b(H) @ b(H).T, atol=1e-12)   # the blocked Gram path sees the bias
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(ValueError, match="bias"):
+            L.RandomLift(5, 4, bias=bad)
+
+
+def test_biased_lift_converges_to_the_nngp_of_the_augmented_input():
+    # sigma(w.h/c + b), b ~ N(0, beta^2), is sigma(w'.[h/c, beta]) with w' ~ N(0, I): the NNGP of the augmented input
+    X, _ = _data(n=25, d=4)
+    H = torch.as_tensor(X)
+    lift = L.RandomLift(4, 200_000, seed=5, bias=0.8).fit_scale(H)
+    G = lift.gram(H).numpy()
+    K = L.nngp_gram(np.c_[X / lift.c, np.full(len(X), 0.8)], scale2=1.0)
+    assert np.abs(G - K).max() < 6 * np.sqrt(np.diag(K).max() ** 2 * 2 / 200_000) * 1.5
+
+
+def test_bias_lets_a_relu_lift_of_a_scalar_fit_a_non_homogeneous_function():
+    # without bias the ReLU lift of a scalar t spans only max(t, 0) and max(-t, 0): t^2 is out of reach
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal((2000, 1))
+    y = t[:, 0] ** 2
+    r2 = {}
+    for bias in (0.0, 1.0):
+        Z = L.RandomLift(1, 300, seed=1, bias=bias).fit_scale(torch.as_tensor(t))(torch.as_tensor(t)).numpy()
+        F = np.c_[Z, np.ones(len(t))]
+        res = y - F @ np.linalg.lstsq(F, y, rcond=None)[0]
+        r2[bias] = 1 - res.var() / y.var()
+    assert r2[0.0] < 0.9 and r2[1.0] > 0.999
+
+
+def test_quadratic_lift_kernel_is_the_wick_formula():
+    # E_w[He2(w.h/c) He2(w.h'/c)] / 2 = rho^2 + (s - 1)(s' - 1)/2, rho = h.h'/c^2, s = |h|^2/c^2
+    X, _ = _data(n=20, d=4)
+    H = torch.as_tensor(X)
+    lift = L.RandomLift(4, 400_000, seed=2, activation="quadratic").fit_scale(H)
+    G = lift.gram(H).numpy()
+    rho = X @ X.T / lift.c ** 2
+    s = np.diag(rho)
+    K = rho ** 2 + np.outer(s - 1, s - 1) / 2
+    se = np.sqrt((np.outer(s, s) ** 2 * 6 + 1) / 400_000)          # generous bound on the per-entry std error
+    assert np.abs(G - K).max() < 6 * se.max()
+
+
+def test_balanced_signs_put_the_degree_two_part_of_y_along_h_star():
+    # E[y He2(u_j)] = c a_j (no constant part) and E[y T] = 0 for balanced signs; random signs break E[y T] = 0
+    n = 400_000
+    task = E.hierarchical_target(12, 6, gain=4.0, balanced=True, rng=np.random.default_rng(1))
+    assert task.a.sum() == 0
+    X, y = task.sample(n, np.random.default_rng(2))
+    He2 = task.hidden(X) ** 2 - 1
+    coef = (y[:, None] * He2).mean(0)
+    se = (y[:, None] * He2).std(0) / np.sqrt(n)
+    c = (coef * task.a).mean()
+    assert c > 20 * se.max() and np.all(np.abs(coef - c * task.a) < 4.5 * se)
+    T = He2.sum(1)
+    assert abs((y * T).mean()) < 4.5 * (y * T).std() / np.sqrt(n)
+    unb = E.HierarchicalTarget(W=task.W, a=np.array([1.0, 1, 1, 1, 1, -1]), gain=4.0)
+    yu = unb.label(X)
+    assert abs((yu * T).mean()) > 10 * (yu * T).std() / np.sqrt(n)
+    assert np.abs(task.feature(X).var() - 1) < 0.02
+    with pytest.raises(ValueError, match="even"):
+        E.hierarchical_target(12, 5, balanced=True, rng=np.random.default_rng(0))
+
+
+def test_depth_study_shapes_and_what_the_layers_carry():
+    task = E.hierarchical_target(16, 4, gain=4.0, balanced=True, rng=np.random.default_rng(0))
+    st = E.depth_study(task, [1500], p1=600, p2=400, p_out=100, n_val=300, n_test=600, seeds=1)
+    assert set(st.mse) == {"LoFi, 2 filters", "LoFi, 1 filter", "RF(1000)", "RF on u (oracle)"}
+    assert all(v.shape == (1, 1) for v in list(st.mse.values()) + list(st.r2.values()))
+    # layer 1 carries u linearly but not h* (quadratic in u); the layer-2 feature carries h*
+    assert st.r2["layer 1 ~ u"][0, 0] > 0.7 and st.r2["layer 1 ~ h*"][0, 0] < 0.05
+    assert st.r2["layer 2 ~ h*"][0, 0] > 0.5
+    with pytest.raises(ValueError, match="sample sizes"):
+        E.depth_study(task, [], p1=10, p2=10, p_out=10, n_val=10, n_test=10)
+
+
+def test_real_comparison_records_and_digits_entry_equals_a_direct_fit():
+    rc = E.RealComparison({}, {})
+    rc.add("m", [0.5, -2.0, 1.0], [1.0, -1.0, -1.0])
+    assert rc.mse["m"] == [pytest.approx((0.25 + 1 + 4) / 3)] and rc.err["m"] == [pytest.approx(1 / 3)]
+    dig = E.digits_comparison(n_train=300, n_val=100, p=200, k=10, seeds=1, seed=4)
+    X, y, Xv, yv, Xt, yt = E.digits_pm1(n_train=300, n_val=100, seed=4)
+    m = L.NeuralLoFi([200, 200], [10, None], seed=4).fit(X, y, X_val=Xv, y_val=yv)
+    assert dig.mse["LoFi"][0] == pytest.approx(m.mse(Xt, yt), rel=1e-12)
+    assert set(dig.mse) == {"RF(p)", "RF(2p)", "LoFi", "NNGP (depth 2)", "kernel LoFi"}
+
+
+def test_cifar_binary_normalises_per_channel_and_says_what_is_missing(tmp_path):
+    import pickle
+
+    from lofi_utils.datasets import DataMissing
+
+    with pytest.raises(DataMissing):
+        E.cifar_binary(tmp_path, n_train=4, n_val=2, n_test=2)
+    root = tmp_path / "cifar-10-batches-py"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        with open(root / name, "wb") as f:
+            pickle.dump({"data": rng.integers(0, 256, size=(6, 3072), dtype=np.uint8),
+                         "labels": rng.integers(0, 10, 6).tolist()}, f)
+    X, y, Xv, yv, Xt, yt = E.cifar_binary(tmp_path, n_train=20, n_val=5, n_test=4)
+    ch = X.reshape(20, 32, 32, 3).reshape(-1, 3)
+    assert X.shape == (20, 3072) and Xv.shape == (5, 3072) and Xt.shape == (4, 3072)
+    assert np.abs(ch.mean(0)).max() < 1e-12 and np.abs(ch.std(0) - 1).max() < 1e-12
+    assert set(np.unique(np.r_[y, yv, yt])) <= {-1.0, 1.0}
+    with pytest.raises(ValueError, match="asked for"):
+        E.cifar_binary(tmp_path, n_train=30, n_val=5, n_test=4)
+
+
+def test_lofi_explorer_draws_only_on_a_control_change():
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    w = E.lofi_explorer(p=60, n_val=100, n_test=100, d=16, r=4)
+    assert plt.get_fignums() == []
+    w.children[0].value = 500
+    assert len(plt.get_fignums()) == 1 and len(plt.gcf().axes) == 2
+    plt.close("all")
