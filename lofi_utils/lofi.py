@@ -3,7 +3,8 @@
 Each layer ``l`` (with ``h_0 = x``) does, without any back-propagation {cite}`dandi2026lofi`:
 
 1. **scale**  ``c_l^2 = (1/n) sum_i |h_{l-1}(x_i)|^2`` (training set; frozen for test points);
-2. **lift**   ``z_l(x) = p_l^{-1/2} sigma(W_l^T h_{l-1}(x) / c_l)``, ``W_l`` frozen with N(0, 1) entries;
+2. **lift**   ``z_l(x) = p_l^{-1/2} sigma(W_l^T h_{l-1}(x) / c_l + b_l)``, ``W_l`` frozen with N(0, 1) entries
+   (``b_l = 0`` as in the official code, or frozen N(0, bias^2) offsets);
 3. **signed covariance** ``C_l = (1/n) Z_l^T diag(w) Z_l`` with ``w = y`` or ``w = y - mean(y)``;
 4. **filter** ``V_l`` = the ``k_l`` eigenvectors of ``C_l`` of largest ``|lambda|`` (both signs count);
    optionally the degree-1 direction ``v_0 = Z_l^T w / |Z_l^T w|`` first, with ``C_l`` deflated against it;
@@ -284,6 +285,8 @@ def _subspace_iteration(op: SignedCovariance, k: int, *, oversample: int, tol: f
     Q = torch.randn(p, b, generator=gen, dtype=torch.float64).to(device=op.device, dtype=op.dtype)
     Q, _ = torch.linalg.qr(Q)
     res = float("inf")
+    # a Ritz residual cannot fall below a few rounding units of the dtype (float32 stalls near 3 eps)
+    tol = max(float(tol), 32 * torch.finfo(op.dtype).eps)
     for it in range(1, max_iter + 1):
         AQ = op.matmat(Q)
         T = Q.T @ AQ
@@ -323,7 +326,8 @@ def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto
     ``C``: a dense symmetric (p, p) tensor, or a :class:`SignedCovariance` (matrix-free).
     ``method``: ``"dense"`` (full ``eigh``; forms ``C``), ``"subspace"`` (block subspace iteration on
     ``C`` with Rayleigh--Ritz, block ``k + oversample`` (default ``oversample = max(10, k)``), stopped when every Ritz residual
-    ``|C x - theta x|`` is below ``tol * |theta_1|``; one ``C V`` product per iteration, never a ``p x p``
+    ``|C x - theta x|`` is below ``tol * |theta_1|``, with ``tol`` raised to ``32 eps`` of the dtype (float32:
+    3.8e-6), below which rounding stalls the residual; one ``C V`` product per iteration, never a ``p x p``
     matrix), ``"arpack"`` (SciPy ``eigsh(which="LM")``, float64, for cross-checks) or ``"auto"``
     (dense for ``p <= dense_max_p``, else subspace). Returns an :class:`EigenResult`, sorted by
     decreasing ``|lambda|``, eigenvectors orthonormal, each signed so that its largest entry is positive.

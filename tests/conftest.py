@@ -27,6 +27,24 @@ def build_book(out: Path, *, edition: str = "full", cache: Path | None = None) -
                           capture_output=True, text=True, env=env, cwd=ROOT)
 
 
+@pytest.fixture
+def fake_cifar10(tmp_path):
+    """A CIFAR-10 python-version folder ``tmp_path/cifar-10-batches-py`` with 6 random images per batch file
+    (five training batches and the test batch); returns ``tmp_path`` (the loaders accept the parent)."""
+    import pickle
+
+    import numpy as np
+
+    root = tmp_path / "cifar-10-batches-py"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        with open(root / name, "wb") as f:
+            pickle.dump({"data": rng.integers(0, 256, size=(6, 3072), dtype=np.uint8),
+                         "labels": rng.integers(0, 10, 6).tolist()}, f)
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def smoke_book(tmp_path_factory):
     """The full edition built once per test session at the smoke profile: its ``_build/html`` folder."""

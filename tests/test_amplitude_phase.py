@@ -88,18 +88,10 @@ def test_tracking_rows():
     assert f"real {tr.acc['real'][-1]:.3f}" in tr.row() and f"phase {tr.follow_phase[-1]:.3f}" in tr.row()
 
 
-def test_load_cifar_equals_cifar_arrays_of_the_loader(tmp_path):
-    import pickle
-
+def test_load_cifar_equals_cifar_arrays_of_the_loader(fake_cifar10):
     from lofi_utils import datasets
 
-    root = tmp_path / "cifar-10-batches-py"
-    root.mkdir()
-    rng = np.random.default_rng(0)
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        with open(root / name, "wb") as f:
-            pickle.dump({"data": rng.integers(0, 256, size=(6, 3072), dtype=np.uint8),
-                         "labels": rng.integers(0, 10, 6).tolist()}, f)
+    tmp_path = fake_cifar10
     Xtr, ytr, Xte, yte = AP.load_cifar(tmp_path, "cifar10", n_train=12, n_test=4, rng=3)
     ref_tr = AP.cifar_arrays(*datasets.load_cifar10(tmp_path, split="train"), n=12, rng=3)
     ref_te = AP.cifar_arrays(*datasets.load_cifar10(tmp_path, split="test"), n=4, rng=4)

@@ -446,20 +446,12 @@ def test_real_comparison_records_and_digits_entry_equals_a_direct_fit():
     assert set(dig.mse) == {"RF(p)", "RF(2p)", "LoFi", "NNGP (depth 2)", "kernel LoFi"}
 
 
-def test_cifar_binary_normalises_per_channel_and_says_what_is_missing(tmp_path):
-    import pickle
-
+def test_cifar_binary_normalises_per_channel_and_says_what_is_missing(fake_cifar10, tmp_path_factory):
     from lofi_utils.datasets import DataMissing
 
     with pytest.raises(DataMissing):
-        E.cifar_binary(tmp_path, n_train=4, n_val=2, n_test=2)
-    root = tmp_path / "cifar-10-batches-py"
-    root.mkdir()
-    rng = np.random.default_rng(0)
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        with open(root / name, "wb") as f:
-            pickle.dump({"data": rng.integers(0, 256, size=(6, 3072), dtype=np.uint8),
-                         "labels": rng.integers(0, 10, 6).tolist()}, f)
+        E.cifar_binary(tmp_path_factory.mktemp("empty"), n_train=4, n_val=2, n_test=2)
+    tmp_path = fake_cifar10
     X, y, Xv, yv, Xt, yt = E.cifar_binary(tmp_path, n_train=20, n_val=5, n_test=4)
     ch = X.reshape(20, 32, 32, 3).reshape(-1, 3)
     assert X.shape == (20, 3072) and Xv.shape == (5, 3072) and Xt.shape == (4, 3072)
@@ -478,3 +470,15 @@ def test_lofi_explorer_draws_only_on_a_control_change():
     w.children[0].value = 500
     assert len(plt.get_fignums()) == 1 and len(plt.gcf().axes) == 2
     plt.close("all")
+
+
+def test_float32_subspace_iteration_stops_at_its_rounding_floor():
+    # float32 residuals stall near a few eps: the solver must stop there, not run to max_iter
+    X, y = _data(n=400, d=8)
+    _, Z = _features(X, 300, center=True)
+    w = torch.as_tensor(y - y.mean())
+    ref = L.top_k_abs(L.SignedCovariance(w, Z=Z), 6, method="dense")
+    r32 = L.top_k_abs(L.SignedCovariance(w.float(), Z=Z.float()), 6, method="subspace", max_iter=500)
+    assert r32.iterations < 200 and r32.residual < 32 * torch.finfo(torch.float32).eps
+    assert L.subspace_distance(r32.vectors.double(), ref.vectors) < 1e-3
+    assert torch.allclose(r32.values.double(), ref.values, rtol=1e-4, atol=0)
