@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import queue as queue_mod
 import resource
 import tempfile
 import time
@@ -75,7 +76,13 @@ def run_route(route: str, args: dict, out_path: str) -> tuple[float, float]:
     q = ctx.Queue()
     p = ctx.Process(target=_worker, args=(route, args, out_path, q))
     p.start()
-    seconds, peak = q.get()
+    while True:                      # a worker that dies (e.g. out of memory) never answers: do not wait forever
+        try:
+            seconds, peak = q.get(timeout=5)
+            break
+        except queue_mod.Empty:
+            if not p.is_alive():
+                raise RuntimeError(f"the {route} route died (exit code {p.exitcode})") from None
     p.join()
     if p.exitcode:
         raise RuntimeError(f"the {route} route failed (exit code {p.exitcode})")
