@@ -680,23 +680,14 @@ def spectrum_template_explorer():
     (papermill, the book build) never waits on widget output messages.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from .plotting import control_panel
 
     a = widgets.FloatSlider(value=1.5, min=0.0, max=3.0, step=0.25, description="exponent a")
     template = widgets.Dropdown(options=list(TEMPLATES), value="pl", description="template")
     N = widgets.Dropdown(options=[16, 32, 64, 128, 256], value=64, description="N")
-    out = widgets.Output()
-
-    def redraw(_=None):
-        with out:
-            out.clear_output(wait=True)
-            _, axs = plt.subplots(1, 2, figsize=(9.0, 3.2), constrained_layout=True)
-            plot_spectrum_template(N.value, a.value, template.value, axs=axs)
-            plt.show()
-
-    for control in (a, template, N):
-        control.observe(redraw, names="value")
-    return widgets.VBox([widgets.HBox([a, template, N]), out])
+    return control_panel([a, template, N], lambda axs, a_, t_, N_: plot_spectrum_template(N_, a_, t_, axs=axs),
+                         figsize=(9.0, 3.2), ncols=2, horizontal=True)
 
 
 def plot_image_decomposition(images, names=None, rng=0, *, axs=None):

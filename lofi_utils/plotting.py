@@ -84,7 +84,8 @@ def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, l
     return ax
 
 
-def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0), ncols: int = 1):
+def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0), ncols: int = 1,
+                  horizontal: bool = False):
     """An ``ipywidgets`` panel that redraws a figure only when one of its ``controls`` changes.
 
     ``controls``: ipywidgets value widgets (sliders, dropdowns, ...); ``draw(ax, *values)``: draws on a new
@@ -92,7 +93,7 @@ def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6
     row of ``ncols`` axes instead); ``figsize``: inches of the whole figure. Creating the
     panel draws nothing (in the book a static figure made by the same plot function precedes every
     widget), so a chapter executed without a front end pays nothing for it and stores no extra figure.
-    Returns ``ipywidgets.VBox([*controls, output])``.
+    Returns ``ipywidgets.VBox([*controls, output])``, or ``VBox([HBox(controls), output])`` with ``horizontal``.
     """
     import ipywidgets as widgets
 
@@ -108,10 +109,10 @@ def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6
     def redraw(_change=None):
         with out:
             out.clear_output(wait=True)
-            _, ax = plt.subplots(1, ncols, figsize=figsize)
+            _, ax = plt.subplots(1, ncols, figsize=figsize, layout="constrained")
             draw(ax, *(c.value for c in controls))
             plt.show()
 
     for c in controls:
         c.observe(redraw, names="value")
-    return widgets.VBox([*controls, out])
+    return widgets.VBox([widgets.HBox(controls), out] if horizontal else [*controls, out])
