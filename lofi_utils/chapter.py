@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,4 +45,11 @@ def start(chapter: str, profile: str | None = None, *, seed: int = 0, threads: i
     use_style()
     set_context(chapter=chapter, profile=P.name, fresh=True)
     print(f"chapter {chapter!r} at profile {P.name!r}: {rt}")
+    if P.name == "paper" and rt.device.type != "cuda":
+        warnings.warn(PAPER_ON_CPU, stacklevel=2)
     return Chapter(P=P, runtime=rt)
+
+
+PAPER_ON_CPU = ("the 'paper' profile is sized for a CUDA GPU and none is in use: on a CPU some sections take "
+                "hours, and chapter 3's n = 50 000 readout needs a 20 GB Gram matrix. Use profile 'book' for a "
+                "CPU run (see the setup page, 'Running on a GPU').")

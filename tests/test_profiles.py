@@ -52,3 +52,17 @@ def test_overrides_and_attribute_access():
         P.not_a_size
     with pytest.raises(ValueError, match="unknown chapter"):
         get_profile("no_such_chapter", "smoke")
+
+
+def test_paper_profile_without_a_gpu_warns_and_book_does_not(monkeypatch):
+    import warnings
+
+    from lofi_utils import chapter
+
+    monkeypatch.setenv("LOFI_DEVICE", "cpu")
+    with pytest.warns(UserWarning, match="sized for a CUDA GPU"):
+        ch = chapter.start("spectral_bias", "paper")
+    assert ch.P.name == "paper" and ch.device.type == "cpu"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert chapter.start("spectral_bias", "book").P.name == "book"
