@@ -765,11 +765,20 @@ class PowerLawScan:
         """(A, T) median escape times (censored runs as ``inf``)."""
         return np.median(self.times, axis=-1)
 
+    def censored(self, template: str) -> np.ndarray:
+        """(A,) bool: whether the median escape time of ``template`` is censored (over half its runs reached the
+        cap without escaping)."""
+        return ~np.isfinite(self.medians[:, self.templates.index(template)])
+
     def speedup(self, template: str, *, baseline: float | None = None) -> np.ndarray:
         """``T(a=0) / T(a)`` of the medians for one template (A,); ``baseline``: the isotropic ``T(a=0)`` from
-        elsewhere (e.g. the overlap chain with more seeds) instead of this scan's own first row."""
+        elsewhere (e.g. the overlap chain with more seeds) instead of this scan's own first row.
+
+        Where ``T(a)`` is censored (see :meth:`censored`) the true median is at least the cap, so the value
+        returned there is ``T(a=0) / cap``, an upper bound on the speed-up (not 0)."""
         j = self.templates.index(template)
-        return (self.medians[0, j] if baseline is None else baseline) / self.medians[:, j]
+        med = np.where(self.censored(template), float(self.result.max_steps.max()), self.medians[:, j])
+        return (self.medians[0, j] if baseline is None else baseline) / med
 
     def overlap_gain(self, template: str) -> np.ndarray:
         """Typical initial effective overlap relative to the isotropic one, ``m0_typical[:, j] / m0_typical[0, j]``
@@ -893,7 +902,7 @@ def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax=No
     ax = get_ax(ax, figsize=(5.6, 3.6))
     N3 = pl.N**3
     for j, t in enumerate(pl.templates):
-        censored = ~np.isfinite(pl.medians[:, j])
+        censored = pl.censored(t)
         med = np.where(censored, pl.result.max_steps.max(), pl.medians[:, j])
         lab = f"template '{t}'" + (" (censored: cap)" if censored.any() else "")
         ax.semilogy(pl.a_values, med / N3, "o-", label=lab)

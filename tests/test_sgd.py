@@ -227,3 +227,14 @@ def test_powerlaw_scan_speedups_gains_and_baseline_test():
     assert len(ax.get_lines()) == 3 and np.allclose(ax.get_lines()[2].get_ydata(), 2500.0 / 16**3)
     with pytest.raises(ValueError):
         _fake_powerlaw_scan((0.5, 1.0, 1.5)).overlap_gain("pl")
+
+
+def test_powerlaw_scan_censored_median_gives_an_upper_bound_on_the_speedup():
+    pl = _fake_powerlaw_scan()
+    pl.times[2, 1, :3] = np.inf  # 3 of 5 runs of 'flat' at a = 1.5 reach the cap: the median is censored
+    cap = float(pl.result.max_steps.max())
+    assert cap >= pl.times[np.isfinite(pl.times)].max()
+    assert pl.censored("flat").tolist() == [False, False, True] and not pl.censored("pl").any()
+    s = pl.speedup("flat", baseline=4500.0)
+    assert np.allclose(s[:2], 4500.0 / np.array([9000.0, 6000.0])) and s[2] == pytest.approx(4500.0 / cap)
+    assert s[2] > 0  # never 0: the true speed-up is at most T(0) / cap
