@@ -168,6 +168,17 @@ class RandomLift:
             sl = slice(i, min(i + self.chunk, H.shape[0]))
             yield sl, self(H[sl])
 
+    def features(self, H: torch.Tensor) -> torch.Tensor:
+        """``Z = self(H)`` (n, p) for ``H`` (n, m), filled block by block (:meth:`chunks`) into one tensor.
+
+        Peak memory: ``Z`` plus the temporaries of one block of ``chunk`` rows, where ``self(H)`` holds about
+        three (n, p) arrays at once (``H W / c``, ``sigma`` of it, the scaled result).
+        """
+        Z = torch.empty(H.shape[0], self.p, dtype=self.dtype, device=self.device)
+        for sl, Zc in self.chunks(H):
+            Z[sl] = Zc
+        return Z
+
     def gram(self, H1: torch.Tensor, H2: torch.Tensor | None = None) -> torch.Tensor:
         """``Z(H1) Z(H2)^T`` accumulated over blocks of ``p`` (never holds ``Z`` whole), float64."""
         same = H2 is None or H2 is H1
@@ -643,7 +654,7 @@ class NeuralLoFi:
         cache = n * p * torch.finfo(self.dtype).bits / 8 <= self._cache_limit()
         if self.center_z:
             lift.fit_mean(H)
-        Z = lift(H) if cache else None
+        Z = lift.features(H) if cache else None   # built block by block: no three n x p temporaries
         op = SignedCovariance(w, Z=Z) if cache else SignedCovariance(w, lift=lift, H=H)
         vecs, vals = [], []
         if self.prepend_linear[layer]:

@@ -239,6 +239,30 @@ def test_matrix_free_model_equals_dense_model():
     assert torch.allclose(d.predict(X), f.predict(X), atol=1e-6)
 
 
+def test_cached_features_are_built_block_by_block(monkeypatch):
+    """A filtered layer keeps Z (n x p) whole when it fits the cache, but builds it ``chunk`` rows at a time (a
+    whole-n lift would hold about three n x p temporaries); the model equals the one built from one block."""
+    X, y = _data(n=300)
+    kw = dict(X_val=X[:50], y_val=y[:50])
+    rows = []
+    lift_call = L.RandomLift.__call__
+
+    def spy(self, H):
+        rows.append(H.shape[0])
+        return lift_call(self, H)
+
+    monkeypatch.setattr(L.RandomLift, "__call__", spy)
+    a = L.NeuralLoFi([150, 400], [6, None], seed=1, chunk=64).fit(X, y, **kw)   # p2 > n: dual readout
+    monkeypatch.undo()
+    assert rows and max(rows) <= 64
+    b = L.NeuralLoFi([150, 400], [6, None], seed=1).fit(X, y, **kw)              # n <= chunk: one block
+    assert L.subspace_distance(a.layers[0].V, b.layers[0].V) < 1e-10
+    assert torch.allclose(a.predict(X), b.predict(X), atol=1e-10)
+    lift, H = b.layers[0].lift, torch.as_tensor(X)
+    lift.chunk = 64
+    assert torch.allclose(lift.features(H), lift(H), atol=1e-13, rtol=0)
+
+
 def test_bad_parameters_raise_value_error():
     X, y = _data(n=50)
     with pytest.raises(ValueError, match="activation"):
