@@ -485,7 +485,8 @@ def _chain_newton(m0, s, t, y, r, eta, order, *, tol: float = 1e-9, max_iter: in
 def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5.0, order: int = 4,
                   threshold: float = 0.5, seed: int = 0, m0=None, method: str = "parallel",
                   record_every: int | None = None, alpha: float = 1e-3, max_chunk: int | None = None,
-                  device="cpu", dtype=torch.float64, progress: bool = False) -> EscapeResult:
+                  chunk_elements: int | None = None, device="cpu", dtype=torch.float64,
+                  progress: bool = False) -> EscapeResult:
     """Escape times of online SGD with a flat spectrum, from the exact Markov chain of the overlap ``m = w.u``.
 
     For ``a = 0`` the law of the data is invariant under rotations that fix ``u``, so the law of the next
@@ -503,7 +504,14 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
     ``method``: ``"sequential"`` (one step after the other) or ``"parallel"`` (Newton on chunks of
     ``K = alpha / max(eta)^2`` steps, capped by ``max_chunk``; falls back to sequential steps for a chunk
     where Newton does not converge, and in chunks of 256 steps when ``alpha / eta^2 < 128``). Runs leave the
-    batch at their escape.
+    batch at their escape. Both methods cut the steps into the same chunks and draw the same noise, so with
+    the same ``seed`` they give the same trajectories (to rounding).
+
+    Chunk size: ``K = min(alpha / max(eta)^2, max_chunk, chunk_elements // R_alive, steps left)``, where
+    ``max_chunk`` defaults to ``2^20`` steps on CUDA and ``2^13`` elsewhere and ``chunk_elements`` (the
+    elements of one (R, K) array, a memory bound: Newton holds a few dozen such arrays) to ``2^25`` on CUDA
+    and ``2^20`` elsewhere; set both to reproduce the chunks of another device (the noise is drawn chunk by
+    chunk, so the chunks are part of what a seed means).
     """
     order = _order(order)
     if method not in ("parallel", "sequential"):
@@ -533,7 +541,12 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
         traces[:, 0] = m0_np
     if max_chunk is None:
         max_chunk = 1 << 20 if dev.type == "cuda" else 1 << 13
-    budget = (1 << 25) if dev.type == "cuda" else (1 << 20)  # elements per (R, K) array
+    if chunk_elements is None:
+        chunk_elements = (1 << 25) if dev.type == "cuda" else (1 << 20)
+    for v, name in ((max_chunk, "max_chunk"), (chunk_elements, "chunk_elements")):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    budget = int(chunk_elements)  # elements per (R, K) array
     eta_t = torch.as_tensor(eta_np, dtype=dtype, device=dev)
     alive = np.flatnonzero(~np.isfinite(times))
     idx = torch.as_tensor(alive, device=dev)

@@ -51,6 +51,33 @@ def test_parallel_chain_equals_sequential_chain(order):
     np.testing.assert_array_equal(seq.times, par.times)
 
 
+def test_long_newton_chunks_equal_sequential_steps_through_an_escape(monkeypatch):
+    """The CUDA chunking (``max_chunk = 2^20``, ``chunk_elements`` bounding R K) at the paper profile's largest
+    N = 256, eta = 1 / N^2, shortened to chunks of 2^15 steps: Newton converges on every chunk (no sequential
+    fallback) and gives the sequential trajectory to 1e-10, with the same escape steps."""
+    N, R, K = 256, 2, 1 << 15
+    newton = []
+    solve = sgd._chain_newton
+
+    def spy(*args, **kw):
+        res = solve(*args, **kw)
+        newton.append((args[1].shape[1], None if res is None else res[1]))
+        return res
+
+    monkeypatch.setattr(sgd, "_chain_newton", spy)
+    kw = dict(eta=1.0 / N**2, max_steps=2 * K, runs=R, seed=4, m0=0.49, record_every=64, max_chunk=1 << 20,
+              chunk_elements=R * K)
+    seq = sgd.overlap_chain(N, method="sequential", **kw)
+    par = sgd.overlap_chain(N, method="parallel", **kw)
+    assert [k for k, _ in newton] == [K, K] and all(it is not None and it <= 6 for _, it in newton)
+    assert np.all(np.isfinite(seq.times)) and np.all(seq.times > K)  # both runs escape inside the second chunk
+    np.testing.assert_array_equal(seq.times, par.times)
+    assert np.nanmax(np.abs(seq.traces - par.traces)) < 1e-10
+    # the element budget cuts the chunks exactly as max_chunk does: same chunks, same noise, same trajectories
+    ref = sgd.overlap_chain(N, method="parallel", **{**kw, "max_chunk": K, "chunk_elements": None})
+    np.testing.assert_array_equal(ref.traces, par.traces)
+
+
 def test_chain_has_the_law_of_the_full_sgd():
     """Flat spectrum: the overlap after T steps from a fixed m0 has the same law in both simulators."""
     N, R, T, m0 = 16, 400, 1500, 0.3
@@ -138,6 +165,9 @@ def test_bad_arguments():
         sgd.overlap_chain(16, eta=0.01, max_steps=10, order=3)
     with pytest.raises(ValueError):
         sgd.overlap_chain(16, eta=0.01, max_steps=10, method="fast")
+    for bad in (dict(max_chunk=0), dict(chunk_elements=0), dict(chunk_elements=2.5)):
+        with pytest.raises(ValueError):
+            sgd.overlap_chain(16, eta=0.01, max_steps=10, **bad)
     with pytest.raises(ValueError):
         sgd.phase_sgd(np.ones(8), np.ones(6), eta=0.01, max_steps=10, runs=2)
     with pytest.raises(ValueError):
