@@ -21,8 +21,8 @@ Steps (issue numbers as in the project's notes):
    <= 10 min on one H100.
 3. ``ch3_lofi_big`` (issue 4): one ``NeuralLoFi([p, p], [k, None])`` fit at the paper profile's
    ``algo_n = 50 000``, ``algo_p = 100 000``, ``algo_k = 50`` on the chapter's hierarchical task (the
-   chapter's own cell), with wall time and ``torch.cuda.max_memory_allocated`` against the size of one
-   p x p matrix.
+   chapter's own cell), with wall time and ``torch.cuda.max_memory_allocated`` in two parts, layer 1 (to compare
+   with the size of one p x p matrix: none is formed) and the dual readout's solve (two n x n float64 matrices).
 4. ``ch3_bench_lofi`` (issue 4): ``benchmarks/bench_lofi.py --device cuda --p 1000 4000 16000``.
 5. ``ch3_depth_paper`` (issue 4): :func:`lofi_utils.lofi_experiments.depth_study` at the paper profile's
    ``depth_*`` sizes, one sample size at a time from the largest down (each n is its own call, so its
@@ -248,18 +248,45 @@ def child_lofi_big(a, out: _Progress) -> None:
     out.put(n=n, p=p, k=k, d=d, r=r, n_val=n_val, n_test=n_test, dtype=str(model.dtype), device=str(dev),
             data_seconds=time.perf_counter() - t0, Z_bytes=n * p * itemsize, Z_cached=cached,
             pxp_bytes=p * p * itemsize, nxn_gram_bytes=n * n * 8,
-            note=("no p x p matrix by construction (layer1_solver 'subspace'); the peak also holds Z (n x p) when "
-                  "cached and the float64 n x n Gram of the dual readout with one Cholesky factor of it"))
+            expected_filter_bytes=(n * p + 3 * min(n, model.chunk) * p) * itemsize if cached else None,
+            expected_solve_bytes=2 * (n + n_val) * n * 8,
+            note=("no p x p matrix by construction (layer1_solver 'subspace'). Two peaks: layer 1 holds Z (n x p, "
+                  "when cached) and the temporaries of one block of rows (expected_filter_bytes), then Z is freed; "
+                  "the dual readout holds the float64 n x n Gram, one Cholesky factor of it and the (n_val x n) "
+                  "validation Gram with its centred copy (expected_solve_bytes). peak_filter_over_pxp < 1 shows "
+                  "that no p x p matrix was formed (one would add p^2 to Z); at the paper sizes the solve's peak "
+                  "is close to p^2 float32 bytes by coincidence (2 n^2 * 8 = 2 * 50 000^2 * 8 = 37 GiB)"))
+    peaks = {}
     if dev.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
+        solve = L.fit_kernel_ridge
+
+        def solve_after_mark(*args, **kw):  # split the peak: layer 1 (and the Gram matrices), then the solve
+            torch.cuda.synchronize()
+            peaks["filter"] = torch.cuda.max_memory_allocated()
+            torch.cuda.reset_peak_memory_stats()
+            return solve(*args, **kw)
+
+        L.fit_kernel_ridge = solve_after_mark
     t0 = time.perf_counter()
-    model.fit(X, y, X_val=Xv, y_val=yv)
+    try:
+        model.fit(X, y, X_val=Xv, y_val=yv)
+    finally:
+        if dev.type == "cuda":
+            L.fit_kernel_ridge = solve
     _sync(dev)
     fit_s = time.perf_counter() - t0
-    peak = torch.cuda.max_memory_allocated() if dev.type == "cuda" else None
+    peak = peak_filter = peak_solve = None
+    if dev.type == "cuda":
+        last = torch.cuda.max_memory_allocated()
+        peak_filter = peaks.get("filter", last)
+        peak_solve = last if "filter" in peaks else None
+        peak = max(peak_filter, peak_solve or 0)
     st = model.layers[0]
     out.put(fit_seconds=fit_s, peak_bytes=peak, peak_over_pxp=None if peak is None else peak / (p * p * itemsize),
+            peak_filter_bytes=peak_filter, peak_solve_bytes=peak_solve,
+            peak_filter_over_pxp=None if peak_filter is None else peak_filter / (p * p * itemsize),
             layer1_solver=st.solver, layer1_iterations=st.iterations, dual_readout=model._H_train is not None,
             ridge_lambda=model.readout.lam)
     t0 = time.perf_counter()
@@ -271,7 +298,8 @@ def child_lofi_big(a, out: _Progress) -> None:
             mse_over_var=mse / float(yt.var()), r2_hidden=_flist(r2),
             peak_bytes_with_predict=torch.cuda.max_memory_allocated() if dev.type == "cuda" else None)
     print(f"NeuralLoFi n = {n}, p = {p}, k = {k} on {dev}: fit {fit_s:.1f} s"
-          + (f", peak {peak / 2**30:.2f} GiB (one p x p matrix: {p * p * itemsize / 2**30:.1f} GiB)" if peak else "")
+          + (f", peak {peak / 2**30:.2f} GiB, of layer 1 {peak_filter / 2**30:.2f} GiB (one p x p matrix: "
+             f"{p * p * itemsize / 2**30:.1f} GiB)" if peak else "")
           + f"; layer 1 {st.solver}, {st.iterations} iterations; test MSE / Var y = {mse / yt.var():.3f}; "
           f"R^2 of the hidden projections {np.round(r2, 2)}")
 
@@ -655,7 +683,9 @@ def headline(name: str, res: dict) -> str:
         if "fit_seconds" in m:
             s += f": fit {_f(g('fit_seconds'), '.0f')} s, layer-1 {g('layer1_solver')} {g('layer1_iterations')} it."
             if g("peak_bytes"):
-                s += (f", peak {g('peak_bytes') / 2**30:.1f} GiB (p x p: {g('pxp_bytes') / 2**30:.0f} GiB, "
+                pf = g("peak_filter_bytes")
+                s += (f", peak {g('peak_bytes') / 2**30:.1f} GiB, layer 1 {_f(pf and pf / 2**30, '.1f')} GiB "
+                      f"(p x p: {g('pxp_bytes') / 2**30:.0f} GiB, "
                       f"n x n Gram: {g('nxn_gram_bytes') / 2**30:.0f} GiB)")
         if "mse_over_var" in m:
             s += f", MSE/Var y {_f(g('mse_over_var'), '.3f')}"
