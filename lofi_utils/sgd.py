@@ -462,9 +462,11 @@ def _chain_newton(m0, s, t, y, r, eta, order, *, tol: float = 1e-9, max_iter: in
     Iterate: linearise ``m_{k+1} = F_k(m_k)`` about the current guess, ``m_{k+1} = a_k m_k + b_k``, and solve
     this affine recursion by a scan (``m_k = P_k (m_0 + sum_{j<k} b_j / P_{j+1})``, ``P_k = a_0 ... a_{k-1}``).
     Newton converges quadratically, so once an iteration changes the path by less than ``tol`` the next
-    solution is exact to rounding. Returns (R, K + 1) overlaps and the number of iterations, or ``None``
+    solution is exact to rounding. ``tol`` is raised to ``64 eps`` of the dtype (float32 cannot reach 1e-9:
+    its iterates stall near 1e-7). Returns (R, K + 1) overlaps and the number of iterations, or ``None``
     when it has not converged (the caller then steps sequentially).
     """
+    tol = max(tol, 64 * torch.finfo(s.dtype).eps)
     eta2 = eta.unsqueeze(1)
     m0c = m0.unsqueeze(1)
     mb = m0c.expand_as(s).contiguous()  # guess for m_0 .. m_{K-1}
