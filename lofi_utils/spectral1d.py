@@ -230,7 +230,8 @@ class SumOfSinesRun:
     (n,) on the grid; ``steps`` (R,) recorded iterations (0 = initialisation, last = ``steps``);
     ``predictions`` (R, n) the network on the grid; ``amplitude`` (R, K) ``= |f_hat_k| / A_k`` of the
     predictions; ``loss`` (R,) the MSE at those iterations; ``config`` the settings; ``seconds`` wall
-    time of the training loop.
+    time of the training loop (for seeds trained together by :func:`rahaman_sweep`, the batch's
+    time divided by the number of seeds).
     """
 
     freqs: np.ndarray
@@ -265,6 +266,8 @@ def train_sum_of_sines(*, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Seque
     (the forward pass of the training step is reused, so recording is free) and
     ``amplitude[r, k] = fourier_amplitudes(f_t, k) / A_k``.
 
+    This is the one-seed case of :func:`rahaman_sweep`, which trains several seeds as one batch.
+
     Parameters
     ----------
     freqs : K integers, ``1 <= k < n_points / 2``.
@@ -281,6 +284,58 @@ def train_sum_of_sines(*, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Seque
     -------
     :class:`SumOfSinesRun`
     """
+    return _train_sines(
+        [_check_int(seed, "seed", 0)], freqs=freqs, amps=amps, phases=phases, n_points=n_points,
+        width=width, depth=depth, activation=activation, lr=lr, steps=steps, record_every=record_every,
+        optimizer=optimizer, device=device, progress=progress)[0]
+
+
+class _StackedMLP:
+    """``S`` networks of one :func:`mlp` architecture, evaluated together as one batch.
+
+    Linear map ``l`` of network ``s`` is ``h -> h W_l[s]^T + b_l[s]``; one ``torch.baddbmm`` applies
+    it for all ``s`` to the stack ``h`` of shape ``(S, n, fan_in)``, and the (elementwise)
+    activations act on the whole stack. ``params``: fresh leaf tensors ``W_l`` ``(S, out, in)`` and
+    ``b_l`` ``(S, out)``, copies of the networks' own, on ``device``.
+    """
+
+    def __init__(self, nets: Sequence[nn.Sequential], device: torch.device):
+        self.size = len(nets)
+        self.layers: list = []
+        self.params: list[torch.Tensor] = []
+        for mods in zip(*nets):
+            if isinstance(mods[0], nn.Linear):
+                W, b = (torch.stack([getattr(m, name).detach() for m in mods]).to(device).requires_grad_()
+                        for name in ("weight", "bias"))
+                self.layers.append((W, b))
+                self.params += [W, b]
+            else:
+                self.layers.append(mods[0])
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: shape ``(n, in)`` (shared by all networks) or ``(S, n, in)``; returns ``(S, n, out)``."""
+        h = x.expand(self.size, *x.shape) if x.dim() == 2 else x
+        for layer in self.layers:
+            if isinstance(layer, tuple):
+                W, b = layer
+                h = torch.baddbmm(b.unsqueeze(1), h, W.transpose(1, 2))
+            else:
+                h = layer(h)
+        return h
+
+
+def _train_sines(seeds: Sequence[int], *, freqs, amps, phases, n_points, width, depth, activation, lr,
+                 steps, record_every, optimizer, device, progress) -> list[SumOfSinesRun]:
+    """:func:`train_sum_of_sines` for every seed in ``seeds`` (integers >= 0), trained as one batch.
+
+    Each seed's network is built as in the one-seed case (same init) and the ``S`` networks are
+    stacked (:class:`_StackedMLP`). The loss is ``sum_s L_s`` with ``L_s`` seed ``s``'s mean squared
+    error, so the gradient with respect to seed ``s``'s parameters is ``grad L_s``; Adam and
+    gradient descent act elementwise, so every seed follows its own one-seed trajectory (up to
+    float32 rounding) while the per-step overhead (dispatch, backward, the optimiser's loop over
+    parameters) is paid once. Returns one :class:`SumOfSinesRun` per seed; their ``seconds`` is
+    the batch's wall time divided by ``S``.
+    """
     n_points = _check_int(n_points, "n_points", 4)
     k = _as_freqs(freqs, n_points)
     if np.unique(k).size != k.size:
@@ -288,58 +343,66 @@ def train_sum_of_sines(*, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Seque
     a = np.ones(k.size) if amps is None else np.asarray(amps, dtype=np.float64).ravel()
     if a.shape != k.shape or np.any(~np.isfinite(a)) or np.any(a <= 0):
         raise ValueError(f"amps must be {k.size} positive finite numbers, got {amps!r}")
-    seed = _check_int(seed, "seed", 0)
+    seeds = [_check_int(s, "seed", 0) for s in seeds]
+    if not seeds:
+        raise ValueError("need at least one seed")
     steps = _check_int(steps, "steps", 1)
     record_every = _check_int(record_every, "record_every", 1)
     lr = _check_positive(lr, "lr")
     activation = _check_activation(activation)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
-    rng = np.random.default_rng(seed)
-    ph = random_phases(k.size, rng) if phases is None else np.asarray(phases, dtype=np.float64).ravel()
-    if ph.shape != k.shape:
-        raise ValueError(f"phases must have length {k.size}, got {ph.size}")
+    if phases is None:
+        ph = [random_phases(k.size, np.random.default_rng(s)) for s in seeds]
+    else:
+        ph = [np.asarray(phases, dtype=np.float64).ravel()] * len(seeds)
+        if ph[0].shape != k.shape:
+            raise ValueError(f"phases must have length {k.size}, got {ph[0].size}")
     dev = _resolve_device(device)
 
+    S = len(seeds)
     x = unit_grid(n_points)
-    y = sum_of_sines(x, k, a, ph)
-    model = _seeded_mlp(seed, 1, width, depth, activation=activation).to(dev)
+    y = np.stack([sum_of_sines(x, k, a, p) for p in ph])                         # (S, n)
+    net = _StackedMLP([_seeded_mlp(s, 1, width, depth, activation=activation) for s in seeds], dev)
     X = torch.tensor(x, dtype=torch.float32, device=dev).view(-1, 1)
-    Y = torch.tensor(y, dtype=torch.float32, device=dev).view(-1, 1)
-    opt = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
+    Y = torch.tensor(y, dtype=torch.float32, device=dev).view(S, -1, 1)
+    opt = OPTIMIZERS[optimizer](net.params, lr=lr)
 
     rec_steps: list[int] = []
     rec_pred: list[torch.Tensor] = []
     rec_loss: list[torch.Tensor] = []
     t0 = time.perf_counter()
-    desc = f"sum of sines ({activation}, seed {seed})"
+    desc = f"sum of sines ({activation}, seed{'s' if S > 1 else ''} {', '.join(map(str, seeds))})"
     for t in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
-        out = model(X)
-        loss = torch.mean((out - Y) ** 2)
+        out = net(X)                                                         # (S, n, 1)
+        per_seed = torch.mean((out - Y) ** 2, dim=(1, 2))                    # (S,)
         if t % record_every == 0:
             rec_steps.append(t)
-            rec_pred.append(out.detach().view(-1))
-            rec_loss.append(loss.detach())
+            rec_pred.append(out.detach().view(S, -1))
+            rec_loss.append(per_seed.detach())
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        per_seed.sum().backward()
         opt.step()
     with torch.no_grad():
-        out = model(X)
+        out = net(X)
         rec_steps.append(steps)
-        rec_pred.append(out.view(-1))
-        rec_loss.append(torch.mean((out - Y) ** 2))
-    preds = torch.stack(rec_pred).cpu().numpy().astype(np.float64)
-    losses = torch.stack(rec_loss).cpu().numpy().astype(np.float64)
-    seconds = time.perf_counter() - t0
+        rec_pred.append(out.view(S, -1))
+        rec_loss.append(torch.mean((out - Y) ** 2, dim=(1, 2)))
+    preds = torch.stack(rec_pred, 1).cpu().numpy().astype(np.float64)           # (S, R, n)
+    losses = torch.stack(rec_loss, 1).cpu().numpy().astype(np.float64)          # (S, R)
+    seconds = (time.perf_counter() - t0) / S
     if not np.all(np.isfinite(preds)):
         warnings.warn(f"training diverged (non-finite outputs) with {optimizer} lr={lr:g}; "
-                      "lower the learning rate", RuntimeWarning, stacklevel=2)
-    amplitude = fourier_amplitudes(preds, k) / a
-    config = dict(n_points=n_points, width=int(width), depth=int(depth), activation=activation, lr=lr,
-                  steps=steps, record_every=record_every, seed=seed, optimizer=optimizer, device=str(dev))
-    return SumOfSinesRun(freqs=k, amps=a, phases=ph, x=x, target=y, steps=np.asarray(rec_steps),
-                         predictions=preds, amplitude=amplitude, loss=losses, config=config,
-                         seconds=seconds)
+                      "lower the learning rate", RuntimeWarning, stacklevel=3)
+    amplitude = fourier_amplitudes(preds, k) / a                                # (S, R, K)
+    runs = []
+    for i, s in enumerate(seeds):
+        config = dict(n_points=n_points, width=int(width), depth=int(depth), activation=activation, lr=lr,
+                      steps=steps, record_every=record_every, seed=s, optimizer=optimizer, device=str(dev))
+        runs.append(SumOfSinesRun(freqs=k, amps=a, phases=ph[i], x=x, target=y[i],
+                                  steps=np.asarray(rec_steps), predictions=preds[i],
+                                  amplitude=amplitude[i], loss=losses[i], config=config, seconds=seconds))
+    return runs
 
 
 @dataclass
@@ -406,12 +469,26 @@ def summarize_learning_times(runs: Sequence[SumOfSinesRun], threshold: float = 0
 
 
 def rahaman_sweep(*, seeds: Sequence[int], progress: bool = True, **kwargs) -> list[SumOfSinesRun]:
-    """:func:`train_sum_of_sines` once per seed (same settings ``kwargs``); returns the runs."""
+    """:func:`train_sum_of_sines` for each seed (same settings ``kwargs``); returns the runs.
+
+    The seeds are trained together: their networks (each initialised as in the one-seed case) are
+    stacked into one batched model trained on ``sum_s L_s``, the sum of the seeds' own losses, so
+    each seed's run is its one-seed run and does not depend on the other seeds of the batch, up to
+    float32 rounding (the batched matrix products round differently from the one-network ones);
+    the per-step overhead is paid once for all. Adam training amplifies rounding: at the chapter's
+    sizes the learning times of the highest frequencies of a run can move by tens of percent,
+    as under any other change of summation order. Each run's ``seconds`` is the batch's wall time
+    divided by ``len(seeds)``. ``kwargs``: the keywords of :func:`train_sum_of_sines` except ``seed``.
+    """
+    if "seed" in kwargs:
+        raise ValueError("pass seeds=[...], not seed")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("need at least one seed")
-    return [train_sum_of_sines(seed=s, progress=progress, **kwargs)
-            for s in tqdm(seeds, desc="seeds", disable=not progress or len(seeds) == 1)]
+    cfg = _expected_config(kwargs)                       # train_sum_of_sines' defaults, updated
+    cfg.pop("seed")
+    cfg["progress"] = progress
+    return _train_sines(seeds, **cfg)
 
 
 @dataclass
