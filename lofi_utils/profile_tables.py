@@ -13,7 +13,7 @@ register(
     "spectral_bias",
     {
         "smoke": dict(
-            _SINES, sines_width=128, sines_steps=1500, sines_lr=1e-3, sines_seeds=[0, 1, 2],
+            _SINES, sines_width=128, sines_steps=1500, sines_lr=1e-3, sines_seeds=[0, 1, 2, 3, 4, 5],
             ntk_d=3, ntk_depth=3, ntk_points=300, ntk_widths=[256, 2048], ntk_seeds=2,
             fh_d=3, fh_kmax=40, decay_ds=[2, 3, 5], decay_kmax=200, decay_nodes=6000,
             circle_widths=[256, 1024], circle_ks=[1, 2, 3, 4, 5], circle_steps=600, circle_eta=0.5,
