@@ -780,6 +780,11 @@ class PowerLawScan:
         """(A, T) median escape times (censored runs as ``inf``)."""
         return np.median(self.times, axis=-1)
 
+    @property
+    def capped_medians(self) -> np.ndarray:
+        """(A, T) medians with a censored one replaced by the cap (``max_steps``), a lower bound on it."""
+        return np.where(np.isfinite(self.medians), self.medians, float(self.result.max_steps.max()))
+
     def censored(self, template: str) -> np.ndarray:
         """(A,) bool: whether the median escape time of ``template`` is censored (over half its runs reached the
         cap without escaping)."""
@@ -792,8 +797,7 @@ class PowerLawScan:
         Where ``T(a)`` is censored (see :meth:`censored`) the true median is at least the cap, so the value
         returned there is ``T(a=0) / cap``, an upper bound on the speed-up (not 0)."""
         j = self.templates.index(template)
-        med = np.where(self.censored(template), float(self.result.max_steps.max()), self.medians[:, j])
-        return (self.medians[0, j] if baseline is None else baseline) / med
+        return (self.medians[0, j] if baseline is None else baseline) / self.capped_medians[:, j]
 
     def overlap_gain(self, template: str) -> np.ndarray:
         """Typical initial effective overlap relative to the isotropic one, ``m0_typical[:, j] / m0_typical[0, j]``
@@ -917,10 +921,8 @@ def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax=No
     ax = get_ax(ax, figsize=(5.6, 3.6))
     N3 = pl.N**3
     for j, t in enumerate(pl.templates):
-        censored = pl.censored(t)
-        med = np.where(censored, pl.result.max_steps.max(), pl.medians[:, j])
-        lab = f"template '{t}'" + (" (censored: cap)" if censored.any() else "")
-        ax.semilogy(pl.a_values, med / N3, "o-", label=lab)
+        lab = f"template '{t}'" + (" (censored: cap)" if pl.censored(t).any() else "")
+        ax.semilogy(pl.a_values, pl.capped_medians[:, j] / N3, "o-", label=lab)
     if baseline is not None:
         ax.axhline(baseline / N3, color="0.4", ls=":", label="isotropic baseline")
     ax.set(xlabel="spectral exponent a", ylabel="median escape time / N³", title=f"N = {pl.N}, c = {pl.c:g}")
