@@ -11,7 +11,9 @@
 
 Other commands: ``setup`` (only create/update the environment),
 ``build [--profile smoke|book|paper] [--edition full|student]``,
-``run NOTEBOOK --profile P [-p NAME VALUE ...]`` (one chapter through the runner), ``clean``.
+``run NOTEBOOK --profile P [-p NAME VALUE ...]`` (one chapter through the runner), ``clean``,
+``kernels`` (the unit tests under every CPU kernel family torch can be forced to, with 1 and 2
+threads: ``ATEN_CPU_CAPABILITY=default``/``avx2``/native; prints one line per combination).
 
 Both editions of a profile share one execution cache and one folder of check records
 (``_build/cache/<profile>/``), so building the second edition does not run the chapters again.
@@ -128,6 +130,31 @@ def test(extra: list[str]) -> None:
     raise SystemExit(proc.returncode)
 
 
+def kernels(extra: list[str]) -> None:
+    """The unit tests under each CPU kernel family and thread count; one summary line each."""
+    py = ensure_env()
+    unit = ["-m", "not notebook and not build and not kernels", "--ignore=tests/test_browser.py",
+            "-p", "no:cacheprovider", "-q", *extra]
+    failed = 0
+    for cap in ("default", "avx2", "native"):
+        for threads in (1, 2):
+            env = dict(os.environ, LOFI_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+            env.pop("ATEN_CPU_CAPABILITY", None)
+            if cap != "native":
+                env["ATEN_CPU_CAPABILITY"] = cap
+            probe = "import torch; print(torch.backends.cpu.get_cpu_capability())"
+            used = subprocess.run([str(py), "-c", probe], env=env, capture_output=True, text=True).stdout.strip()
+            t0 = time.perf_counter()
+            proc = subprocess.run([str(py), "-m", "pytest", *unit], cwd=ROOT, env=env, capture_output=True,
+                                  text=True)
+            last = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+            failed += proc.returncode != 0
+            say(f"{cap:>7} (torch: {used}), {threads} thread(s): {last} [{time.perf_counter() - t0:.0f} s]")
+            if proc.returncode != 0:
+                print("\n".join(line for line in proc.stdout.splitlines() if line.startswith("FAILED")))
+    raise SystemExit(1 if failed else 0)
+
+
 def main(argv: list[str]) -> None:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(__doc__)
@@ -150,11 +177,13 @@ def main(argv: list[str]) -> None:
         py = ensure_env()
         proc = subprocess.run([str(py), "-m", "lofi_utils", "run", *rest], cwd=ROOT)
         raise SystemExit(proc.returncode)
+    elif cmd == "kernels":
+        kernels(rest)
     elif cmd == "clean":
         shutil.rmtree(ROOT / "_build", ignore_errors=True)
         say("removed _build")
     else:
-        raise SystemExit(f"error: unknown command {cmd!r}; use build, test, setup, run or clean")
+        raise SystemExit(f"error: unknown command {cmd!r}; use build, test, setup, run, kernels or clean")
 
 
 if __name__ == "__main__":

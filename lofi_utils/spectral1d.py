@@ -113,6 +113,17 @@ def mlp(in_dim: int, width: int, depth: int, *, activation: str = "relu", out_di
     return nn.Sequential(*layers)
 
 
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _check_dtype(dtype) -> torch.dtype:
+    if isinstance(dtype, str) and dtype in DTYPES:
+        return DTYPES[dtype]
+    if dtype in DTYPES.values():
+        return dtype
+    raise ValueError(f"unknown dtype {dtype!r}; allowed: {', '.join(DTYPES)} (or torch.float32/float64)")
+
+
 def _resolve_device(device) -> torch.device:
     if device is None:
         return pick_device()
@@ -255,13 +266,13 @@ def train_sum_of_sines(*, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Seque
                        phases: Sequence[float] | None = None, n_points: int = 200, width: int = 256,
                        depth: int = 4, activation: str = "relu", lr: float = 1e-3, steps: int = 3000,
                        record_every: int = 10, seed: int = 0, optimizer: str = "adam", device=None,
-                       progress: bool = True) -> SumOfSinesRun:
+                       dtype: torch.dtype | str = torch.float32, progress: bool = True) -> SumOfSinesRun:
     """The reduced Rahaman et al. experiment: fit a sum of sines, record its spectrum over training.
 
     Target ``y_j = sum_k A_k sin(2 pi k x_j + phi_k)`` on ``x_j = j / n_points``; model
     :func:`mlp` ``(1, width, depth, activation)`` seeded with ``seed``; loss
     ``(1/n) sum_j (f(x_j) - y_j)^2``, full batch, Adam(``lr``) (or plain gradient descent with
-    ``optimizer="gd"``), float32 on ``device``. Every
+    ``optimizer="gd"``), in ``dtype`` (float32 unless asked) on ``device``. Every
     ``record_every`` iterations (and after the last) the network's values on the grid are kept
     (the forward pass of the training step is reused, so recording is free) and
     ``amplitude[r, k] = fourier_amplitudes(f_t, k) / A_k``.
@@ -278,6 +289,11 @@ def train_sum_of_sines(*, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Seque
         regime's optimiser; needs a much larger ``lr``).
     seed : seeds the phases and the init (the global RNG state is left untouched).
     device : ``None`` (auto), ``"cpu"``, ``"cuda"`` or a ``torch.device``.
+    dtype : ``torch.float32`` (the book's runs) or ``torch.float64`` (also as ``"float32"``/``"float64"``):
+        the precision of the parameters and the data. Adam training amplifies rounding chaotically
+        (perturbations of 1e-7 grow to 1e-2 within 200 steps at some seeds), so two float32 code
+        paths that round differently agree only to ~1e-2; in float64 the same growth leaves them
+        within ~1e-10, which is how the tests compare code paths.
     progress : show a ``tqdm`` bar.
 
     Returns
@@ -287,7 +303,7 @@ def train_sum_of_sines(*, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Seque
     return _train_sines(
         [_check_int(seed, "seed", 0)], freqs=freqs, amps=amps, phases=phases, n_points=n_points,
         width=width, depth=depth, activation=activation, lr=lr, steps=steps, record_every=record_every,
-        optimizer=optimizer, device=device, progress=progress)[0]
+        optimizer=optimizer, device=device, dtype=dtype, progress=progress)[0]
 
 
 class _StackedMLP:
@@ -296,16 +312,16 @@ class _StackedMLP:
     Linear map ``l`` of network ``s`` is ``h -> h W_l[s]^T + b_l[s]``; one ``torch.baddbmm`` applies
     it for all ``s`` to the stack ``h`` of shape ``(S, n, fan_in)``, and the (elementwise)
     activations act on the whole stack. ``params``: fresh leaf tensors ``W_l`` ``(S, out, in)`` and
-    ``b_l`` ``(S, out)``, copies of the networks' own, on ``device``.
+    ``b_l`` ``(S, out)``, copies of the networks' own, on ``device`` in ``dtype``.
     """
 
-    def __init__(self, nets: Sequence[nn.Sequential], device: torch.device):
+    def __init__(self, nets: Sequence[nn.Sequential], device: torch.device, dtype: torch.dtype = torch.float32):
         self.size = len(nets)
         self.layers: list = []
         self.params: list[torch.Tensor] = []
         for mods in zip(*nets):
             if isinstance(mods[0], nn.Linear):
-                W, b = (torch.stack([getattr(m, name).detach() for m in mods]).to(device).requires_grad_()
+                W, b = (torch.stack([getattr(m, name).detach() for m in mods]).to(device, dtype).requires_grad_()
                         for name in ("weight", "bias"))
                 self.layers.append((W, b))
                 self.params += [W, b]
@@ -325,7 +341,7 @@ class _StackedMLP:
 
 
 def _train_sines(seeds: Sequence[int], *, freqs, amps, phases, n_points, width, depth, activation, lr,
-                 steps, record_every, optimizer, device, progress) -> list[SumOfSinesRun]:
+                 steps, record_every, optimizer, device, dtype, progress) -> list[SumOfSinesRun]:
     """:func:`train_sum_of_sines` for every seed in ``seeds`` (integers >= 0), trained as one batch.
 
     Each seed's network is built as in the one-seed case (same init) and the ``S`` networks are
@@ -359,13 +375,14 @@ def _train_sines(seeds: Sequence[int], *, freqs, amps, phases, n_points, width, 
         if ph[0].shape != k.shape:
             raise ValueError(f"phases must have length {k.size}, got {ph[0].size}")
     dev = _resolve_device(device)
+    dtype = _check_dtype(dtype)
 
     S = len(seeds)
     x = unit_grid(n_points)
     y = np.stack([sum_of_sines(x, k, a, p) for p in ph])                         # (S, n)
-    net = _StackedMLP([_seeded_mlp(s, 1, width, depth, activation=activation) for s in seeds], dev)
-    X = torch.tensor(x, dtype=torch.float32, device=dev).view(-1, 1)
-    Y = torch.tensor(y, dtype=torch.float32, device=dev).view(S, -1, 1)
+    net = _StackedMLP([_seeded_mlp(s, 1, width, depth, activation=activation) for s in seeds], dev, dtype)
+    X = torch.tensor(x, dtype=dtype, device=dev).view(-1, 1)
+    Y = torch.tensor(y, dtype=dtype, device=dev).view(S, -1, 1)
     opt = OPTIMIZERS[optimizer](net.params, lr=lr)
 
     rec_steps: list[int] = []
@@ -398,7 +415,8 @@ def _train_sines(seeds: Sequence[int], *, freqs, amps, phases, n_points, width, 
     runs = []
     for i, s in enumerate(seeds):
         config = dict(n_points=n_points, width=int(width), depth=int(depth), activation=activation, lr=lr,
-                      steps=steps, record_every=record_every, seed=s, optimizer=optimizer, device=str(dev))
+                      steps=steps, record_every=record_every, seed=s, optimizer=optimizer, device=str(dev),
+                      dtype=str(dtype).removeprefix("torch."))
         runs.append(SumOfSinesRun(freqs=k, amps=a, phases=ph[i], x=x, target=y[i],
                                   steps=np.asarray(rec_steps), predictions=preds[i],
                                   amplitude=amplitude[i], loss=losses[i], config=config, seconds=seconds))
