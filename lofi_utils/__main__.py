@@ -9,9 +9,16 @@ from . import profiles as _profiles
 from .runner import DEFAULT_OUTPUT_DIR, NotebookFailed, parse_value, run_notebook
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad command line ends in one line (the usage is in ``--help``)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m lofi_utils", description=__doc__)
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _OneLineParser(prog="python -m lofi_utils", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     run = sub.add_parser("run", help="execute a chapter notebook with papermill at a profile")
     run.add_argument("notebook", help="path to a jupytext .md notebook (or .ipynb)")
     run.add_argument("--profile", default=None,

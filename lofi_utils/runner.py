@@ -5,12 +5,15 @@ written to ``<output_dir>/<stem>.<profile>.ipynb``. Command line::
 
     python -m lofi_utils run notebooks/01_spectral_bias.md --profile smoke -p seed 3
 
-A failing cell raises :class:`NotebookFailed` whose message names the cell and its error.
+A failing cell raises :class:`NotebookFailed` whose message names the cell and its error; so does a cell
+that runs past ``timeout`` and a kernel that dies. The kernel process's own messages (not the cells'
+outputs, which stay in the notebook) go to ``<output_dir>/<stem>.<profile>.kernel.log``.
 """
 
 from __future__ import annotations
 
 import ast
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -73,6 +76,33 @@ def declared_parameters(nb) -> dict[str, Any]:
     return {p.name: p.default for p in _infer_parameters(nb)}
 
 
+def _kernel_manager_logging_to(log_path: Path):
+    """A jupyter_client kernel manager class whose kernel writes its stdout/stderr to ``log_path``."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _LoggedKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw):
+            log = open(log_path, "ab")          # closed when the kernel manager is collected
+            kw.setdefault("stdout", log)
+            kw.setdefault("stderr", log)
+            return await super()._async_pre_start_kernel(**kw)
+
+    return _LoggedKernelManager
+
+
+def _prepare_output_dir(output_dir) -> Path:
+    out_dir = Path(output_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise ValueError(f"cannot write the executed notebook to --output-dir {str(out_dir)!r}: "
+                         f"{err.strerror or err}") from None
+    return out_dir
+
+
 def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
                  parameters: dict[str, Any] | None = None,
                  output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR,
@@ -81,15 +111,28 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
 
     ``parameters`` must be names declared in the notebook's ``parameters`` cell (``ValueError``
     otherwise, listing the declared names); the profile is passed as the ``profile`` parameter and
-    as ``$LOFI_PROFILE``. ``timeout`` is the per-cell limit in seconds. Raises ``NotebookFailed``
-    with the failing cell's error.
+    as ``$LOFI_PROFILE``. A ``profile`` among ``parameters`` is the same as ``profile=`` (giving
+    both, with different values, is a ``ValueError``). ``timeout`` is the per-cell limit in seconds
+    (a positive integer, or ``None`` for no limit). Raises ``NotebookFailed`` with the failing cell's
+    error, or when a cell runs out of time or the kernel dies.
     """
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    params = dict(parameters or {})
+    if "profile" in params:
+        given = params.pop("profile")
+        if profile is not None and given is not None and resolve_profile_name(given) != resolve_profile_name(profile):
+            raise ValueError(f"the profile is given twice, as {profile!r} and as parameter profile={given!r}; "
+                             "give it once (--profile)")
+        profile = profile if profile is not None else given
+    if profile is not None and not isinstance(profile, str):
+        raise ValueError(f"profile must be a name, one of smoke, book, paper; got {profile!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0):
+        raise ValueError(f"timeout must be a positive number of seconds per cell (or none), got {timeout!r}")
     pname = resolve_profile_name(profile)
     nb = read_notebook(path)
-    params = dict(parameters or {})
     declared = declared_parameters(nb)
     if not declared and not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
         raise ValueError(f"notebook {str(path)!r} has no cell tagged 'parameters'")
@@ -100,24 +143,39 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
         )
     if "profile" in declared:
         params["profile"] = pname
-    out_dir = Path(output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _prepare_output_dir(output_dir)
     out = out_dir / f"{Path(path).stem}.{pname}.ipynb"
+    log = out.with_suffix(".kernel.log")
+    log.unlink(missing_ok=True)
     old = os.environ.get(ENV_VAR)
     os.environ[ENV_VAR] = pname
+    # papermill/nbclient report a timeout or a dead kernel through the "papermill" logger as well
+    # as by raising; without a handler Python would print that record bare on stderr
+    quiet = logging.NullHandler()
+    logging.getLogger("papermill").addHandler(quiet)
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(
             nb, str(out), parameters=params, cwd=str(Path(path).resolve().parent),
             kernel_name="python3", progress_bar=progress, execution_timeout=timeout,
-            log_output=False,
+            log_output=False, kernel_manager_class=_kernel_manager_logging_to(log),
         )
     except PapermillExecutionError as err:
         raise NotebookFailed(
             f"{Path(path).name} [{pname}] failed in cell {err.exec_count}: {err.ename}: {err.evalue}"
             f" (executed notebook: {out})"
         ) from None
+    except CellTimeoutError:
+        raise NotebookFailed(
+            f"{Path(path).name} [{pname}]: a cell ran longer than the limit of {timeout} s per cell "
+            f"(--timeout); raise or omit it (executed notebook so far: {out})"
+        ) from None
+    except DeadKernelError:
+        raise NotebookFailed(
+            f"{Path(path).name} [{pname}]: the kernel died (out of memory?); its log: {log}"
+        ) from None
     finally:
+        logging.getLogger("papermill").removeHandler(quiet)
         if old is None:
             os.environ.pop(ENV_VAR, None)
         else:

@@ -14,6 +14,8 @@ import numpy as np
 import torch
 
 DEFAULT_SEED = 0
+#: chapter seeds lie in ``[0, SEED_LIMIT)``: NumPy, PyTorch and the chapters' derived streams all take them
+SEED_LIMIT = 2**32
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -22,6 +24,7 @@ def pick_device(prefer: str | None = None) -> torch.device:
     ``prefer`` (or the environment variable ``LOFI_DEVICE``) forces ``"cpu"`` or ``"cuda"``;
     asking for CUDA on a machine without it raises ``ValueError``.
     """
+    source = "" if prefer else " (from $LOFI_DEVICE)"
     choice = (prefer or os.environ.get("LOFI_DEVICE") or "auto").strip().lower()
     if choice == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -29,18 +32,19 @@ def pick_device(prefer: str | None = None) -> torch.device:
         return torch.device("cpu")
     if choice.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ValueError(f"device {choice!r} requested but CUDA is not available on this machine")
+            raise ValueError(f"device {choice!r}{source} requested but CUDA is not available on this machine; "
+                             "use 'auto' or 'cpu'")
         return torch.device(choice)
-    raise ValueError(f"unknown device {choice!r}; use 'auto', 'cpu' or 'cuda'")
+    raise ValueError(f"unknown device {choice!r}{source}; use 'auto', 'cpu' or 'cuda'")
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
     """Seed Python, NumPy and PyTorch (CPU and CUDA); return a fresh NumPy ``Generator``.
 
-    Raises ``ValueError`` for a negative or non-integer seed.
+    Raises ``ValueError`` for a seed that is not an integer in ``[0, 2**32)``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_LIMIT:
+        raise ValueError(f"seed must be an integer with 0 <= seed < 2**32, got {seed!r}")
     seed = int(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -55,9 +59,17 @@ def set_threads(n: int | None = None) -> int:
 
     Small networks train faster on one thread; returns the number in force.
     """
-    n = n if n is not None else int(os.environ.get("LOFI_THREADS", "0") or 0)
-    if n < 0:
-        raise ValueError(f"threads must be >= 0 (0 = leave unchanged), got {n}")
+    if n is None:
+        raw = os.environ.get("LOFI_THREADS", "").strip() or "0"
+        try:
+            n = int(raw)
+        except ValueError:
+            raise ValueError(f"$LOFI_THREADS must be a whole number >= 0 (0 = leave unchanged), "
+                             f"got {raw!r}") from None
+        if n < 0:
+            raise ValueError(f"$LOFI_THREADS must be a whole number >= 0 (0 = leave unchanged), got {raw!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"threads must be a whole number >= 0 (0 = leave unchanged), got {n!r}")
     if n > 0:
         torch.set_num_threads(n)
     return torch.get_num_threads()

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from lofi_utils.runtime import pick_device, seed_everything, setup
+from lofi_utils.runtime import pick_device, seed_everything, set_threads, setup
 
 
 def test_cpu_device_and_forced_choice(monkeypatch):
@@ -28,12 +28,44 @@ def test_seeding_is_deterministic():
 
 
 def test_bad_seed():
-    for bad in (-1, 1.5, "3", True):
-        with pytest.raises(ValueError, match="seed"):
+    for bad in (-1, 1.5, "3", True, 2**32, 99999999999999999999999):
+        with pytest.raises(ValueError, match=r"seed must be an integer with 0 <= seed < 2\*\*32"):
             seed_everything(bad)
+    seed_everything(2**32 - 1)                      # the largest allowed seed works in every library
+
+
+def test_device_from_the_environment_is_named(monkeypatch):
+    monkeypatch.setenv("LOFI_DEVICE", "tpu")
+    with pytest.raises(ValueError, match=r"unknown device 'tpu' \(from \$LOFI_DEVICE\)"):
+        pick_device()
+
+
+def test_threads_from_the_environment(monkeypatch):
+    old = torch.get_num_threads()
+    try:
+        for bad in ("abc", "-2", "1.5"):
+            monkeypatch.setenv("LOFI_THREADS", bad)
+            with pytest.raises(ValueError, match=r"\$LOFI_THREADS must be a whole number >= 0"):
+                set_threads()
+        monkeypatch.setenv("LOFI_THREADS", " 1 ")
+        assert set_threads() == 1
+        monkeypatch.setenv("LOFI_THREADS", "")
+        assert set_threads() == 1                   # empty: leave unchanged
+        for bad in (-1, 1.5, True):
+            with pytest.raises(ValueError, match="threads must be a whole number"):
+                set_threads(bad)
+    finally:
+        torch.set_num_threads(old)
 
 
 def test_setup_reports():
     rt = setup(11, device="cpu", threads=1)
     assert rt.device.type == "cpu" and rt.seed == 11 and rt.threads == 1
     assert "device=cpu" in str(rt)
+
+
+def test_chapter_start_rejects_a_seed_out_of_range():
+    from lofi_utils import chapter
+
+    with pytest.raises(ValueError, match=r"seed must be an integer with 0 <= seed < 2\*\*32, got 99999999999999999999999"):
+        chapter.start("spectral_bias", "smoke", seed=99999999999999999999999)
