@@ -647,6 +647,22 @@ def tancik_mapping(p: float, n_features: int = 16) -> tuple[np.ndarray, np.ndarr
     return a, b
 
 
+def fourier_feature_kernel(p: float, delta, n_features: int = 16) -> np.ndarray:
+    """Input part of the kernel of Tancik et al.'s mapping :func:`tancik_mapping` ``(p)``, normalised.
+
+    ``h(Delta) = sum_j a_j^2 cos(2 pi b_j Delta) / sum_j a_j^2`` with ``(a, b) = tancik_mapping(p)``: the
+    inner product of the features of ``v`` and ``v' = v - Delta``, so ``h(0) = 1``. Flat weights
+    (``p = 0``) give a narrow peak (samples nearly independent); ``p = inf`` gives ``cos(2 pi Delta)``, the
+    widest. ``delta``: array of any shape; returns ``h`` of the same shape (float64).
+    """
+    a, b = tancik_mapping(p, n_features)
+    d = np.asarray(delta, dtype=np.float64)
+    if not np.all(np.isfinite(d)):
+        raise ValueError("delta must be finite")
+    h = np.tensordot(a**2, np.cos(2 * np.pi * np.multiply.outer(b, d)), axes=1)
+    return h / np.sum(a**2)
+
+
 def _variant_label(p) -> str:
     if p is None:
         return "no mapping"

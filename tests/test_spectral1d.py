@@ -11,6 +11,7 @@ from lofi_utils.spectral1d import (
     ACTIVATIONS,
     compare_activations,
     fourier_amplitudes,
+    fourier_feature_kernel,
     fourier_features,
     learning_times,
     mlp,
@@ -349,3 +350,20 @@ def test_compare_activations_reuses_matching_runs_only():
         compare_activations(("relu",), seeds=(0, 1), reuse={"relu": relu}, progress=False, **dict(kw, steps=40))
     with pytest.raises(ValueError, match="runs for"):
         compare_activations(("relu",), seeds=(0, 1, 2), reuse={"relu": relu}, progress=False, **kw)
+
+
+def test_fourier_feature_kernel_width_orders_the_mappings():
+    d = np.linspace(-0.5, 0.5, 401)
+    np.testing.assert_allclose(fourier_feature_kernel(float("inf"), d), np.cos(2 * np.pi * d), atol=1e-14)
+    flat = np.mean([np.cos(2 * np.pi * j * d) for j in range(1, 17)], axis=0)     # p = 0: equal weights
+    np.testing.assert_allclose(fourier_feature_kernel(0.0, d), flat, atol=1e-14)
+    # h(0) = 1, and the half-width grows with p: p = 0 narrowest, p = inf (one cosine) widest
+    half = []
+    for p in (0.0, 1.0, float("inf")):
+        h = fourier_feature_kernel(p, d)
+        assert h[200] == pytest.approx(1.0)
+        half.append(np.abs(d[(h < 0.5) & (d > 0)]).min())
+    assert half[0] < half[1] < half[2]
+    assert fourier_feature_kernel(1.0, np.zeros((2, 3))).shape == (2, 3)
+    with pytest.raises(ValueError, match="p must be >= 0"):
+        fourier_feature_kernel(-1.0, d)
