@@ -77,6 +77,11 @@ def ensure_env() -> Path:
     t0 = time.perf_counter()
     if not py.exists():
         say(f"creating the virtual environment {VENV}")
+        try:
+            VENV.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise SystemExit(f"error: cannot create the virtual environment at {VENV} "
+                             f"(set by $LOFI_VENV or the default .venv): {err.strerror or err}") from None
         run([sys.executable, "-m", "venv", VENV])
     pip = [py, "-m", "pip", "--disable-pip-version-check"]
     run(pip + ["install", "-q", "-r", ROOT / "requirements.txt"])
@@ -168,8 +173,12 @@ def main(argv: list[str]) -> None:
         while rest[:1] and rest[0] in opts and len(rest) >= 2:
             opts[rest[0]], rest = rest[1], rest[2:]
         if rest:
-            raise SystemExit(f"error: unexpected arguments {rest}; "
-                             "usage: tasks.py build [--profile P] [--edition full|student]")
+            what = f"{rest[0]} needs a value" if rest[0] in opts else f"unexpected arguments {rest}"
+            raise SystemExit(f"error: {what}; usage: tasks.py build [--profile smoke|book|paper] "
+                             "[--edition full|student]")
+        if opts["--profile"] not in PROFILES and "--profile" not in argv and os.environ.get("LOFI_PROFILE"):
+            raise SystemExit(f"error: unknown profile {opts['--profile']!r} (from $LOFI_PROFILE); "
+                             f"choose one of: {', '.join(PROFILES)}")
         build(opts["--profile"], edition=opts["--edition"])
     elif cmd == "test":
         test(rest)
