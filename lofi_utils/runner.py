@@ -57,6 +57,10 @@ def read_notebook(path: str | os.PathLike):
     import jupytext
 
     path = Path(path)
+    if path.is_dir():
+        found = sorted(q.name for q in path.glob("*.md"))[:4]
+        raise ValueError(f"notebook {str(path)!r} is a folder; give one file"
+                         + (f", e.g. one of: {', '.join(found)}" if found else ""))
     if not path.is_file():
         raise ValueError(f"notebook {str(path)!r} not found")
     if path.suffix not in (".md", ".ipynb", ".py"):

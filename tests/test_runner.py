@@ -102,6 +102,7 @@ def test_cli_bad_inputs_end_in_one_line(tmp_path):
         (["run"], 2, "the following arguments are required: notebook"),
         (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
         (["profiles", "nochapter"], 2, "unknown chapter 'nochapter'"),
+        (["run", ROOT / "notebooks"], 2, "is a folder; give one file, e.g. one of: 01_spectral_bias.md"),
     ]
     (tmp_path / "f").write_text("a file, not a folder")
     for args, code, message in cases:
