@@ -8,16 +8,22 @@ Offline by default:
 From a path the reader gives (never downloaded here):
 
 * :func:`load_mnist` -- the four IDX files (optionally ``.gz``) or Keras' ``mnist.npz``;
-* :func:`load_cifar10`, :func:`load_cifar100` -- the "python version" pickles of Krizhevsky's CIFAR.
+* :func:`load_cifar10`, :func:`load_cifar100` -- the "python version" pickles of Krizhevsky's CIFAR;
+* :func:`detect` -- which of them a folder holds, by its files; :func:`check_data_path` -- a chapter's
+  first cell checks a given ``data_path`` with it, so a wrong one stops the chapter at once.
 
-A missing or malformed path raises :class:`DataMissing` (a ``ValueError``) whose one-line message
-says what was expected where and where to get it.
+A missing or malformed path or file raises :class:`DataMissing` (a ``ValueError``) whose one-line
+message names the path, says what was wrong and what was expected (and where to get it).
 """
 
 from __future__ import annotations
 
 import gzip
+import io
+import math
+import os
 import pickle
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -126,65 +132,286 @@ def textures(*, names=TEXTURES) -> dict[str, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- large datasets from a path
-def _need_dir(path, what: str, hint: str) -> Path:
+#: The datasets read from a path (:func:`check_data_path`, :func:`detect`).
+KINDS: tuple[str, ...] = ("cifar10", "cifar100", "mnist")
+_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "mnist": "MNIST"}
+_HINTS = {
+    "mnist": "MNIST's IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...) "
+             "or Keras' mnist.npz (http://yann.lecun.com/exdb/mnist/)",
+    "cifar10": "the 'CIFAR-10 python version' folder cifar-10-batches-py (data_batch_1..5, test_batch; "
+               "https://www.cs.toronto.edu/~kriz/cifar.html)",
+    "cifar100": "the 'CIFAR-100 python version' folder cifar-100-python (train, test; "
+                "https://www.cs.toronto.edu/~kriz/cifar.html)",
+}
+#: What :func:`detect` looks for, as it says it.
+_LOOKED_FOR = {"cifar10": "CIFAR-10 batches (data_batch_1..5, test_batch)",
+               "cifar100": "CIFAR-100 files (train, test, meta)",
+               "mnist": "MNIST IDX files (train-images-idx3-ubyte[.gz], ...) or mnist.npz"}
+_CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+_MNIST_IMAGES = {s: (f"{t}-images-idx3-ubyte", f"{t}-images-idx3-ubyte.gz", f"{t}-images.idx3-ubyte")
+                 for s, t in (("train", "train"), ("test", "t10k"))}
+_MNIST_LABELS = {s: (f"{t}-labels-idx1-ubyte", f"{t}-labels-idx1-ubyte.gz", f"{t}-labels.idx1-ubyte")
+                 for s, t in (("train", "train"), ("test", "t10k"))}
+#: Files whose presence marks a folder as holding that dataset (:func:`detect`).
+_SIGNATURES = {"cifar10": _CIFAR10_FILES + ("batches.meta",),
+               "cifar100": ("train", "test", "meta"),
+               "mnist": ("mnist.npz", *_MNIST_IMAGES["train"], *_MNIST_IMAGES["test"],
+                         *_MNIST_LABELS["train"], *_MNIST_LABELS["test"])}
+SPLITS = ("train", "test")
+
+
+def _show(p) -> str:
+    """A path for a one-line message (``repr`` when it holds control characters such as a newline)."""
+    s = str(p)
+    return s if s.isprintable() else repr(s)
+
+
+def _reason(err: BaseException) -> str:
+    """An exception as a short single-line reason."""
+    text = " ".join(str(getattr(err, "strerror", None) or err).split()) or type(err).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _check_split(split) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+
+
+def _as_path(path, what: str, hint: str) -> Path:
+    """``path`` as an absolute existing :class:`Path`, or :class:`DataMissing` saying what was expected."""
     if path is None:
         raise DataMissing(f"{what}: no path given; pass data_path=... pointing at {hint}")
-    p = Path(path).expanduser()
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        tip = f" (on the command line write ./{path})" if isinstance(path, (int, float)) else ""
+        raise DataMissing(f"{what}: data_path must be a folder path (a string), got {type(path).__name__} "
+                          f"{path!r}{tip}; expected {hint}")
+    if not str(os.fspath(path)).strip():
+        raise DataMissing(f"{what}: data_path is an empty or blank string; expected {hint}")
+    p = Path(path).expanduser().absolute()
     if not p.exists():
-        raise DataMissing(f"{what}: {p} does not exist; expected {hint}")
+        raise DataMissing(f"{what}: {_show(p)} does not exist; expected {hint}")
+    return p
+
+
+def _need_dir(path, what: str, hint: str, file_suffix: str | None = None) -> Path:
+    """:func:`_as_path`, and a folder (or a file ending in ``file_suffix``)."""
+    p = _as_path(path, what, hint)
+    if not p.is_dir() and not (file_suffix and p.suffix == file_suffix):
+        raise DataMissing(f"{what}: {_show(p)} is a file, not a folder; expected {hint}")
     return p
 
 
 def _find(root: Path, names) -> Path | None:
+    """The first of ``names`` that is a file in ``root`` or one folder below it."""
     for nm in names:
-        for cand in (root / nm, *root.glob(f"*/{nm}")):
-            if cand.exists():
+        for cand in (root / nm, *sorted(root.glob(f"*/{nm}"))):
+            if cand.is_file():
                 return cand
     return None
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
-        raise DataMissing(f"MNIST: {path} is not an unsigned-byte IDX file")
-    ndim = raw[3]
+def _kinds_in(p: Path, kinds=KINDS) -> list[str]:
+    """Which of ``kinds`` have a signature file in the folder ``p`` (or ``p`` is ``mnist.npz``)."""
+    if p.is_file():
+        return ["mnist"] if "mnist" in kinds and p.suffix == ".npz" else []
+    return [k for k in kinds if _find(p, _SIGNATURES[k]) is not None]
+
+
+def _check_kinds(kinds, allowed=KINDS, what: str = "dataset") -> tuple[str, ...]:
+    ks = (kinds,) if isinstance(kinds, str) else tuple(kinds) if isinstance(kinds, (tuple, list)) else ()
+    if not ks or any(not isinstance(k, str) or k not in allowed for k in ks):
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, allowed))}, got {kinds!r}")
+    return ks
+
+
+def detect(path, kinds=KINDS) -> str:
+    """Which dataset the folder ``path`` holds, judged by its files (not by its name): one of ``kinds``.
+
+    Looks in ``path`` and one folder below for CIFAR-10 batches (``data_batch_1`` .. ``test_batch``),
+    CIFAR-100 files (``train``, ``test``, ``meta``) and MNIST (IDX files or ``mnist.npz``; the path may also
+    be ``mnist.npz`` itself). Raises :class:`DataMissing` with one line when the path does not exist, holds
+    none of them (listing what was looked for) or files of several. Only names are checked here; the loaders
+    check the content.
+    """
+    kinds = _check_kinds(kinds, what="kinds")
+    looked = " or ".join(_LOOKED_FOR[k] for k in kinds)
+    p = _as_path(path, "data_path", f"a folder with {looked}")
+    found = _kinds_in(p, kinds)
+    if not found:
+        others = [_NAMES[k] for k in _kinds_in(p) if k not in kinds]
+        where = (f"{_show(p)} is a file, not a folder" if p.is_file() else
+                 f"{_show(p)} holds {' and '.join(others)} files, which are not read here" if others else
+                 f"nothing found under {_show(p)}")
+        raise DataMissing(f"data_path: {where}; looked for {looked}")
+    if len(found) > 1:
+        raise DataMissing(f"data_path: {_show(p)} holds files of {' and '.join(_NAMES[k] for k in found)}; "
+                          "point data_path at the folder of one of them")
+    return found[0]
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise DataMissing(f"{what}: cannot read {_show(path)} ({_reason(err)})") from None
+
+
+def _gunzip(raw: bytes, path: Path, what: str) -> bytes:
+    """``raw`` decompressed when it is gzip data (whatever the file name); a ``.gz`` name must hold gzip."""
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataMissing(f"{what}: {_show(path)} is a damaged or truncated gzip file ({_reason(err)})") from None
+    if path.suffix == ".gz":
+        raise DataMissing(f"{what}: {_show(path)} is named .gz but is not gzip data; expected a gzip-compressed "
+                          "IDX file (or the file unpacked, without .gz)")
+    return raw
+
+
+def _read_idx(path: Path, ndim: int, what: str = "MNIST") -> np.ndarray:
+    """An unsigned-byte IDX array of ``ndim`` dimensions from ``path`` (gzip-compressed or not)."""
+    raw = _gunzip(_read_bytes(path, what), path, what)
+    kind = "images (n, 28, 28)" if ndim == 3 else "labels (n,)"
+    if len(raw) < 4 or raw[:2] != b"\x00\x00":
+        raise DataMissing(f"{what}: {_show(path)} is not an IDX file (it does not start with the bytes 00 00); "
+                          f"expected MNIST {kind} in IDX format")
+    if raw[2] != 8:
+        raise DataMissing(f"{what}: {_show(path)} is an IDX file of type 0x{raw[2]:02x}; expected unsigned bytes "
+                          "(0x08)")
+    if raw[3] != ndim:
+        raise DataMissing(f"{what}: {_show(path)} holds a {raw[3]}-dimensional array; expected {kind}")
+    head = 4 + 4 * ndim
+    if len(raw) < head:
+        raise DataMissing(f"{what}: {_show(path)} is truncated inside its IDX header ({len(raw)} bytes)")
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
-        raise DataMissing(f"MNIST: {path} is truncated ({data.size} values for shape {shape})")
-    return data.reshape(shape)
+    have, need = len(raw) - head, math.prod(shape)
+    if have != need:
+        state = "truncated" if have < need else "longer than its header says"
+        raise DataMissing(f"{what}: {_show(path)} is {state}: {have} data bytes for shape {shape} (expected {need})")
+    return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(shape)
+
+
+def _as_array(v, src: str, key: str, what: str) -> np.ndarray:
+    try:
+        return np.asarray(v)
+    except Exception as err:  # ragged lists and odd objects: numpy raises ValueError or TypeError
+        raise DataMissing(f"{what}: {src}: {key!r} is not an array ({_reason(err)})") from None
+
+
+def _need_ints(a: np.ndarray, src: str, key: str, what: str) -> None:
+    if a.dtype.kind not in "ui":
+        raise DataMissing(f"{what}: {src}: {key!r} holds {a.dtype} values; expected integers")
+
+
+def _check_images(X, y, src: str, what: str, *, shape: tuple, n_classes: int,
+                  xkey: str = "images", ykey: str = "labels") -> tuple[np.ndarray, np.ndarray]:
+    """Images ``X`` (n, *shape) with values 0..255 and labels ``y`` (n,) in 0..n_classes-1, or DataMissing."""
+    X, y = _as_array(X, src, xkey, what), _as_array(y, src, ykey, what)
+    if X.ndim != 1 + len(shape) or X.shape[1:] != shape or X.shape[0] < 1:
+        raise DataMissing(f"{what}: {src}: {xkey!r} has shape {X.shape}; expected (n, {', '.join(map(str, shape))})"
+                          " with n >= 1")
+    _need_ints(X, src, xkey, what)
+    if X.dtype != np.uint8 and (X.min() < 0 or X.max() > 255):
+        raise DataMissing(f"{what}: {src}: {xkey!r} has values in [{X.min()}, {X.max()}]; expected pixels 0..255")
+    if y.ndim != 1 or len(y) != len(X):
+        raise DataMissing(f"{what}: {src} holds {len(X)} images but labels of shape {y.shape}; expected {len(X)} "
+                          "labels, one per image")
+    _need_ints(y, src, ykey, what)
+    if y.min() < 0 or y.max() >= n_classes:
+        raise DataMissing(f"{what}: {src}: {ykey!r} has values in [{y.min()}, {y.max()}]; expected class indices "
+                          f"0..{n_classes - 1}")
+    return X.astype(np.uint8, copy=False), y.astype(np.int64)
+
+
+def _load_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Keras' ``mnist.npz`` (``x_train``, ``y_train``, ``x_test``, ``y_test``), checked."""
+    xk, yk = f"x_{split}", f"y_{split}"
+    expect = "Keras' mnist.npz with x_train, y_train, x_test, y_test"
+    raw = _read_bytes(path, "MNIST")
+    if raw[:4] != b"PK\x03\x04":
+        raise DataMissing(f"MNIST: {_show(path)} is not a NumPy .npz archive (no zip header); expected {expect}")
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            missing = [k for k in (xk, yk) if k not in z.files]
+            if missing:
+                raise DataMissing(f"MNIST: {_show(path)} has no {' or '.join(missing)} (it holds "
+                                  f"{', '.join(z.files) or 'nothing'}); expected {expect}")
+            X, y = z[xk], z[yk]
+    except DataMissing:
+        raise
+    except Exception as err:  # any failure to decode an untrusted archive: zipfile, zlib and numpy errors
+        raise DataMissing(f"MNIST: {_show(path)} is not a readable .npz archive ({_reason(err)}); expected "
+                          f"{expect}") from None
+    return _check_images(X, y, f"{_show(path)} [{xk}, {yk}]", "MNIST", shape=(28, 28), n_classes=10,
+                         xkey=xk, ykey=yk)
 
 
 def load_mnist(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """MNIST from ``path``: images ``X`` (n, 28, 28) uint8 and labels ``y`` (n,) int64.
+    """MNIST from ``path``: images ``X`` (n, 28, 28) uint8 and labels ``y`` (n,) int64 in 0..9.
 
     ``path``: a folder with the IDX files (``train-images-idx3-ubyte`` etc., optionally ``.gz``,
-    possibly one level down) or Keras' ``mnist.npz``. ``split``: ``"train"`` or ``"test"``.
+    possibly one level down) or Keras' ``mnist.npz`` (the file, or a folder holding it).
+    ``split``: ``"train"`` or ``"test"``. Every file is checked (gzip, IDX header and length, shapes,
+    labels 0..9, as many labels as images): anything wrong raises :class:`DataMissing` with one line.
     """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    hint = "MNIST's IDX files (train-images-idx3-ubyte[.gz], ...) or mnist.npz (http://yann.lecun.com/exdb/mnist/)"
-    p = _need_dir(path, "MNIST", hint)
-    npz = p if p.suffix == ".npz" else _find(p, ["mnist.npz"])
+    _check_split(split)
+    hint = _HINTS["mnist"]
+    p = _need_dir(path, "MNIST", hint, file_suffix=".npz")
+    npz = p if p.is_file() else _find(p, ["mnist.npz"])
     if npz is not None:
-        with np.load(npz) as z:
-            return z[f"x_{split}"].astype(np.uint8), z[f"y_{split}"].astype(np.int64)
-    stem = "train" if split == "train" else "t10k"
-    img = _find(p, [f"{stem}-images-idx3-ubyte", f"{stem}-images-idx3-ubyte.gz", f"{stem}-images.idx3-ubyte"])
-    lab = _find(p, [f"{stem}-labels-idx1-ubyte", f"{stem}-labels-idx1-ubyte.gz", f"{stem}-labels.idx1-ubyte"])
+        return _load_npz(npz, split)
+    img, lab = _find(p, _MNIST_IMAGES[split]), _find(p, _MNIST_LABELS[split])
     if img is None or lab is None:
-        raise DataMissing(f"MNIST: no {stem} images/labels under {p}; expected {hint}")
-    X, y = _read_idx(img), _read_idx(lab).astype(np.int64)
-    if X.shape[0] != y.shape[0]:
-        raise DataMissing(f"MNIST: {img.name} and {lab.name} disagree on the number of samples")
-    return X, y
+        stem = "train" if split == "train" else "t10k"
+        raise DataMissing(f"MNIST: no {stem} images/labels under {_show(p)}; expected {hint}")
+    X, y = _read_idx(img, 3), _read_idx(lab, 1)
+    return _check_images(X, y, f"{_show(img)} and {lab.name}", "MNIST", shape=(28, 28), n_classes=10)
 
 
-def _unpickle(path: Path) -> dict:
-    with open(path, "rb") as f:
-        return pickle.load(f, encoding="latin1")
+#: The only globals a CIFAR "python version" batch refers to (NumPy's array reconstruction), by module.
+_PICKLE_GLOBALS = {("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
+                   ("numpy._core.numeric", "_frombuffer"), ("numpy", "ndarray"), ("numpy", "dtype"),
+                   ("_codecs", "encode")}
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickles only dicts, lists, strings, numbers and NumPy arrays: a batch file can run no code."""
+
+    def find_class(self, module, name):
+        mod = "numpy._core" + module[len("numpy.core"):] if module.split(".")[:2] == ["numpy", "core"] else module
+        if (mod, name) not in _PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(f"it refers to {module}.{name}, which a CIFAR batch never holds")
+        return super().find_class(mod, name)
+
+
+def _unpickle(path: Path, what: str) -> dict:
+    raw = _read_bytes(path, what)
+    try:
+        d = _BatchUnpickler(io.BytesIO(raw), encoding="latin1").load()
+    except Exception as err:  # any failure to decode an untrusted byte stream means: not a batch file
+        reason = "empty file" if not raw else _reason(err)
+        raise DataMissing(f"{what}: {_show(path)} is not a CIFAR python-version pickle ({reason})") from None
+    if not isinstance(d, dict):
+        raise DataMissing(f"{what}: {_show(path)} holds a {type(d).__name__}, not the dict of a CIFAR batch")
+    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in d.items()}
+
+
+def _cifar_batch(path: Path, what: str, label_key: str, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR batch file, checked: ``X`` (n, 32, 32, 3) uint8 and ``y`` (n,) int64 in 0..n_classes-1."""
+    d = _unpickle(path, what)
+    missing = [k for k in ("data", label_key) if k not in d]
+    if missing:
+        other = ("; it looks like CIFAR-100" if label_key == "labels" and "fine_labels" in d else
+                 "; it looks like CIFAR-10" if label_key != "labels" and "labels" in d else "")
+        keys = ", ".join(map(repr, list(d)[:8])) or "nothing"
+        raise DataMissing(f"{what}: {_show(path)} has no {' or '.join(map(repr, missing))} entry (it holds {keys})"
+                          f"{other}; expected a {what} batch with 'data' and {label_key!r}")
+    X, y = _check_images(d["data"], d[label_key], _show(path), what, shape=(3072,), n_classes=n_classes,
+                         xkey="data", ykey=label_key)
+    return X.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), y
 
 
 def load_cifar10(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -193,43 +420,78 @@ def load_cifar10(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]
 
     ``path``: the folder ``cifar-10-batches-py`` (or its parent) of the "CIFAR-10 python version"
     (https://www.cs.toronto.edu/~kriz/cifar.html): ``data_batch_1`` .. ``data_batch_5``, ``test_batch``.
+    Every batch is checked (a pickle of a dict with ``data`` (n, 3072) pixels 0..255 and n ``labels`` in
+    0..9; nothing but NumPy arrays is unpickled): anything wrong raises :class:`DataMissing` with one line.
     """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    hint = ("the 'CIFAR-10 python version' folder cifar-10-batches-py (data_batch_1..5, test_batch; "
-            "https://www.cs.toronto.edu/~kriz/cifar.html)")
+    _check_split(split)
+    hint = _HINTS["cifar10"]
     p = _need_dir(path, "CIFAR-10", hint)
-    names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+    names = list(_CIFAR10_FILES[:5]) if split == "train" else ["test_batch"]
     files = [_find(p, [nm]) for nm in names]
     missing = [nm for nm, f in zip(names, files) if f is None]
     if missing:
-        raise DataMissing(f"CIFAR-10: {', '.join(missing)} not found under {p}; expected {hint}")
-    X, y = [], []
-    for f in files:
-        d = _unpickle(f)
-        X.append(np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
-        y.append(np.asarray(d["labels"], dtype=np.int64))
-    return np.concatenate(X), np.concatenate(y)
+        others = [_NAMES[k] for k in _kinds_in(p) if k != "cifar10"]
+        holds = f" (it holds {' and '.join(others)} files)" if others else ""
+        raise DataMissing(f"CIFAR-10: {', '.join(missing)} not found under {_show(p)}{holds}; expected {hint}")
+    parts = [_cifar_batch(f, "CIFAR-10", "labels", 10) for f in files]
+    return np.concatenate([X for X, _ in parts]), np.concatenate([y for _, y in parts])
 
 
 def load_cifar100(path, *, split: str = "train", label: str = "fine") -> tuple[np.ndarray, np.ndarray]:
     """CIFAR-100 from ``path`` (the folder ``cifar-100-python`` or its parent: files ``train``, ``test``).
 
     Returns ``X`` (n, 32, 32, 3) uint8 and ``y`` (n,) int64 with ``label`` ``"fine"`` (100 classes)
-    or ``"coarse"`` (20 superclasses).
+    or ``"coarse"`` (20 superclasses). The file is checked as in :func:`load_cifar10` (one line on error).
     """
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    _check_split(split)
     if label not in ("fine", "coarse"):
         raise ValueError(f"label must be 'fine' or 'coarse', got {label!r}")
-    hint = "the 'CIFAR-100 python version' folder cifar-100-python (train, test; https://www.cs.toronto.edu/~kriz/cifar.html)"
+    hint = _HINTS["cifar100"]
     p = _need_dir(path, "CIFAR-100", hint)
     f = _find(p, [f"cifar-100-python/{split}", split])
-    if f is None or f.is_dir():
-        raise DataMissing(f"CIFAR-100: file {split!r} not found under {p}; expected {hint}")
-    d = _unpickle(f)
-    X = np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-    return X, np.asarray(d[f"{label}_labels"], dtype=np.int64)
+    if f is None:
+        others = [_NAMES[k] for k in _kinds_in(p) if k != "cifar100"]
+        holds = f" (it holds {' and '.join(others)} files)" if others else ""
+        raise DataMissing(f"CIFAR-100: file {split!r} not found under {_show(p)}{holds}; expected {hint}")
+    return _cifar_batch(f, "CIFAR-100", f"{label}_labels", 100 if label == "fine" else 20)
+
+
+_LOADERS = {"cifar10": load_cifar10, "cifar100": load_cifar100, "mnist": load_mnist}
+
+
+def check_data_path(path, kind, *, allowed=KINDS, n_train: int | None = None,
+                    n_test: int | None = None) -> str | None:
+    """Check at once, before any long computation, that ``path`` holds the dataset ``kind``.
+
+    ``kind``: one of ``allowed`` (default :data:`KINDS`: ``"cifar10"``, ``"cifar100"``, ``"mnist"``), or a
+    tuple of them, in which case the folder's files decide (:func:`detect`). ``n_train``/``n_test``: the
+    number of images the caller will ask for from each split (``None``: any). ``path=None`` checks only
+    ``kind`` and returns ``None`` (the caller falls back to its offline data); otherwise both splits are
+    loaded and fully checked, and the kind found is returned. Anything wrong raises a ``ValueError``
+    (:class:`DataMissing` for the data) with one line naming the path and what was expected.
+    """
+    allowed = _check_kinds(allowed, what="allowed")
+    kinds = _check_kinds(kind, allowed)
+    for nm, v in (("n_train", n_train), ("n_test", n_test)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
+            raise ValueError(f"{nm} must be a positive integer or None, got {v!r}")
+    if path is None:
+        return None
+    if len(kinds) > 1:
+        kind = detect(path, kinds)
+    else:
+        kind = kinds[0]
+        p = _as_path(path, _NAMES[kind], _HINTS[kind])
+        found = _kinds_in(p)
+        if found and kind not in found:
+            raise DataMissing(f"{_NAMES[kind]}: {_show(p)} holds {' and '.join(_NAMES[k] for k in found)} files, "
+                              f"not {_NAMES[kind]}; expected {_HINTS[kind]}")
+    for split, need in (("train", n_train), ("test", n_test)):
+        n = len(_LOADERS[kind](path, split=split)[1])
+        if need is not None and need > n:
+            raise DataMissing(f"{_NAMES[kind]}: {_show(Path(path).expanduser().absolute())} holds {n} {split} "
+                              f"images; {need} are asked for")
+    return kind
 
 
 def cifar10_animals_vs_vehicles(y) -> np.ndarray:

@@ -1174,12 +1174,13 @@ def load_real_data(data_path=None, *, n: int, seed: int = 0) -> RealData:
     """Load a real dataset, flatten it and put it on the sphere (:func:`lofi_utils.datasets.to_sphere`).
 
     ``data_path=None``: scikit-learn's digits (offline), target ``+1`` for digits 0-4 and ``-1`` for 5-9.
-    A path whose name mentions ``cifar``: CIFAR-10 (:func:`lofi_utils.datasets.load_cifar10`), target
-    animals (+1) vs vehicles (-1); any other path: MNIST (:func:`lofi_utils.datasets.load_mnist`), target
-    0-4 vs 5-9. A bad path raises :class:`lofi_utils.datasets.DataMissing` with a one-line message.
+    Otherwise the files under the path decide (:func:`lofi_utils.datasets.detect`, whatever the folder's
+    name): CIFAR-10 batches (:func:`lofi_utils.datasets.load_cifar10`), target animals (+1) vs vehicles (-1);
+    MNIST IDX files or ``mnist.npz`` (:func:`lofi_utils.datasets.load_mnist`), target 0-4 vs 5-9. A bad path
+    or file raises :class:`lofi_utils.datasets.DataMissing` with a one-line message.
 
-    ``n``: number of samples (a random subset drawn with ``seed``; all of digits if larger). Returns a
-    :class:`RealData`.
+    ``n``: number of samples (a random subset drawn with ``seed``; all of the training split if larger).
+    Returns a :class:`RealData`.
     """
     from . import datasets
 
@@ -1189,7 +1190,7 @@ def load_real_data(data_path=None, *, n: int, seed: int = 0) -> RealData:
         name = "digits"
         note = "scikit-learn digits (8x8, offline); no data_path given"
         y = np.where(lab <= 4, 1.0, -1.0)
-    elif "cifar" in str(data_path).lower():
+    elif datasets.detect(data_path, ("cifar10", "mnist")) == "cifar10":
         X, lab = datasets.load_cifar10(data_path)
         name = "CIFAR-10"
         note = f"CIFAR-10 from {data_path}"

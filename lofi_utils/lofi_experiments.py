@@ -386,7 +386,10 @@ def cifar_comparison(path, *, n_train: int, n_val: int, n_test: int, p: int, k: 
                      device=None) -> RealComparison:
     """The paper's main real-data comparison at a chosen size: three layers of width ``p``, filters of rank
     ``k`` at the first two and a random third layer, against the random-feature network of the same widths,
-    on :func:`cifar_binary`."""
+    on :func:`cifar_binary`. Sizes that are not positive integers raise ``ValueError`` before any file is read."""
+    for nm, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{nm} must be a positive integer, got {v!r}")
     X, y, Xv, yv, Xt, yt = cifar_binary(path, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)
     out = RealComparison({}, {})
     for nm, ks in (("RF network", [None, None, None]), ("LoFi", [k, k, None])):

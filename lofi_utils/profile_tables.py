@@ -166,7 +166,7 @@ register(
             cmp_ns=[1000, 2000, 4000, 8000, 16000, 50000], cmp_p=4000, cmp_k=16, cmp_val=2000, cmp_test=5000,
             cmp_seeds=5, cmp_kernel_n=8000,
             dig_n=1000, dig_val=300, dig_p=4000, dig_k=20, dig_seeds=10,
-            cifar_n=50000, cifar_val=5000, cifar_test=10000, cifar_p=100000, cifar_k=100,
+            cifar_n=45000, cifar_val=5000, cifar_test=10000, cifar_p=100000, cifar_k=100,
             ks_n=50000, ks_p=5000, ks_list=[2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2500, 5000], ks_seeds=5,
             widget_n=4000, widget_p=1000,
             filt_shuffles=200, photo_n=2000,

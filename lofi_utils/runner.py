@@ -147,7 +147,7 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
         )
     if "profile" in declared:
         params["profile"] = pname
-    out_dir = _prepare_output_dir(output_dir)
+    out_dir = _prepare_output_dir(output_dir).resolve()   # papermill runs in the notebook's folder
     out = out_dir / f"{Path(path).stem}.{pname}.ipynb"
     log = out.with_suffix(".kernel.log")
     log.unlink(missing_ok=True)

@@ -66,3 +66,12 @@ def test_paper_profile_without_a_gpu_warns_and_book_does_not(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert chapter.start("spectral_bias", "book").P.name == "book"
+
+
+@pytest.mark.parametrize("name", ["smoke", "book", "paper"])
+def test_real_data_sizes_fit_the_datasets(name):
+    # CIFAR-10 has 50 000 training and 10 000 test images; the validation split comes out of training
+    lofi = get_profile("lofi", name)
+    assert lofi.cifar_n + lofi.cifar_val <= 50_000 and lofi.cifar_test <= 10_000
+    amp = get_profile("fourier_phase", name)
+    assert amp.cifar_n_train <= 50_000 and amp.cifar_n_test <= 10_000
