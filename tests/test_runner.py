@@ -116,3 +116,11 @@ def test_cli_profile_parameter(tmp_path, monkeypatch):
     monkeypatch.delenv("LOFI_PROFILE", raising=False)
     rc, err, out = _cli("run", TINY, "-p", "profile", "smoke", "--output-dir", tmp_path)
     assert rc == 0 and "at profile 'smoke'" in out, err
+
+
+def test_relative_output_dir_is_the_callers(tmp_path, monkeypatch):
+    # papermill runs the kernel in the notebook's folder; a relative --output-dir still means the caller's
+    monkeypatch.chdir(tmp_path)
+    res = run_notebook(TINY, profile="smoke", output_dir="runs")
+    assert res.output == (tmp_path / "runs" / "tiny.smoke.ipynb").resolve() and res.output.exists()
+    assert (tmp_path / "runs" / "tiny.smoke.kernel.log").exists()
