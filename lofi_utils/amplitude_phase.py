@@ -26,8 +26,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .data import _check_count
 from .fourier import amplitude_equalise, amplitude_phase, extract_patches, from_amplitude_phase, phase_scramble
 from .plotting import PALETTE, get_ax, label
+from .spectral1d import _check_positive
 
 __all__ = [
     "standardise", "texture_patches", "cifar_arrays", "Probes", "make_probes", "make_net", "Tracking",
@@ -44,6 +46,8 @@ def standardise(X) -> np.ndarray:
     trivially "amplitude".
     """
     X = np.asarray(X, dtype=np.float64)
+    if X.ndim < 2:
+        raise ValueError(f"X must be images (..., H, W) or (n, C, H, W), got shape {X.shape}")
     axes = tuple(range(1, X.ndim)) if X.ndim == 4 else (-2, -1)
     X = X - X.mean(axis=axes, keepdims=True)
     return X / np.maximum(X.std(axis=axes, keepdims=True), 1e-12)
@@ -67,6 +71,7 @@ def texture_patches(textures: dict, size: int, n_train: int, n_test: int, rng=0)
     names = list(textures)
     if len(names) < 2:
         raise ValueError("need at least two images (classes)")
+    n_train, n_test = _check_count(n_train, "n_train", 1), _check_count(n_test, "n_test", 1)
     rng = np.random.default_rng(rng)
     Xtr = np.concatenate([extract_patches(textures[k], size, n_train, rng, rows=(0.0, 0.5)) for k in names])
     Xte = np.concatenate([extract_patches(textures[k], size, n_test, rng, rows=(0.5, 1.0)) for k in names])
@@ -81,6 +86,8 @@ def cifar_arrays(X, y, *, n: int | None = None, rng=0):
     if X.ndim != 4 or X.shape[-1] != 3:
         raise ValueError(f"expected CIFAR images (n, 32, 32, 3), got shape {X.shape}")
     y = np.asarray(y, dtype=np.int64)
+    if n is not None:
+        n = _check_count(n, "n", 1)
     if n is not None and n < len(y):
         idx = np.random.default_rng(rng).choice(len(y), size=n, replace=False)
         X, y = X[idx], y[idx]
@@ -112,9 +119,17 @@ def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Prob
     Phase-only images take the mean amplitude of ``X_train``; each hybrid takes the amplitude of one test image
     and the phases of a test image of another class. Every probe is standardised like the training data.
     """
+    n_hybrid = _check_count(n_hybrid, "n_hybrid", 1)
     rng = np.random.default_rng(rng)
     Xtr, Xte = _as_nchw(X_train), _as_nchw(X_test)
     y_test = np.asarray(y_test)
+    if Xtr.shape[1:] != Xte.shape[1:]:
+        raise ValueError(f"X_train and X_test must hold images of one shape (C, H, W), got {Xtr.shape[1:]} and "
+                         f"{Xte.shape[1:]}")
+    if y_test.shape != (len(Xte),):
+        raise ValueError(f"y_test must hold one label per test image ({len(Xte)},), got shape {y_test.shape}")
+    if np.unique(y_test).size < 2:
+        raise ValueError(f"y_test must hold at least two classes (a hybrid's donors differ), got {np.unique(y_test)}")
     A_mean = amplitude_phase(Xtr)[0].mean(axis=0)
     amp = standardise(phase_scramble(Xte, rng))
     phase = standardise(amplitude_equalise(Xte, A_mean))
@@ -132,6 +147,9 @@ def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Prob
 def make_net(kind: str, in_shape, n_classes: int, *, width: int = 256, seed: int = 0) -> nn.Module:
     """``"mlp"``: a two-layer ReLU network (one hidden layer of ``width``); ``"cnn"``: two 3x3 conv blocks
     (``width // 8`` and ``width // 4`` channels, ReLU, 2x2 max-pooling) and a linear read-out."""
+    width, n_classes = _check_count(width, "width", 1), _check_count(n_classes, "n_classes", 1)
+    if kind not in ("mlp", "cnn"):
+        raise ValueError(f"net kind must be 'mlp' or 'cnn', got {kind!r}")
     torch.manual_seed(seed)
     C, H, W = in_shape
     if kind == "mlp":
@@ -183,8 +201,10 @@ def _predict(net, X, device, batch: int = 2048) -> np.ndarray:
 
 
 def record_schedule(steps: int, n: int = 16) -> np.ndarray:
-    """``n`` roughly log-spaced recording steps in [0, steps] (0 and ``steps`` included)."""
-    return np.unique(np.concatenate([[0], np.geomspace(10, steps, n - 1).astype(int), [steps]]))
+    """``n`` roughly log-spaced recording steps in [0, steps] (0 and ``steps`` included; fewer when steps < 10)."""
+    steps, n = _check_count(steps, "steps", 1), _check_count(n, "n", 2)
+    # geomspace(10, steps) runs from 10 down to steps when steps < 10: clip, so that no step lies beyond the end
+    return np.unique(np.concatenate([[0], np.minimum(np.geomspace(10, steps, n - 1).astype(int), steps), [steps]]))
 
 
 def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dict | None = None, net: str = "mlp",
@@ -196,7 +216,16 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
     ``phase`` and the hybrid shares); ``tests``: extra named ``(X, y)`` test sets.
     """
     Xtr = _as_nchw(X_train)
-    ytr = np.asarray(y_train, dtype=np.int64)
+    ytr = np.asarray(y_train)
+    if ytr.shape != (len(Xtr),):
+        raise ValueError(f"y_train must hold one label per training image ({len(Xtr)},), got shape {ytr.shape}")
+    if ytr.size == 0 or not np.all(np.isfinite(ytr)) or np.any(ytr < 0) or np.any(ytr != np.round(ytr)):
+        raise ValueError(f"y_train must be class indices 0, 1, 2, ..., got values {np.unique(ytr)[:4].tolist()}")
+    if not np.all(np.isfinite(Xtr)):
+        raise ValueError("X_train must be finite, got NaN or inf pixels")
+    steps, batch = _check_count(steps, "steps", 1), _check_count(batch, "batch", 1)
+    lr = _check_positive(lr, "lr")
+    ytr = ytr.astype(np.int64)
     K = int(ytr.max()) + 1
     dev = torch.device(device)
     model = make_net(net, Xtr.shape[1:], K, width=width, seed=seed).to(dev)
@@ -208,6 +237,9 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
     if probes is not None:
         sets.update(real=(probes.real, probes.y), amp=(probes.amp, probes.y), phase=(probes.phase, probes.y))
     record = record_schedule(steps) if record is None else np.asarray(record)
+    if record.ndim != 1 or record.size == 0 or not np.issubdtype(record.dtype, np.integer) \
+            or np.any(record < 0) or np.any(record > steps):
+        raise ValueError(f"record must be integer steps in [0, steps = {steps}], got {record.tolist()!r}")
     acc = {k: [] for k in sets}
     fa, fp = [], []
     for t in tqdm(range(steps + 1), disable=not progress, desc="training", leave=False):
@@ -233,6 +265,8 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
 
 def steps_to(tr: Tracking, key: str, level: float) -> float:
     """First recorded step at which accuracy ``key`` reaches ``level`` (``inf`` if never)."""
+    if key not in tr.acc:
+        raise ValueError(f"key must be one of the tracked accuracies {list(tr.acc)}, got {key!r}")
     a = tr.acc[key]
     hit = np.flatnonzero(a >= level)
     return float(tr.steps[hit[0]]) if hit.size else float("inf")
@@ -299,17 +333,23 @@ def load_cifar(path, dataset: str = "cifar10", *, n_train: int, n_test: int, rng
     ``load_cifar100``; a missing folder raises :class:`lofi_utils.datasets.DataMissing` with one line) and
     keeps random subsets of ``n_train`` training (seed ``rng``) and ``n_test`` test images (seed ``rng + 1``)
     through :func:`cifar_arrays`. Returns ``X_train`` (n_train, 3, 32, 32), ``y_train``, ``X_test``, ``y_test``.
+    Asking for more images than a split holds raises ``ValueError``.
     """
     from . import datasets
 
     if dataset not in CIFAR_DATASETS:
         raise ValueError(f"dataset must be one of {CIFAR_DATASETS}, got {dataset!r}")
-    if min(n_train, n_test) < 1:
-        raise ValueError(f"n_train and n_test must be positive, got {n_train}, {n_test}")
+    for nm, v in (("n_train", n_train), ("n_test", n_test)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{nm} must be a positive integer, got {v!r}")
     loader = {"cifar10": datasets.load_cifar10, "cifar100": datasets.load_cifar100}[dataset]
-    Xtr, ytr = cifar_arrays(*loader(path, split="train"), n=n_train, rng=rng)
-    Xte, yte = cifar_arrays(*loader(path, split="test"), n=n_test, rng=rng + 1)
-    return Xtr, ytr, Xte, yte
+    out = []
+    for split, n, seed in (("train", n_train, rng), ("test", n_test, rng + 1)):
+        X, y = loader(path, split=split)
+        if n > len(y):
+            raise ValueError(f"asked for {n} {split} images of {dataset}; the files at {path} hold {len(y)}")
+        out += cifar_arrays(X, y, n=n, rng=seed)
+    return tuple(out)
 
 
 # =========================================================================== real vs phase-randomised textures
@@ -319,6 +359,8 @@ def phase_jitter(X, strength: float, rng=0) -> np.ndarray:
     ``strength = 1`` is a full phase randomisation (:func:`lofi_utils.fourier.phase_scramble`), ``0`` the identity.
     """
     X = _as_nchw(X)
+    if not np.isfinite(strength):
+        raise ValueError(f"strength must be a finite number, got {strength!r}")
     rng = np.random.default_rng(rng)
     theta = np.angle(np.fft.fft2(rng.standard_normal(X.shape[:1] + (1,) + X.shape[2:]), norm="ortho"))
     theta[..., 0, 0] = 0.0
@@ -329,6 +371,16 @@ def phase_jitter(X, strength: float, rng=0) -> np.ndarray:
 def whiten(X, mean_amplitude) -> np.ndarray:
     """Divide every image's spectrum by a common amplitude (flattens the average spectrum, keeps the phases)."""
     X = _as_nchw(X)
+    A = np.asarray(mean_amplitude, dtype=np.float64)
+    try:
+        fits = np.broadcast_shapes(A.shape, X.shape) == X.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"mean_amplitude must broadcast to the images {X.shape} (e.g. (C, H, W) or (H, W)), "
+                         f"got shape {A.shape}")
+    if not np.all(np.isfinite(A)) or np.any(A < 0):
+        raise ValueError("mean_amplitude must be finite and >= 0 (an amplitude spectrum), got NaN, inf or < 0")
     F = np.fft.fft2(X, norm="ortho")
     return np.fft.ifft2(F / np.maximum(mean_amplitude, 1e-12), norm="ortho").real
 
@@ -343,6 +395,8 @@ def phase_discrimination(image, *, size: int = 16, n_train: int = 3000, n_test: 
     """
     if spectrum not in ("natural", "flat"):
         raise ValueError(f"spectrum must be 'natural' or 'flat', got {spectrum!r}")
+    if not 0 <= jitter <= 1:
+        raise ValueError(f"jitter must be a fraction of a full phase randomisation in [0, 1], got {jitter!r}")
     rng = np.random.default_rng(rng)
 
     def make(n, rows):
@@ -384,6 +438,8 @@ def faster_spectrum(results: dict, names, jitters, *, level: float = 0.75) -> di
     reverse, ``"tie"`` otherwise (same recorded step, or neither reaches ``level``). Returns
     {(name, jitter): str}.
     """
+    if not 0 < level <= 1:
+        raise ValueError(f"level must be an accuracy in (0, 1], got {level!r}")
     out = {}
     for name in names:
         for jit in jitters:

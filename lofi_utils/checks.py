@@ -122,17 +122,32 @@ def check(name: str, measured: Any, expected: Any = None, *, tol: float | None =
     """
     if relation not in RELATIONS:
         raise ValueError(f"unknown relation {relation!r}; allowed: {RELATIONS}")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"every check has a name: name must be a non-empty string, got {name!r}")
     if not claim:
         raise ValueError("every check states its claim (claim='...')")
-    if relation in ("close", "rel") and (tol is None or tol < 0):
-        raise ValueError(f"relation {relation!r} needs a tolerance tol >= 0")
+    if relation in ("close", "rel"):
+        number = isinstance(tol, (int, float, np.integer, np.floating)) and not isinstance(tol, (bool, np.bool_))
+        if not (number and math.isfinite(tol) and tol >= 0):
+            raise ValueError(f"relation {relation!r} needs a tolerance tol >= 0 (a finite number), got {tol!r}")
     if relation != "true" and expected is None:
         raise ValueError(f"relation {relation!r} needs an expected value")
-    m = np.asarray(measured, dtype=float) if relation != "true" else measured
     if relation == "true":
-        passed = bool(np.all(measured))
+        b = np.asarray(measured)
+        if b.dtype != bool or b.size == 0:
+            raise ValueError(f"relation 'true' needs a boolean measurement (True, False or a non-empty array of "
+                             f"them), got {_fmt(measured)}")
+        passed = bool(np.all(b))
     else:
-        e = np.asarray(expected, dtype=float)
+        try:
+            m, e = np.asarray(measured, dtype=float), np.asarray(expected, dtype=float)
+            size = int(np.prod(np.broadcast_shapes(m.shape, e.shape)))
+        except (TypeError, ValueError):
+            raise ValueError(f"measured and expected must be numbers or arrays of matching shapes, got "
+                             f"{_fmt(measured)} and {_fmt(expected)}") from None
+        if size == 0:
+            raise ValueError(f"measured and expected must not be empty (an empty comparison would pass vacuously), "
+                             f"got {_fmt(measured)} and {_fmt(expected)}")
         if not np.all(np.isfinite(m)):
             passed = False
         elif relation == "close":

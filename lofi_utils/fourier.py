@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import _as_rng as _rng
+from .data import _check_count
 from .plotting import PALETTE, get_ax, label
 
 __all__ = [
@@ -44,6 +45,8 @@ def _image_array(img, name: str = "img") -> np.ndarray:
     img = np.asarray(img, dtype=np.float64)
     if img.ndim < 2 or min(img.shape[-2:]) < 2:
         raise ValueError(f"{name} must have at least two axes (..., H, W) with H, W >= 2, got shape {img.shape}")
+    if not np.all(np.isfinite(img)):
+        raise ValueError(f"{name} must be finite, got {int(np.sum(~np.isfinite(img)))} NaN or inf pixels")
     return img
 
 
@@ -126,6 +129,8 @@ def radial_power_spectrum(img, *, window: bool = True, nbins: int | None = None)
     img = _image_array(img)
     if img.ndim > 3:
         raise ValueError(f"img must be (H, W) or (n, H, W), got shape {img.shape}")
+    if nbins is not None:
+        nbins = _check_count(nbins, "nbins", 1)
     H, W = img.shape[-2:]
     x = img - img.mean(axis=(-2, -1), keepdims=True)
     if window:
@@ -168,6 +173,9 @@ def extract_patches(img, size: int, n: int, rng=0, *, rows: tuple[float, float] 
     img = np.asarray(img, dtype=np.float64)
     if img.ndim != 2:
         raise ValueError(f"img must be a 2-D gray image, got shape {img.shape}")
+    size, n = _check_count(size, "size", 2), _check_count(n, "n", 1)
+    if len(rows) != 2 or not all(np.isfinite(rows)) or not 0 <= rows[0] < rows[1] <= 1:
+        raise ValueError(f"rows must be two fractions 0 <= r0 < r1 <= 1 of the height, got {tuple(rows)!r}")
     H, W = img.shape
     r0, r1 = int(rows[0] * H), int(rows[1] * H)
     if not (0 <= r0 < r1 <= H) or r1 - r0 < size or W < size or size < 2:
@@ -186,6 +194,8 @@ def pixel_correlation(a, b) -> float:
     b = np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError("images must have the same shape")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))) or a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        raise ValueError("images must be finite and not constant (the correlation of a constant image is undefined)")
     return float(np.corrcoef(a, b)[0, 1])
 
 
@@ -214,6 +224,8 @@ def phase_scramble_errors(img, rng=0) -> tuple[float, float]:
     ``numpy.random.Generator`` (consumed as by :func:`phase_scramble`). Returns the two floats.
     """
     img = _image_array(img)
+    if not np.any(img):
+        raise ValueError("img must not be all zero (the relative amplitude error divides by max |F|)")
     scr, imag = phase_scramble(img, rng, return_imag=True)
     A = np.abs(np.fft.fft2(img))
     return float(np.max(np.abs(np.abs(np.fft.fft2(scr)) - A)) / A.max()), imag
@@ -303,6 +315,8 @@ def colour(z, a: float) -> np.ndarray:
 def effective_dimension(lam) -> float:
     """Participation ratio ``D_eff = (tr C)^2 / tr C^2`` of the coordinate eigenvalues ``lam`` (N,)."""
     lam = np.asarray(lam, dtype=np.float64)
+    if lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam < 0) or not np.any(lam):
+        raise ValueError(f"lam must be finite eigenvalues >= 0, not all zero, got {lam.size} values")
     return float(lam.sum() ** 2 / np.sum(lam**2))
 
 
@@ -327,8 +341,8 @@ def phase_template(N: int, a: float, kind: str = "pl", rng=0, *, D: int = 8) -> 
     elif kind == "flat":
         u = g
     else:
-        if not 1 <= D <= N:
-            raise ValueError(f"D must lie in 1..{N}, got {D}")
+        if isinstance(D, bool) or not isinstance(D, (int, np.integer)) or not 1 <= D <= N:
+            raise ValueError(f"D must be an integer in 1..{N}, got {D!r}")
         order = np.argsort(-coord_spectrum(N, a), kind="stable")
         c = np.zeros(N)
         c[order[:D]] = g[:D]
@@ -398,7 +412,12 @@ class PhaseModel:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         rng = _rng(rng)
-        y = rng.choice([-1, 1], size=n) if y is None else np.asarray(y)
+        if y is not None:
+            y = np.asarray(y)
+            if y.shape != (n,) or not np.all(np.isin(y, (-1, 1))):
+                raise ValueError(f"y must be ({n},) labels in {{-1, +1}}, got shape {y.shape} with values "
+                                 f"{np.unique(y)[:4].tolist()}")
+        y = rng.choice([-1, 1], size=n) if y is None else y
         z = rng.standard_normal((n, self.N))
         nu = rng.choice([-1.0, 1.0], size=n)
         return colour(self.whitened(z, y, nu), self.a), y
@@ -424,6 +443,8 @@ def bispectrum(X, pairs) -> tuple[np.ndarray, np.ndarray]:
     complex products).
     """
     X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be (n, N) signals with n >= 1, got shape {X.shape}")
     F = np.fft.rfft(X, norm="ortho")
     pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
     N = X.shape[-1]
@@ -437,6 +458,8 @@ def bispectrum(X, pairs) -> tuple[np.ndarray, np.ndarray]:
 def excess_kurtosis(v) -> float:
     """Sample 4th cumulant ``<v^4> - 3 <v^2>^2`` of a centred sample v (n,) (the excess kurtosis when Var v = 1)."""
     v = np.asarray(v, dtype=np.float64)
+    if v.ndim != 1 or v.size < 2:
+        raise ValueError(f"v must be a 1-D sample of at least 2 values, got shape {v.shape}")
     v = v - v.mean()
     return float(np.mean(v**4) - 3.0 * np.mean(v**2) ** 2)
 
@@ -491,6 +514,12 @@ def phase_model_statistics(model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=
     rng = _rng(rng)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != model.N or y.shape != (X.shape[0],):
+        raise ValueError(f"X must be (n, N = {model.N}) and y (n,), got shapes {X.shape} and {y.shape}")
+    if not np.all(np.isin(y, (-1, 1))) or min(np.sum(y < 0), np.sum(y > 0)) < 2:
+        raise ValueError(f"y must be labels in {{-1, +1}} with at least 2 signals per class, got values "
+                         f"{np.unique(y)[:4].tolist()} with counts {[int(np.sum(y < 0)), int(np.sum(y > 0))]}")
+    n_pairs, n_random = _check_count(n_pairs, "n_pairs", 1), _check_count(n_random, "n_random", 1)
     Xn, Xs = X[y < 0], X[y > 0]
     pn, ps = periodogram(Xn), periodogram(Xs)
     # the ratio of two means of exponential-like variables: relative SE ~ sqrt(1/n_s + 1/n_n) per frequency
@@ -539,8 +568,9 @@ def classifier_accuracies(model: PhaseModel, n: int, rng=0, *, C: float = 0.1, m
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    if not C > 0 or max_iter < 1:
-        raise ValueError(f"need C > 0 and max_iter >= 1, got {C!r}, {max_iter!r}")
+    if not (np.isfinite(C) and C > 0):
+        raise ValueError(f"C (the inverse regularisation) must be a finite number > 0, got {C!r}")
+    max_iter = _check_count(max_iter, "max_iter", 1)
     X, y = model.sample(2 * n, rng)
     v = whitened_projection(model, X)
     feats = dict(zip(CLASSIFIER_FEATURES, (X, to_fourier_coords(X) ** 2,
@@ -565,6 +595,8 @@ def partial_trace_matrix(X, y) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] < 1:
         raise ValueError(f"need X (n, N) and y (n,), got shapes {X.shape} and {y.shape}")
+    if not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError(f"y must be labels in {{-1, +1}}, got values {np.unique(y)[:4].tolist()}")
     n, N = X.shape
     return (y[:, None] * (np.sum(X**2, 1) - N - 2)[:, None] * X).T @ X / n
 
@@ -581,8 +613,8 @@ def partial_trace_overlaps(model: PhaseModel, ratios, rng=0) -> np.ndarray:
         raise ValueError(f"the partial-trace estimator needs the isotropic model (a = 0), got a = {model.a}")
     ratios = np.atleast_1d(np.asarray(ratios, dtype=np.float64))
     N = model.N
-    if ratios.size == 0 or np.any(ratios * N**2 < 1):
-        raise ValueError(f"every ratio must give n = r N^2 >= 1 samples, got {ratios.tolist()}")
+    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios * N**2 < 1):
+        raise ValueError(f"every ratio must be finite and give n = r N^2 >= 1 samples, got {ratios.tolist()}")
     X, y = model.sample(int(max(ratios) * N**2), rng)
     out = []
     for r in ratios:

@@ -38,9 +38,10 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import erf as _erf
 
+from .data import _check_count
 from .sphere import _check_d, _check_kmax, _funk_hecke_values, theta_nodes
 
-__all__ = ["ACTIVATIONS", "ERF_SCALE", "GH_NODES", "activation_fn", "dual_activation",
+__all__ = ["ACTIVATIONS", "ERF_SCALE", "GH_NODES", "MAX_BIAS", "activation_fn", "dual_activation",
            "dual_activation_quadrature", "diagonal_map", "LayerKernels", "layer_kernels", "ntk",
            "nngp", "ntk_spectrum", "nngp_spectrum"]
 
@@ -51,6 +52,9 @@ ERF_SCALE = 1.0
 GH_NODES = 120
 _GH_PRUNE = 1e-20
 _SQRT2 = math.sqrt(2.0)
+#: Largest bias scale beta accepted: beyond it ``beta^2 > 1e8`` swamps the cosines ``t`` in ``t + beta^2`` (they
+#: keep fewer than 8 of float64's 16 digits), and ``beta^2`` overflows near 1e154.
+MAX_BIAS = 1e4
 
 
 # --------------------------------------------------------------------------- validation
@@ -67,13 +71,36 @@ def _check_depth(depth) -> int:
 
 
 def _check_bias(bias) -> float:
+    msg = f"bias (the scale beta of the biases) must be a real number in [0, {MAX_BIAS:g}], got {bias!r}"
+    if isinstance(bias, (bool, np.bool_)):
+        raise ValueError(msg)
     try:
         b = float(bias)
     except (TypeError, ValueError):
-        raise ValueError(f"bias (the scale beta of the biases) must be a real number >= 0, got {bias!r}") from None
-    if not (math.isfinite(b) and b >= 0):
-        raise ValueError(f"bias (the scale beta of the biases) must be a real number >= 0, got {bias!r}")
+        raise ValueError(msg) from None
+    if not (math.isfinite(b) and 0 <= b <= MAX_BIAS):
+        raise ValueError(msg)
     return b
+
+
+def _check_q(q) -> float:
+    try:
+        qf = float(q)
+    except (TypeError, ValueError):
+        qf = float("nan")
+    if not (math.isfinite(qf) and qf > 0):
+        raise ValueError(f"the diagonal q must be a finite number > 0, got {q!r}")
+    return qf
+
+
+def _check_c(c, q: float) -> np.ndarray:
+    """Covariances ``c`` of a 2x2 covariance with diagonal ``q``: finite, ``|c| <= q`` (to 1e-9)."""
+    c = np.asarray(c, dtype=float)
+    ok = np.isfinite(c) & (np.abs(c) <= q * (1 + 1e-9))
+    if not np.all(ok):
+        raise ValueError(f"covariances c must be finite with |c| <= q = {q:g} (a valid 2x2 covariance), "
+                         f"got {float(c[~ok].ravel()[0])!r}")
+    return c
 
 
 def _check_t(t) -> tuple[np.ndarray, tuple]:
@@ -122,10 +149,9 @@ def dual_activation_quadrature(sigma, sigma_prime, q: float, c, *, n_nodes: int 
     ``sigma``, ``sigma_prime``: vectorised NumPy callables; ``q``: float > 0; ``c``: array with
     ``|c| <= q``. Returns two float64 arrays of ``c``'s shape.
     """
-    q = float(q)
-    if not q > 0:
-        raise ValueError(f"the diagonal q must be > 0, got {q}")
-    c = np.asarray(c, dtype=float)
+    q = _check_q(q)
+    c = _check_c(c, q)
+    n_nodes = _check_count(n_nodes, "n_nodes", 1)
     r = np.clip(c.ravel() / q, -1.0, 1.0)
     s = np.sqrt(np.maximum(1.0 - r * r, 0.0))
     z1, z2, w, _, _ = _gh2(int(n_nodes))
@@ -206,12 +232,8 @@ def dual_activation(name: str, q: float, c):
     ``(V, V_dot)``, float64 arrays of ``c``'s shape.
     """
     name = _check_activation(name)
-    q = float(q)
-    if not (math.isfinite(q) and q > 0):
-        raise ValueError(f"the diagonal q must be a finite number > 0, got {q}")
-    c = np.asarray(c, dtype=float)
-    if np.any(np.abs(c) > q * (1 + 1e-9)):
-        raise ValueError("covariances c must satisfy |c| <= q (a valid 2x2 covariance)")
+    q = _check_q(q)
+    c = _check_c(c, q)
     if name == "relu":
         r = np.clip(c / q, -1.0, 1.0)
         th = np.arccos(r)
@@ -234,7 +256,7 @@ def diagonal_map(name: str, q: float) -> float:
     coefficients, so that ``diagonal_map(q) = V(q, q)`` exactly). ``q`` > 0.
     """
     name = _check_activation(name)
-    q = float(q)
+    q = _check_q(q)
     if name == "relu":
         return q
     if name == "erf":

@@ -92,13 +92,35 @@ def _as_tensor(x, device, dtype) -> torch.Tensor:
     return torch.as_tensor(np.asarray(x), device=device, dtype=dtype)
 
 
-def _labels(y, n: int, device, dtype) -> torch.Tensor:
+def _labels(y, n: int, device, dtype, name: str = "y") -> torch.Tensor:
     yt = _as_tensor(y, device, dtype).reshape(-1)
     if yt.shape[0] != n:
-        raise ValueError(f"y has {yt.shape[0]} entries for {n} samples")
+        raise ValueError(f"{name} has {yt.shape[0]} entries for {n} samples")
     if not torch.isfinite(yt).all():
-        raise ValueError("y has non-finite entries")
+        raise ValueError(f"{name} has non-finite entries")
     return yt
+
+
+def _inputs(X, name: str, device, dtype, d: int | None = None) -> torch.Tensor:
+    """``X`` as an (n, d) tensor with ``n >= 1``, finite entries and, when given, ``d`` columns."""
+    H = _as_tensor(X, device, dtype)
+    if H.ndim != 2 or H.shape[0] == 0 or H.shape[1] == 0:
+        raise ValueError(f"{name} must be an (n, d) array with n, d >= 1, got shape {tuple(H.shape)}")
+    if d is not None and H.shape[1] != d:
+        raise ValueError(f"{name} must have d = {d} columns like the training inputs, got shape {tuple(H.shape)}")
+    if not torch.isfinite(H).all():
+        raise ValueError(f"{name} must be finite, got {int((~torch.isfinite(H)).sum())} NaN or inf entries")
+    return H
+
+
+def _check_tol(tol) -> float:
+    try:
+        t = float(tol)
+    except (TypeError, ValueError):
+        t = float("nan")
+    if not (math.isfinite(t) and t >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    return t
 
 
 # --------------------------------------------------------------------------- random lift
@@ -139,6 +161,10 @@ class RandomLift:
 
     def fit_scale(self, H: torch.Tensor) -> "RandomLift":
         """Set ``c = sqrt(mean_i |h_i|^2)`` from the training inputs ``H`` (n, m)."""
+        if H.ndim != 2 or H.shape[0] == 0 or H.shape[1] != self.m:
+            raise ValueError(f"H must be (n, m) with n >= 1 and m = {self.m}, got shape {tuple(H.shape)}")
+        if not torch.isfinite(H).all():
+            raise ValueError("H (the training inputs) must be finite, got NaN or inf entries")
         c2 = float((H.to(self.dtype) ** 2).sum(dim=1).mean())
         if not c2 > 0:
             raise ValueError("the training inputs are all zero: the lift's scale is undefined")
@@ -221,6 +247,8 @@ class SignedCovariance:
         self.w = w.to(device=self.device, dtype=self.dtype).reshape(-1)
         if self.w.shape[0] != self.n:
             raise ValueError(f"{self.w.shape[0]} weights for {self.n} samples")
+        if not torch.isfinite(self.w).all():
+            raise ValueError("w (the label weights) must be finite, got NaN or inf entries")
         self.u = None if deflate is None else deflate.to(device=self.device, dtype=self.dtype).reshape(-1, 1)
         self.n_products = 0
 
@@ -345,8 +373,16 @@ def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto
     """
     if method not in SOLVERS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(SOLVERS)}")
+    if not isinstance(C, SignedCovariance):
+        if not isinstance(C, torch.Tensor) or C.ndim != 2 or C.shape[0] != C.shape[1]:
+            raise ValueError(f"C must be a square (p, p) tensor or a SignedCovariance, got "
+                             f"{tuple(C.shape) if hasattr(C, 'shape') else type(C).__name__}")
+        if not torch.isfinite(C).all():
+            raise ValueError("C must be finite, got NaN or inf entries")
     p = C.p if isinstance(C, SignedCovariance) else C.shape[0]
     k = _check_pos_int(k, "rank k")
+    max_iter = _check_pos_int(max_iter, "max_iter")
+    tol = _check_tol(tol)
     if k > p:
         raise ValueError(f"rank k={k} exceeds the dimension p={p}")
     if method == "auto":
@@ -463,11 +499,11 @@ def fit_ridge(F: torch.Tensor, y, *, F_val: torch.Tensor, y_val, lams=DEFAULT_LA
     Returns the :class:`RidgeFit` at the best penalty.
     """
     lams = _grid(lams)
-    F = F.to(torch.float64)
+    F = _inputs(F, "F", F.device, torch.float64)
     dev = F.device
     y = _labels(y, F.shape[0], dev, torch.float64)
-    Fv = F_val.to(device=dev, dtype=torch.float64)
-    yv = _labels(y_val, Fv.shape[0], dev, torch.float64)
+    Fv = _inputs(F_val, "F_val", dev, torch.float64, d=F.shape[1])
+    yv = _labels(y_val, Fv.shape[0], dev, torch.float64, "y_val")
     n, p = F.shape
     mu, ym = F.mean(0), y.mean()
     Fc, yc, Fvc = F - mu, y - ym, Fv - mu
@@ -521,7 +557,9 @@ def fit_kernel_ridge(K: torch.Tensor | np.ndarray, y, *, K_val, y_val, lams=DEFA
         raise ValueError(f"K must be square (n, n), got {tuple(K.shape)}")
     y = _labels(y, n, dev, torch.float64)
     Kv = _as_tensor(K_val, dev, torch.float64)
-    yv = _labels(y_val, Kv.shape[0], dev, torch.float64)
+    if Kv.ndim != 2 or Kv.shape[1] != n:
+        raise ValueError(f"K_val must be (n_val, n) with n = {n} training points, got shape {tuple(Kv.shape)}")
+    yv = _labels(y_val, Kv.shape[0], dev, torch.float64, "y_val")
     r = K.mean(0)
     a = r.mean()
     means = (r, a)
@@ -630,9 +668,13 @@ class NeuralLoFi:
         self.center_y, self.center_z, self.solver = bool(center_y), bool(center_z), solver
         self.whiten = [bool(v) for v in _norm_list(whiten, len(widths), "whiten")]
         self.biases = [float(v) for v in _norm_list(bias, len(widths), "bias")]
-        self.seed = int(seed)
+        for b in self.biases:
+            if not (math.isfinite(b) and b >= 0):
+                raise ValueError(f"bias must be a finite standard deviation >= 0, got {b!r}")
+        self.seed = _check_pos_int(seed, "seed", 0)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype or _default_dtype(self.device)
+        chunk, tol = _check_pos_int(chunk, "chunk"), _check_tol(tol)
         self.lams, self.cache_bytes, self.chunk, self.tol = _grid(lams), float(cache_bytes), int(chunk), float(tol)
         self.layers: list[LayerState] = []
         self.readout: RidgeFit | None = None
@@ -686,10 +728,18 @@ class NeuralLoFi:
         return state, Hn
 
     def fit(self, X, y, *, X_val, y_val) -> "NeuralLoFi":
-        """Fit the filters on ``(X, y)`` (X (n, d), y (n,)) and the ridge readout (penalty on the validation set)."""
-        H = _as_tensor(X, self.device, self.dtype)
-        if H.ndim != 2:
-            raise ValueError(f"X must be (n, d), got shape {tuple(H.shape)}")
+        """Fit the filters on ``(X, y)`` (X (n, d), y (n,)) and the ridge readout (penalty on the validation set).
+
+        Every filtered layer needs ``k_l <= n``: the signed covariance of ``n`` samples has rank at most ``n``
+        (as in :class:`KernelLoFi`)."""
+        H = _inputs(X, "X", self.device, self.dtype)
+        n = H.shape[0]
+        for l, k in enumerate(self.ranks):
+            if k is not None and k > n:
+                raise ValueError(f"rank k of layer {l + 1} must be <= the number of training samples n = {n}, "
+                                 f"got {k}")
+        X_val = _inputs(X_val, "X_val", self.device, self.dtype, d=H.shape[1])
+        _labels(y_val, X_val.shape[0], self.device, torch.float64, "y_val")
         yt = _labels(y, H.shape[0], self.device, self.dtype)
         w = yt - yt.mean() if self.center_y else yt
         self.layers = []
@@ -719,7 +769,7 @@ class NeuralLoFi:
         """The representation ``h_l`` (n, k_l or p_l) after layer ``upto`` (default: the last)."""
         if not self.layers:
             raise ValueError("fit the model first")
-        H = _as_tensor(X, self.device, self.dtype)
+        H = _inputs(X, "X", self.device, self.dtype, d=self.layers[0].lift.m)
         for st in self.layers[: (len(self.layers) if upto is None else upto)]:
             if st.V is None:
                 H = st.lift(H)
@@ -776,6 +826,8 @@ def nngp_gram(H1, H2=None, *, activation: str = "relu", scale2: float | None = N
     """
     H1 = np.asarray(H1, dtype=np.float64)
     H2 = H1 if H2 is None else np.asarray(H2, dtype=np.float64)
+    if H1.ndim != 2 or H2.ndim != 2 or H1.shape[1] != H2.shape[1]:
+        raise ValueError(f"H1 and H2 must be (n1, m) and (n2, m) with the same m, got shapes {H1.shape} and {H2.shape}")
     act = _check_activation(activation)
     c2 = float((H1 ** 2).sum(1).mean()) if scale2 is None else float(scale2)
     if not c2 > 0:
@@ -795,7 +847,11 @@ def deep_nngp(X, X_eval, *, depth: int, activation: str = "relu") -> tuple[np.nd
     act = _check_activation(activation)
     X = np.asarray(X, dtype=np.float64)
     Xe = np.asarray(X_eval, dtype=np.float64)
+    if X.ndim != 2 or Xe.ndim != 2 or X.shape[0] == 0 or X.shape[1] != Xe.shape[1]:
+        raise ValueError(f"X and X_eval must be (n, d) and (n_e, d) with n >= 1, got shapes {X.shape} and {Xe.shape}")
     c2 = float((X ** 2).sum(1).mean())
+    if not (math.isfinite(c2) and c2 > 0):
+        raise ValueError(f"X must be finite and not all zero (the scale c^2 = mean |x|^2 must be > 0), got c^2 = {c2}")
     Xt = torch.as_tensor(X)
     K, Ke, de = (Xt @ Xt.T).numpy() / c2, (torch.as_tensor(Xe) @ Xt.T).numpy() / c2, (Xe ** 2).sum(1) / c2
     for _ in range(depth):
@@ -834,6 +890,8 @@ def kernel_filter(G, y, k: int, *, center_y: bool = True, rcond: float = 1e-10) 
     n = G.shape[0]
     if G.shape != (n, n) or y.shape[0] != n:
         raise ValueError(f"G must be (n, n) and y (n,), got {G.shape} and {y.shape}")
+    if not (np.all(np.isfinite(G)) and np.all(np.isfinite(y))):
+        raise ValueError("G and y must be finite, got NaN or inf entries")
     k = _check_pos_int(k, "rank k")
     if k > n:
         raise ValueError(f"rank k={k} exceeds the number of samples n={n}")
@@ -911,6 +969,9 @@ class KernelLoFi:
 
     def fit_predict(self, X, y, X_val, y_val, X_test) -> tuple[np.ndarray, RidgeFit]:
         """Fit on ``(X, y)``, choose the penalty on ``(X_val, y_val)``; return test predictions and the fit."""
+        d = _inputs(X, "X", "cpu", torch.float64).shape[1]
+        _inputs(X_val, "X_val", "cpu", torch.float64, d=d)
+        _inputs(X_test, "X_test", "cpu", torch.float64, d=d)
         y = np.asarray(y, dtype=np.float64)
         H, (Hv, Ht), rest = self._features(X, [X_val, X_test], y)
         if rest == 0:
@@ -929,6 +990,7 @@ def patches(images, size: int, *, stride: int = 1) -> np.ndarray:
     if im.ndim != 3:
         raise ValueError(f"images must be (n, H, W), got shape {im.shape}")
     size = _check_pos_int(size, "patch size")
+    stride = _check_pos_int(stride, "stride")
     if size > min(im.shape[1:]):
         raise ValueError(f"patch size {size} exceeds the image size {im.shape[1:]}")
     win = np.lib.stride_tricks.sliding_window_view(im, (size, size), axis=(1, 2))[:, ::stride, ::stride]

@@ -43,8 +43,9 @@ import torch
 from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
 
-from .fourier import PhaseModel, colour, kappa4_spike, to_fourier_coords
+from .fourier import PhaseModel, _check_N, colour, kappa4_spike, to_fourier_coords
 from .plotting import PALETTE, get_ax, label, sequential_colors
+from .spectral1d import _check_int, _check_positive
 from .stats import fit_power_law
 
 __all__ = [
@@ -103,10 +104,20 @@ def drift_escape_time(N, *, beta: float = 5.0, c: float = 1.0, order: int = 4) -
 
     k = 4: ``dm/dt = eta |kappa_4| m^3 / 12`` with ``eta = c / N^2`` gives ``T = 6 N / (|kappa_4| eta) =
     6 N^3 / (|kappa_4| c)``. k = 2: ``dm/dt = eta beta m / 2`` with ``eta = c / N`` gives ``T = N ln(N/4) / (beta c)``
-    to reach ``m = 1/2`` from ``m_0 = N^(-1/2)``. (The noise and the normalisation are neglected.)
+    to reach ``m = 1/2`` from ``m_0 = N^(-1/2)`` (so k = 2 needs ``N > 4``: a start at ``m_0 >= 1/2`` has escaped
+    already). (The noise and the normalisation are neglected.) ``beta``, ``c`` > 0.
     """
-    N = np.asarray(N, dtype=float)
     order = _order(order)
+    beta, c = _check_positive(beta, "beta"), _check_positive(c, "c")
+    try:
+        N = np.asarray(N, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"N must be a positive dimension (scalar or array), got {N!r}") from None
+    low = 4.0 if order == 2 else 0.0
+    bad = ~np.isfinite(N) | (N <= low)
+    if bad.any():
+        what = "> 4 (k = 2 starts below m = 1/2 only there)" if order == 2 else "finite and > 0"
+        raise ValueError(f"N must be {what}, got {float(N[bad].ravel()[0])!r}")
     if order == 4:
         return 6.0 * N**3 / (abs(kappa4_spike(beta)) * c)
     return N * np.log(N / 4.0) / (beta * c)
@@ -141,10 +152,25 @@ class EscapeResult:
 
 
 def _per_run(value, R: int, name: str, *, dtype=float) -> np.ndarray:
-    arr = np.broadcast_to(np.asarray(value, dtype=dtype), (R,)).copy()
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be positive and finite (scalar or one value per run), got {value!r}")
-    return arr
+    """``value`` (scalar or (R,)) as an (R,) array of ``dtype``, every entry positive and finite (and an integer
+    when ``dtype`` is an integer type; integral floats such as ``1e5`` are accepted, ``1.5`` and bools are not)."""
+    integer = np.issubdtype(dtype, np.integer)
+    kind = "a positive integer" if integer else "positive and finite"
+    raw = np.asarray(value)
+    if raw.dtype == bool or raw.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be {kind} (scalar or one value per run), got {value!r}")
+    if raw.ndim > 1 or (raw.ndim == 1 and raw.shape[0] not in (1, R)):
+        raise ValueError(f"{name} must be a scalar or hold one value per run ({R}), got shape {raw.shape}")
+    vals = np.broadcast_to(raw, (R,))
+    f = vals.astype(float)
+    bad = ~np.isfinite(f) | (f <= 0)
+    if integer:
+        bad |= f != np.round(f)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = f" (run {i})" if raw.ndim else ""
+        raise ValueError(f"{name} must be {kind} (scalar or one value per run), got {vals[i].item()!r}{where}")
+    return vals.astype(dtype)
 
 
 # =========================================================================== full SGD in Fourier coordinates
@@ -256,9 +282,26 @@ def phase_sgd(lam, u, *, eta, max_steps, runs: int | None = None, beta: float = 
     ``noise_dtype``: precision of the drawn Gaussians. Returns an :class:`EscapeResult` with exact escape steps.
     """
     order = _order(order)
+    runs = None if runs is None else _check_int(runs, "runs", 1)
+    chunk = _check_int(chunk, "chunk", 1)
+    record_every = None if record_every is None else _check_int(record_every, "record_every", 1)
+    beta = _check_positive(beta, "beta")
+    seed = _check_int(seed, "seed", 0)
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}")
+    lam_np, u_np = np.asarray(lam, dtype=np.float64), np.asarray(u, dtype=np.float64)
+    if lam_np.ndim not in (1, 2) or u_np.ndim not in (1, 2) or 0 in lam_np.shape or 0 in u_np.shape:
+        raise ValueError(f"lam and u must be (N,) or (R, N), got shapes {lam_np.shape} and {u_np.shape}")
+    if not np.all(np.isfinite(lam_np) & (lam_np > 0)):
+        bad = lam_np[~(np.isfinite(lam_np) & (lam_np > 0))][0]
+        raise ValueError(f"lam (the coordinate eigenvalues) must be positive and finite, got {float(bad)!r}")
+    norms = np.linalg.norm(u_np, axis=-1)
+    if not np.all(np.isfinite(u_np)) or np.any(norms == 0):
+        what = "a non-finite entry" if not np.all(np.isfinite(u_np)) else "a row of norm 0"
+        raise ValueError(f"u (the template) must be finite and nonzero in every row, got {what}")
     dev = torch.device(device)
-    lam = torch.as_tensor(np.asarray(lam, dtype=np.float64), dtype=dtype, device=dev)
-    u = torch.as_tensor(np.asarray(u, dtype=np.float64), dtype=dtype, device=dev)
+    lam = torch.as_tensor(lam_np, dtype=dtype, device=dev)
+    u = torch.as_tensor(u_np, dtype=dtype, device=dev)
     if lam.ndim == 1:
         lam = lam.unsqueeze(0)
     if u.ndim == 1:
@@ -267,10 +310,6 @@ def phase_sgd(lam, u, *, eta, max_steps, runs: int | None = None, beta: float = 
     N = lam.shape[-1]
     if u.shape[-1] != N or lam.shape[0] not in (1, R) or u.shape[0] not in (1, R):
         raise ValueError(f"lam {tuple(lam.shape)} and u {tuple(u.shape)} must be (N,) or (R, N) with R = {R}")
-    if torch.any(lam <= 0):
-        raise ValueError("the eigenvalues lam must be positive")
-    if not 0 < threshold < 1 or chunk < 1:
-        raise ValueError(f"need 0 < threshold < 1 and chunk >= 1, got {threshold}, {chunk}")
     lam, u = lam.expand(R, N).contiguous(), u.expand(R, N).contiguous()
     u = u / torch.linalg.vector_norm(u, dim=-1, keepdim=True)
     eta_np = _per_run(eta, R, "eta")
@@ -279,7 +318,14 @@ def phase_sgd(lam, u, *, eta, max_steps, runs: int | None = None, beta: float = 
     if w0 is None:
         w = torch.randn(R, N, generator=gen, device=dev, dtype=dtype)
     else:
-        w = torch.as_tensor(np.asarray(w0, dtype=np.float64), dtype=dtype, device=dev).reshape(R, N).clone()
+        w0 = np.asarray(w0, dtype=np.float64)
+        if w0.size != R * N:
+            raise ValueError(f"w0 must hold R x N = {R} x {N} initial weights, got shape {w0.shape}")
+        w0 = w0.reshape(R, N)
+        if not np.all(np.isfinite(w0)) or np.any(np.linalg.norm(w0, axis=1) == 0):
+            raise ValueError("w0 must be finite and nonzero in every row (a direction on the sphere), got "
+                             + ("a non-finite entry" if not np.all(np.isfinite(w0)) else "a row of norm 0"))
+        w = torch.as_tensor(w0, dtype=dtype, device=dev).clone()
     w = w / torch.linalg.vector_norm(w, dim=-1, keepdim=True)
     sl = torch.sqrt(lam)
     m0 = _effective_overlap(w, sl, u)
@@ -519,14 +565,25 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
     if method not in ("parallel", "sequential"):
         raise ValueError(f"method must be 'parallel' or 'sequential', got {method!r}")
     if not 0 < threshold < 1:
-        raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
+        raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}")
+    runs = None if runs is None else _check_int(runs, "runs", 1)
+    record_every = None if record_every is None else _check_int(record_every, "record_every", 1)
+    beta, alpha = _check_positive(beta, "beta"), _check_positive(alpha, "alpha")
+    seed = _check_int(seed, "seed", 0)
     sizes = [np.size(v) for v in (N, eta, max_steps) if np.ndim(v)]
     R = runs if runs is not None else (max(sizes) if sizes else 1)
     N_np = _per_run(N, R, "N", dtype=np.int64)
     if np.any(N_np < 3):
-        raise ValueError("N must be >= 3")
+        raise ValueError(f"N must be an integer >= 3 (scalar or one value per run), got {int(N_np.min())}")
     eta_np = _per_run(eta, R, "eta")
     cap = _per_run(max_steps, R, "max_steps", dtype=np.int64)
+    if m0 is not None:
+        m0_arr = np.asarray(m0, dtype=np.float64)
+        if m0_arr.ndim > 1 or (m0_arr.ndim == 1 and m0_arr.shape[0] not in (1, R)):
+            raise ValueError(f"m0 must be a scalar or hold one overlap per run ({R}), got shape {m0_arr.shape}")
+        ok = np.isfinite(m0_arr) & (np.abs(m0_arr) <= 1)
+        if not np.all(ok):
+            raise ValueError(f"m0 (initial overlaps) must lie in [-1, 1], got {float(m0_arr[~ok].ravel()[0])!r}")
     dev = torch.device(device)
     gen = torch.Generator(device=dev).manual_seed(int(seed))
     Nt = torch.as_tensor(N_np, dtype=dtype, device=dev)
@@ -607,15 +664,29 @@ def chain_vs_full(N: int, runs: int, *, c: float = 2.0, cap: float = 30.0, seed:
 
 
 # =========================================================================== summaries of escape times
+def _check_times(times) -> np.ndarray:
+    """Escape times of a batch: a non-empty 1-D array of steps ``>= 0``, ``inf`` for a censored run."""
+    t = np.asarray(times, dtype=float)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"times must be a non-empty 1-D array of escape steps, got shape {t.shape}")
+    bad = np.isnan(t) | (t < 0)
+    if bad.any():
+        raise ValueError(f"times must be escape steps >= 0 (inf for a censored run), got {float(t[bad][0])!r}")
+    return t
+
+
 def escape_fraction(times, n) -> np.ndarray:
     """Fraction of runs with escape time ``<= n`` for each ``n`` (censored runs never count)."""
-    times = np.asarray(times, dtype=float)
-    return np.mean(times[None, :] <= np.asarray(n, dtype=float)[:, None], axis=1)
+    times = _check_times(times)
+    n = np.asarray(n, dtype=float)
+    if n.ndim > 1 or np.any(np.isnan(n)):
+        raise ValueError(f"n must be a number or a 1-D array of step counts without NaN, got shape {n.shape}")
+    return np.mean(times[None, :] <= n.reshape(-1)[:, None], axis=1)
 
 
 def median_escape(times) -> float:
     """Median escape time, censored runs counted as ``inf`` (so the median is finite while > half escaped)."""
-    return float(np.median(np.asarray(times, dtype=float)))
+    return float(np.median(_check_times(times)))
 
 
 @dataclass
@@ -679,8 +750,12 @@ def escape_time_scan(Ns, *, seeds: int, c: float | list = 1.0, beta: float = 5.0
     ``Ns`` must hold one N. The exponent of the medians in N (or in c) is fitted when all medians are finite.
     """
     order = _order(order)
-    Ns = [int(n) for n in np.atleast_1d(Ns)]
-    cs = [float(v) for v in np.atleast_1d(c)]
+    seeds = _check_int(seeds, "seeds", 1)
+    Ns = [_check_int(n, "every N in Ns", 3) for n in np.atleast_1d(np.asarray(Ns, dtype=object))]
+    cs = [_check_positive(v, "c") for v in np.atleast_1d(np.asarray(c, dtype=object))]
+    if not Ns or not cs:
+        raise ValueError(f"Ns and c must each hold at least one value, got {Ns!r} and {cs!r}")
+    cap = _check_positive(cap, "cap")
     if len(cs) > 1 and len(Ns) > 1:
         raise ValueError("scan either N (several Ns, one c) or c (several cs, one N)")
     grid = [(n, cc) for n in Ns for cc in cs]
@@ -838,7 +913,13 @@ def powerlaw_scan(N: int, a_values, templates=("pl", "flat"), *, spikes: int = 3
     overlap ``m_eff = cos(C^(1/2) w, u)`` (threshold 0.5), the overlap that the loss sees.
     """
     a_values = np.atleast_1d(np.asarray(a_values, dtype=float))
-    templates = list(templates)
+    templates = [templates] if isinstance(templates, str) else list(templates)
+    if a_values.ndim != 1 or a_values.size == 0 or not templates:
+        raise ValueError(f"a_values and templates must each hold at least one entry, got {a_values.tolist()!r} "
+                         f"and {templates!r}")
+    N = _check_N(N)
+    spikes, seeds = _check_int(spikes, "spikes", 1), _check_int(seeds, "seeds", 1)
+    c, cap, beta = _check_positive(c, "c"), _check_positive(cap, "cap"), _check_positive(beta, "beta")
     lam, u, d_eff, m0_typ = [], [], [], []
     w_rand = np.random.default_rng(seed + 17).standard_normal((2000, N))
     for a in a_values:
@@ -898,8 +979,10 @@ def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, 
 
 
 def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax=None):
-    """Fraction of runs escaped by ``n`` steps against ``n / N^3`` (``scale="N3"``) or ``n / (N^3 log^2 N)``, one
-    curve per N: the curves collapse when the scaling is right."""
+    """Fraction of runs escaped by ``n`` steps against ``n / N^3`` (``scale="N3"``) or ``n / (N^3 log^2 N)``
+    (``scale="N3log2N"``), one curve per N: the curves collapse when the scaling is right."""
+    if scale not in ("N3", "N3log2N"):
+        raise ValueError(f"scale must be 'N3' or 'N3log2N', got {scale!r}")
     ax = get_ax(ax)
     cols = sequential_colors(len(scan.values))
     for i, (N, t) in enumerate(zip(scan.values, scan.times)):

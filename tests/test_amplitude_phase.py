@@ -120,3 +120,126 @@ def test_discrimination_scan_equals_single_runs_and_faster_spectrum():
         ("x", 0.0): "natural", ("x", 0.5): "flat", ("x", 1.0): "tie"}
     with pytest.raises(ValueError):
         AP.discrimination_scan({}, [0.0])
+
+
+# --------------------------------------------------------------------------- bad input: one clear line
+_X, _Y = _data(n=30)
+
+
+def _train(X=_X, y=_Y, **kw):
+    return lambda: AP.train_tracking(X, y, **{"steps": 3, "width": 4, **kw})
+
+
+BAD_INPUTS = [
+    (lambda: AP.make_probes(_X, _X, _Y, n_hybrid=0), "n_hybrid must be an integer >= 1, got 0"),
+    (lambda: AP.make_probes(_X, _X, _Y, n_hybrid=True), "n_hybrid must be an integer >= 1, got True"),
+    (lambda: AP.make_probes(_X, _X, np.zeros(30, int), n_hybrid=5), "y_test must hold at least two classes"),
+    (lambda: AP.make_probes(_X, _X, _Y[:10], n_hybrid=5), r"y_test must hold one label per test image \(30,\)"),
+    (lambda: AP.make_probes(_X, _X[:, :, :6, :6], _Y, n_hybrid=5), "X_train and X_test must hold images of one shape"),
+    (_train(y=_Y + 0.5), r"y_train must be class indices 0, 1, 2, \.\.\., got values \[0\.5, 1\.5, 2\.5\]"),
+    (_train(y=_Y - 1), r"y_train must be class indices .*got values \[-1, 0, 1\]"),
+    (_train(y=_Y[:10]), r"y_train must hold one label per training image \(30,\), got shape \(10,\)"),
+    (_train(X=np.full_like(_X, np.nan)), "X_train must be finite"),
+    (_train(steps=0), "steps must be an integer >= 1, got 0"),
+    (_train(steps=2.5), r"steps must be an integer >= 1, got 2\.5"),
+    (_train(batch=0), "batch must be an integer >= 1, got 0"),
+    (_train(lr=float("nan")), "lr must be a positive finite number, got nan"),
+    (_train(width=0), "width must be an integer >= 1, got 0"),
+    (_train(record=[0, 5]), r"record must be integer steps in \[0, steps = 3\], got \[0, 5\]"),
+    (lambda: AP.record_schedule(0), "steps must be an integer >= 1, got 0"),
+    (lambda: AP.steps_to(_tracking([0.1, 0.2, 0.3, 0.4]), "tset", 0.5), r"key must be one of .*\['test'\], got 'tset'"),
+    (lambda: AP.phase_jitter(_X, float("nan")), "strength must be a finite number, got nan"),
+    (lambda: AP.phase_discrimination(np.ones((40, 40)), jitter=-0.5), r"jitter must be .* in \[0, 1\], got -0\.5"),
+    (lambda: AP.faster_spectrum({}, [], [], level=2), r"level must be an accuracy in \(0, 1\], got 2"),
+    (lambda: AP.texture_patches({"a": np.ones((40, 40)), "b": np.ones((40, 40))}, 8, 0, 3), "n_train must be an"),
+    (lambda: AP.cifar_arrays(np.zeros((5, 32, 32, 3), np.uint8), np.arange(5), n=0), "n must be an integer >= 1"),
+    (lambda: AP.whiten(_X, np.ones((3, 3))), r"mean_amplitude must broadcast to the images \(30, 1, 8, 8\)"),
+    (lambda: AP.standardise(np.arange(5.0)), r"X must be images .*got shape \(5,\)"),
+]
+
+
+@pytest.mark.parametrize("call,match", BAD_INPUTS)
+def test_bad_input_raises_one_clear_line(call, match):
+    with pytest.raises(ValueError, match=match) as err:
+        call()
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- contracts of the science
+def test_hybrid_labels_name_the_amplitude_and_the_phase_donor():
+    """One test image per class (labels 2, 0, 3, 1), so each hybrid's donors are known from its labels: its
+    spectrum has the amplitude of the image of class y_amp (up to the standardising scale) and the phases of the
+    image of class y_phase (the mean removal touches only the zero frequency). The phase-only probes use the
+    mean amplitude of the *training* images."""
+    rng = np.random.default_rng(7)
+    Xtr = AP.standardise(rng.random((10, 1, 8, 8)))
+    Xte = AP.standardise(rng.random((4, 1, 8, 8)))
+    yte = np.array([2, 0, 3, 1])
+    pr = AP.make_probes(Xtr, Xte, yte, n_hybrid=30, rng=3)
+    assert len(pr.y_amp) == 30 and np.all(pr.y_amp != pr.y_phase)
+    nz = np.ones((8, 8), bool)
+    nz[0, 0] = False
+    image_of = {int(c): Xte[i, 0] for i, c in enumerate(yte)}
+    for h, a, p in zip(pr.hybrid[:, 0], pr.y_amp, pr.y_phase):
+        Fh, Fa, Fp = (np.fft.fft2(x)[nz] for x in (h, image_of[int(a)], image_of[int(p)]))
+        ratio = np.abs(Fh) / np.abs(Fa)
+        assert np.allclose(ratio, ratio[0], rtol=1e-9)           # amplitude of the y_amp donor
+        assert np.allclose(Fh / np.abs(Fh), Fp / np.abs(Fp), atol=1e-9)  # phases of the y_phase donor
+    assert np.allclose(pr.mean_amplitude, np.abs(np.fft.fft2(Xtr, norm="ortho")).mean(0), atol=1e-14)
+
+
+def test_steps_to_is_the_first_recorded_step_that_reaches_the_level():
+    tr = _tracking([0.2, 0.5, 0.5, 0.9])  # steps 0, 10, 100, 1000
+    assert AP.steps_to(tr, "test", 0.5) == 10.0      # reaching the level exactly counts (>=)
+    assert AP.steps_to(tr, "test", 0.9) == 1000.0
+    assert AP.steps_to(tr, "test", 0.95) == np.inf   # never reached
+
+
+def test_hybrid_shares_credit_the_amplitude_donor_to_follow_amp(monkeypatch):
+    """A planted network that always answers the amplitude donor's class: follow_amp = 1, follow_phase = 0."""
+    X, y = _data(n=60)
+    pr = AP.make_probes(X, X, y, n_hybrid=20, rng=0)
+
+    def planted(net, Xp, device, batch=2048):
+        return pr.y_amp.copy() if Xp is pr.hybrid else np.zeros(len(Xp), dtype=np.int64)
+
+    monkeypatch.setattr(AP, "_predict", planted)
+    tr = AP.train_tracking(X, y, pr, steps=5, width=4, seed=0)
+    assert np.all(tr.follow_amp == 1.0) and np.all(tr.follow_phase == 0.0) and tr.follow_amp.size == len(tr.steps)
+
+
+def test_speed_comparison_tasks_carry_what_their_names_say(monkeypatch):
+    """'amp': every image keeps its own amplitude spectrum (phases scrambled); 'phase': every image keeps its
+    phases and gets the training set's mean amplitude, the test images too (both up to the standardising scale;
+    the zero frequency is removed by the standardisation)."""
+    seen = {}
+
+    def fake(X, y, tests=None, seed=0, **kw):
+        seen.setdefault(len(seen), (X, tests["test"][0]))
+        return "run"
+
+    monkeypatch.setattr(AP, "train_tracking", fake)
+    Xtr, ytr = _data(n=30, seed=0)
+    Xte, yte = _data(n=12, seed=1)
+    runs = AP.speed_comparison(Xtr, ytr, Xte, yte, seeds=(0,), rng=0)
+    assert list(runs) == ["amp", "phase"] and len(seen) == 2
+    F = lambda Z: np.fft.fft2(Z, norm="ortho")[..., nz]  # noqa: E731
+    nz = np.ones((8, 8), bool)
+    nz[0, 0] = False
+    A_mean = np.abs(np.fft.fft2(Xtr, norm="ortho")).mean(0)[..., nz]
+    for (amp_x, ph_x), orig in zip([(seen[0][0], seen[1][0]), (seen[0][1], seen[1][1])], (Xtr, Xte)):
+        r_amp = np.abs(F(amp_x)) / np.abs(F(orig))
+        assert np.allclose(r_amp, r_amp[..., :1], rtol=1e-9)            # own amplitude, per image
+        assert not np.allclose(np.angle(F(amp_x)), np.angle(F(orig)), atol=1e-3)  # ... with other phases
+        r_ph = np.abs(F(ph_x)) / A_mean
+        assert np.allclose(r_ph, r_ph[..., :1], rtol=1e-9)              # the training mean amplitude
+        assert np.allclose(F(ph_x) / np.abs(F(ph_x)), F(orig) / np.abs(F(orig)), atol=1e-9)  # own phases
+
+
+def test_short_runs_record_only_steps_that_happen():
+    """record_schedule(steps < 10) once listed steps up to 10, so a 5-step Tracking had more steps than accuracies."""
+    assert AP.record_schedule(5).tolist() == [0, 5] and AP.record_schedule(1).tolist() == [0, 1]
+    assert np.array_equal(AP.record_schedule(4000), np.unique(np.r_[0, np.geomspace(10, 4000, 15).astype(int), 4000]))
+    X, y = _data(n=30)
+    tr = AP.train_tracking(X, y, tests={"t": (X, y)}, steps=5, width=4)
+    assert tr.steps.tolist() == [0, 5] and len(tr.acc["t"]) == 2

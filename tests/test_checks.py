@@ -74,3 +74,49 @@ def test_report_tables_list_every_check(tmp_path, monkeypatch):
     assert "| slope \\| d=3 | mu_k ~ k^-d | -3 ± 0.1 | -2.98 | pass | {cite}`bietti2021deep` |" in md
     assert "| ratio | t6/t1 large | >= 10 | 3 | **FAIL** |  |" in md
     assert checks.load_records(tmp_path / "missing") == {}
+
+
+# --------------------------------------------------------------------------- bad input: one clear line
+BAD_CALLS = [
+    (dict(measured=[], expected=1.0, relation="<="), "must not be empty .*vacuously"),
+    (dict(measured=1.0, expected=[], relation=">"), "must not be empty"),
+    (dict(measured=float("nan"), relation="true"), r"relation 'true' needs a boolean measurement .*got nan"),
+    (dict(measured=0.5, relation="true"), r"relation 'true' needs a boolean measurement .*got 0\.5"),
+    (dict(measured=[], relation="true"), "relation 'true' needs a boolean measurement"),
+    (dict(measured=1.0, expected=1.0, tol=float("nan")), r"needs a tolerance tol >= 0 \(a finite number\), got nan"),
+    (dict(measured=1e9, expected=1.0, tol=float("inf")), r"needs a tolerance .*got inf"),
+    (dict(measured=1.0, expected=1.0, tol="0.1", relation="rel"), r"relation 'rel' needs a tolerance .*got '0\.1'"),
+    (dict(measured="abc", expected=1.0, tol=0.1), "measured and expected must be numbers or arrays of matching shapes"),
+    (dict(measured=[1, 2, 3], expected=[1, 2], tol=0.1), r"matching shapes, got \[1, 2, 3\] and \[1, 2\]"),
+    (dict(name="", measured=1.0, expected=1.0, tol=0.1), "name must be a non-empty string"),
+]
+
+
+@pytest.mark.parametrize("kw,match", BAD_CALLS)
+def test_malformed_checks_raise_one_clear_line_and_record_nothing(kw, match):
+    n = len(checks.RECORDS)
+    with pytest.raises(ValueError, match=match) as err:
+        check(**{"name": "bad", "claim": "c", "quiet": True, **kw})
+    assert "\n" not in str(err.value) and len(checks.RECORDS) == n
+
+
+# --------------------------------------------------------------------------- the relations at their boundaries
+@pytest.mark.parametrize("relation,measured,expected,tol,passes", [
+    ("<", 1.0, 1.0, None, False), ("<", 0.999, 1.0, None, True),
+    ("<=", 1.0, 1.0, None, True), ("<=", 1.001, 1.0, None, False),
+    (">", 1.0, 1.0, None, False), (">", 1.001, 1.0, None, True),
+    (">=", 1.0, 1.0, None, True), (">=", 0.999, 1.0, None, False),
+    ("==", [2, 3], [2, 3], None, True), ("==", [2, 3], [2, 4], None, False),
+    ("close", 1.5, 1.0, 0.5, True), ("close", 0.5, 1.0, 0.5, True), ("close", 1.5 + 1e-12, 1.0, 0.5, False),
+    ("rel", 12.0, 8.0, 0.5, True), ("rel", 4.0, 8.0, 0.5, True), ("rel", 12.0 + 1e-12, 8.0, 0.5, False),
+    ("rel", -12.0, -8.0, 0.5, True),   # the tolerance scales with |expected|
+    ("<", [0.5, 1.0], 1.0, None, False), (">=", [1.0, 2.0], [1.0, 1.0], None, True),  # every element must hold
+])
+def test_relations_hold_exactly_at_their_boundaries(relation, measured, expected, tol, passes):
+    """Strict relations fail at equality, non-strict ones and the tolerance bands (|m - e| <= tol, <= tol |e|)
+    include it: the values are exact in binary, so a '<' evaluated as '<=' (or a band made strict) fails here."""
+    if passes:
+        assert check("boundary", measured, expected, tol=tol, relation=relation, claim="c", quiet=True).passed
+    else:
+        with pytest.raises(CheckFailed):
+            check("boundary", measured, expected, tol=tol, relation=relation, claim="c", quiet=True)

@@ -304,3 +304,60 @@ def test_spectrum_template_explorer_draws_only_when_a_control_changes():
     controls[2].value = 16
     assert len(plt.get_fignums()) == 1  # one change, one figure of plot_spectrum_template
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- bad input: one clear line
+_MDL = F.PhaseModel.make(8, 0.0, rng=0)
+_XS, _YS = _MDL.sample(200, 1)
+_IMG = np.random.default_rng(0).random((8, 8))
+
+BAD_INPUTS = [
+    (lambda: F.phase_scramble_errors(np.zeros((8, 8))), "img must not be all zero"),
+    (lambda: F.amplitude_phase(np.full((4, 4), np.nan)), "img must be finite, got 16 NaN or inf pixels"),
+    (lambda: F.swap_correlations(np.ones((2, 8, 8))), "images must be finite and not constant"),
+    (lambda: F.radial_power_spectrum(_IMG, nbins=0), "nbins must be an integer >= 1, got 0"),
+    (lambda: F.extract_patches(_IMG, 4, -1), "n must be an integer >= 1, got -1"),
+    (lambda: F.extract_patches(_IMG, 2.5, 3), r"size must be an integer >= 2, got 2\.5"),
+    (lambda: F.extract_patches(_IMG, 2, 3, rows=(0.5, 0.2)), r"rows must be two fractions 0 <= r0 < r1 <= 1"),
+    (lambda: F.phase_template(8, 1.0, "top", D=2.5), r"D must be an integer in 1\.\.8, got 2\.5"),
+    (lambda: _MDL.sample(4, y=np.array([0, 1, 0, 1])), r"y must be \(4,\) labels in \{-1, \+1\}"),
+    (lambda: F.phase_model_statistics(_MDL, _XS, (_YS > 0).astype(int)), r"y must be labels in \{-1, \+1\}"),
+    (lambda: F.phase_model_statistics(_MDL, _XS[_YS > 0], _YS[_YS > 0]), "at least 2 signals per class"),
+    (lambda: F.phase_model_statistics(_MDL, _XS[:, :6], _YS), r"X must be \(n, N = 8\) and y \(n,\)"),
+    (lambda: F.phase_model_statistics(_MDL, _XS, _YS, n_pairs=0), "n_pairs must be an integer >= 1, got 0"),
+    (lambda: F.partial_trace_matrix(_XS, (_YS > 0).astype(float)), r"y must be labels in \{-1, \+1\}"),
+    (lambda: F.classifier_accuracies(_MDL, 20, max_iter=2.5), r"max_iter must be an integer >= 1, got 2\.5"),
+    (lambda: F.classifier_accuracies(_MDL, 20, C=float("nan")), "C .* must be a finite number > 0, got nan"),
+    (lambda: F.partial_trace_overlaps(_MDL, [np.nan]), "every ratio must be finite"),
+    (lambda: F.effective_dimension([]), "lam must be finite eigenvalues >= 0, not all zero"),
+    (lambda: F.excess_kurtosis([]), r"v must be a 1-D sample of at least 2 values, got shape \(0,\)"),
+    (lambda: F.bispectrum(_XS[0], [(1, 1)]), r"X must be \(n, N\) signals"),
+]
+
+
+@pytest.mark.parametrize("call,match", BAD_INPUTS)
+def test_bad_input_raises_one_clear_line(call, match):
+    with pytest.raises(ValueError, match=match) as err:
+        call()
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- contracts of the science
+@pytest.mark.parametrize("N,a", [(8, 0.0), (16, 1.0), (32, 2.5)])
+def test_power_spectrum_shape_and_normalisation(N, a):
+    """lambda_f = (1 + f)^(-a) up to one factor, with mean coordinate eigenvalue 1 (tr C = N: the frequencies
+    0 < f < N/2 count twice, 0 and N/2 once)."""
+    lam = F.power_spectrum(N, a)
+    f = np.arange(N // 2 + 1)
+    assert np.allclose(lam / lam[0], (1.0 + f) ** -a, rtol=1e-13, atol=0)
+    assert F.coord_spectrum(N, a).sum() == pytest.approx(N, rel=1e-13)
+    assert lam[0] + lam[-1] + 2 * lam[1:-1].sum() == pytest.approx(N, rel=1e-13)
+
+
+@pytest.mark.parametrize("beta", [0.5, 1.0, 5.0, 20.0])
+def test_kappa4_is_the_exact_fourth_cumulant_of_the_whitened_spike(beta):
+    """s = (g + sqrt(beta) nu) / sqrt(1 + beta), g ~ N(0, 1), nu = +-1: E s^2 = 1 and E s^4 = (3 + 6 beta + beta^2) /
+    (1 + beta)^2 (E g^4 = 3, nu^2 = nu^4 = 1), so kappa_4 = E s^4 - 3 = -2 beta^2 / (1 + beta)^2."""
+    moment4 = (3 + 6 * beta + beta**2) / (1 + beta) ** 2
+    assert F.kappa4_spike(beta) == pytest.approx(moment4 - 3.0, rel=1e-13)
+    assert F.PhaseModel.make(8, 0.0, beta=beta).kappa4 == F.kappa4_spike(beta)

@@ -176,3 +176,29 @@ def test_validation_errors():
         K.ntk(1.5, depth=2)
     with pytest.raises(ValueError, match="q"):
         K.dual_activation("relu", 0.0, 0.1)
+
+
+# --------------------------------------------------------------------------- bad input: one clear line
+BAD_INPUTS = [
+    (lambda: K.dual_activation("relu", 1.0, float("nan")),
+     r"covariances c must be finite with \|c\| <= q = 1 .*got nan"),
+    (lambda: K.ntk(np.array([0.5]), depth=3, bias=1e200),
+     r"bias \(the scale beta of the biases\) must be a real number in \[0, 10000\], got 1e\+200"),
+    (lambda: K.ntk(0.5, depth=2, bias=True), r"bias .* must be a real number in \[0, 10000\], got True"),
+    (lambda: K.diagonal_map("relu", -1.0), r"the diagonal q must be a finite number > 0, got -1\.0"),
+    (lambda: K.diagonal_map("erf", float("nan")), "the diagonal q must be a finite number > 0, got nan"),
+    (lambda: K.dual_activation("tanh", float("inf"), 0.5), "the diagonal q must be a finite number > 0, got inf"),
+    (lambda: K.dual_activation_quadrature(np.tanh, np.cosh, 1.0, 3.0), r"\|c\| <= q = 1 .*got 3\.0"),
+    (lambda: K.dual_activation_quadrature(np.tanh, np.cosh, 1.0, 0.5, n_nodes=0), "n_nodes must be an integer >= 1"),
+]
+
+
+@pytest.mark.parametrize("call,match", BAD_INPUTS)
+def test_bad_input_raises_one_clear_line(call, match):
+    with pytest.raises(ValueError, match=match) as err:
+        call()
+    assert "\n" not in str(err.value)
+
+
+def test_largest_accepted_bias_still_gives_a_finite_kernel():
+    assert np.all(np.isfinite(K.ntk(np.array([-1.0, 0.0, 1.0]), depth=4, bias=K.MAX_BIAS)))

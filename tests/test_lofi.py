@@ -506,3 +506,75 @@ def test_float32_subspace_iteration_stops_at_its_rounding_floor():
     assert r32.iterations < 200 and r32.residual < 32 * torch.finfo(torch.float32).eps
     assert L.subspace_distance(r32.vectors.double(), ref.vectors) < 1e-3
     assert torch.allclose(r32.values.double(), ref.values, rtol=1e-4, atol=0)
+
+
+# --------------------------------------------------------------------------- bad input: one clear line
+_Xb, _yb = _data(n=20, d=8)
+_T = dict(dtype=torch.float64)
+
+
+def _fitted():
+    return L.NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb)
+
+
+BAD_INPUTS = [
+    # NeuralLoFi.fit (the reported defects first)
+    (lambda: L.NeuralLoFi([12], [2]).fit(np.full((20, 8), np.nan), _yb, X_val=_Xb, y_val=_yb),
+     "X must be finite, got 160 NaN or inf entries"),
+    (lambda: L.NeuralLoFi([12], [2]).fit(np.zeros((0, 8)), _yb[:0], X_val=_Xb, y_val=_yb),
+     r"X must be an \(n, d\) array with n, d >= 1, got shape \(0, 8\)"),
+    (lambda: L.NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb[:, :5], y_val=_yb),
+     r"X_val must have d = 8 columns like the training inputs, got shape \(20, 5\)"),
+    (lambda: L.NeuralLoFi([50], [30]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb),
+     "rank k of layer 1 must be <= the number of training samples n = 20, got 30"),
+    (lambda: L.NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=np.full((20, 8), np.inf), y_val=_yb), "X_val must be finite"),
+    (lambda: L.NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb[:5]), "y_val has 5 entries for 20 samples"),
+    (lambda: _fitted().predict(_Xb[:, :3]), r"X must have d = 8 columns like the training inputs, got shape \(20, 3\)"),
+    (lambda: L.NeuralLoFi([12], [2], bias=-1.0), "bias must be a finite standard deviation >= 0, got -1.0"),
+    (lambda: L.NeuralLoFi([12], [2], seed=1.5), r"seed must be an integer >= 0, got 1\.5"),
+    (lambda: L.NeuralLoFi([12], [2], tol=float("nan")), "tol must be a finite number >= 0, got nan"),
+    (lambda: L.NeuralLoFi([12], [2], chunk=0), "chunk must be an integer >= 1, got 0"),
+    # solvers, lifts, kernels, ridge
+    (lambda: L.top_k_abs(torch.eye(30, **_T), 2, method="subspace", max_iter=0), "max_iter must be an integer >= 1"),
+    (lambda: L.top_k_abs(torch.full((4, 4), float("nan"), **_T), 2), "C must be finite, got NaN or inf entries"),
+    (lambda: L.top_k_abs(torch.ones(5, 4, **_T), 2), r"C must be a square \(p, p\) tensor .*got \(5, 4\)"),
+    (lambda: L.RandomLift(8, 4).fit_scale(torch.full((3, 8), float("nan"))),
+     r"H \(the training inputs\) must be finite"),
+    (lambda: L.SignedCovariance(torch.full((20,), float("nan"), **_T), Z=torch.ones(20, 4, **_T)),
+     r"w \(the label weights\) must be finite"),
+    (lambda: L.deep_nngp(np.zeros((4, 3)), np.ones((2, 3)), depth=2),
+     r"X must be finite and not all zero .*c\^2 = 0\.0"),
+    (lambda: L.nngp_gram(_Xb, _Xb[:, :5]), r"H1 and H2 must be \(n1, m\) and \(n2, m\) with the same m"),
+    (lambda: L.KernelLoFi([2, None]).fit_predict(_Xb, _yb, _Xb[:, :5], _yb, _Xb), "X_val must have d = 8 columns"),
+    (lambda: L.kernel_filter(np.full((4, 4), np.nan), np.ones(4), 2), "G and y must be finite"),
+    (lambda: L.patches(np.ones((2, 6, 6)), 3, stride=-1), "stride must be an integer >= 1, got -1"),
+    (lambda: L.fit_ridge(torch.full((5, 2), float("nan")), np.ones(5), F_val=torch.ones(3, 2), y_val=np.ones(3)),
+     "F must be finite, got 10 NaN or inf entries"),
+    (lambda: L.fit_ridge(torch.ones(5, 2), np.arange(5.0), F_val=torch.ones(3, 3), y_val=np.ones(3)),
+     r"F_val must have d = 2 columns"),
+    (lambda: L.fit_kernel_ridge(np.eye(5), np.arange(5.0), K_val=np.ones((3, 4)), y_val=np.ones(3)),
+     r"K_val must be \(n_val, n\) with n = 5 training points, got shape \(3, 4\)"),
+]
+
+
+@pytest.mark.parametrize("call,match", BAD_INPUTS)
+def test_bad_input_raises_one_clear_line(call, match):
+    with pytest.raises(ValueError, match=match) as err:
+        call()
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- contracts of the science
+def test_centred_labels_make_the_filter_blind_to_a_shift_of_y():
+    """center_y=True weighs C by w = y - mean(y): adding a constant to y leaves every filter and the features
+    unchanged (to rounding); without centring the same shift changes them (the mean of y enters C)."""
+    X, y = _data(n=200, d=8)
+
+    def filt(y_, center):
+        m = L.NeuralLoFi([60, 60], [4, None], center_y=center, seed=3).fit(X, y_, X_val=X, y_val=y_)
+        return m.layers[0].V, m.transform(X)
+
+    V, H = filt(y, True)
+    Vs, Hs = filt(y + 5.0, True)
+    assert L.subspace_distance(V, Vs) < 1e-8 and torch.allclose(H, Hs, atol=1e-8, rtol=0)
+    assert L.subspace_distance(filt(y, False)[0], filt(y + 5.0, False)[0]) > 0.1

@@ -291,3 +291,158 @@ def test_float32_newton_chunks_converge_without_the_sequential_fallback(monkeypa
     seq = sgd.overlap_chain(N, dtype=torch.float32, method="sequential", **kw)
     both = np.isfinite(r32.traces) & np.isfinite(seq.traces)
     assert both.sum() > R * 100 and np.abs(r32.traces - seq.traces)[both].max() < 2e-3
+
+
+# --------------------------------------------------------------------------- bad input: one clear line
+_M8 = F.PhaseModel.make(8, 0.0, rng=0)
+_RUN = dict(eta=0.03, max_steps=10, runs=2)
+
+
+def _full(**kw):
+    """A call of phase_sgd on the N = 8 model with small defaults, ``kw`` replacing any of them."""
+    args = {"lam": _M8.lam, "u": _M8.u_fourier, **_RUN, **kw}
+    return lambda: sgd.phase_sgd(**args)
+
+
+def _fake_scan():
+    times = np.array([[1.0, 2.0, np.inf], [3.0, 4.0, 5.0]])
+    return sgd.EscapeScan(labels=["N=8", "N=12"], values=np.array([8.0, 12.0]), times=times,
+                          result=_fake_result(times, np.array([8, 12])))
+
+
+BAD_INPUTS = [
+    # phase_sgd (the reported defects first)
+    (_full(u=np.zeros(8)), r"u \(the template\) must be finite and nonzero.*norm 0"),
+    (_full(u=np.full(8, np.nan)), r"u \(the template\) must be finite.*non-finite"),
+    (_full(runs=-1), "runs must be an integer >= 1, got -1"),
+    (_full(max_steps=1.5), r"max_steps must be a positive integer .*got 1\.5"),
+    (_full(max_steps=True), "max_steps must be a positive integer"),
+    (_full(runs=True), "runs must be an integer >= 1, got True"),
+    (_full(lam=np.full(8, np.nan)), r"lam \(the coordinate eigenvalues\) must be positive"),
+    (_full(chunk=2.5), "chunk must be an integer >= 1, got 2.5"),
+    (_full(record_every=0), "record_every must be an integer >= 1, got 0"),
+    (_full(beta=-1.0), "beta must be a positive finite number, got -1.0"),
+    (_full(threshold=1.0), r"threshold must lie in \(0, 1\), got 1\.0"),
+    (_full(w0=np.ones((3, 8))), r"w0 must hold R x N = 2 x 8 .*\(3, 8\)"),
+    (_full(w0=np.zeros((2, 8))), "w0 must be finite and nonzero"),
+    (_full(seed=-1), "seed must be an integer >= 0, got -1"),
+    (_full(eta=[0.1, 0.2, 0.3]), r"eta must be a scalar or hold one value per run \(2\), got shape \(3,\)"),
+    # overlap_chain
+    (lambda: sgd.overlap_chain(3.7, **_RUN), r"N must be a positive integer .*got 3\.7"),
+    (lambda: sgd.overlap_chain(2, **_RUN), "N must be an integer >= 3 .*got 2"),
+    (lambda: sgd.overlap_chain(8, m0=1.5, **_RUN), r"m0 \(initial overlaps\) must lie in \[-1, 1\], got 1\.5"),
+    (lambda: sgd.overlap_chain(8, m0=np.nan, **_RUN), r"m0 \(initial overlaps\) must lie in \[-1, 1\], got nan"),
+    (lambda: sgd.overlap_chain(8, m0=[0.1, 0.2, 0.3], **_RUN), r"m0 must be a scalar or hold one overlap per run"),
+    (lambda: sgd.overlap_chain(8, eta=0.03, max_steps=10, runs=0), "runs must be an integer >= 1, got 0"),
+    (lambda: sgd.overlap_chain(8, alpha=float("nan"), **_RUN), "alpha must be a positive finite number, got nan"),
+    (lambda: sgd.overlap_chain(8, eta=-0.01, max_steps=10, runs=2), r"eta must be positive and finite .*got -0\.01"),
+    # escape_time_scan
+    (lambda: sgd.escape_time_scan([8], seeds=0), "seeds must be an integer >= 1, got 0"),
+    (lambda: sgd.escape_time_scan([8], seeds=2.5), r"seeds must be an integer >= 1, got 2\.5"),
+    (lambda: sgd.escape_time_scan([8], seeds=True), "seeds must be an integer >= 1, got True"),
+    (lambda: sgd.escape_time_scan([8.5], seeds=2), r"every N in Ns must be an integer >= 3, got 8\.5"),
+    (lambda: sgd.escape_time_scan([], seeds=2), "Ns and c must each hold at least one value"),
+    (lambda: sgd.escape_time_scan([8], seeds=2, c=0.0), r"c must be a positive finite number, got 0\.0"),
+    (lambda: sgd.escape_time_scan([8], seeds=2, cap=float("nan")), "cap must be a positive finite number, got nan"),
+    # drift, summaries, power-law scan, figures
+    (lambda: sgd.drift_escape_time(3, order=2), r"N must be > 4 .*got 3\.0"),
+    (lambda: sgd.drift_escape_time(10, beta=0.0), r"beta must be a positive finite number, got 0\.0"),
+    (lambda: sgd.drift_escape_time(10, c=-1.0), r"c must be a positive finite number, got -1\.0"),
+    (lambda: sgd.median_escape([]), r"times must be a non-empty 1-D array of escape steps, got shape \(0,\)"),
+    (lambda: sgd.median_escape([1.0, np.nan, 3.0]), r"times must be escape steps >= 0 .*got nan"),
+    (lambda: sgd.median_escape([-1.0, 2.0]), r"times must be escape steps >= 0 .*got -1\.0"),
+    (lambda: sgd.escape_fraction([[1.0, 2.0]], [1.0]), r"times must be a non-empty 1-D array .*\(1, 2\)"),
+    (lambda: sgd.powerlaw_scan(8, [0.0], spikes=0), "spikes must be an integer >= 1, got 0"),
+    (lambda: sgd.powerlaw_scan(8, [], seeds=1), "a_values and templates must each hold at least one entry"),
+    (lambda: sgd.powerlaw_scan(7, [0.0]), "N must be an even integer >= 4, got 7"),
+    (lambda: sgd.plot_escape_fraction(_fake_scan(), scale="n3"), "scale must be 'N3' or 'N3log2N', got 'n3'"),
+]
+
+
+@pytest.mark.parametrize("call,match", BAD_INPUTS)
+def test_bad_input_raises_one_clear_line(call, match):
+    with pytest.raises(ValueError, match=match) as err:
+        call()
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- contracts of the science
+@pytest.mark.parametrize("order", [4, 2])
+def test_escape_time_scan_step_size_and_cap_follow_the_docstring(order):
+    """eta = c / N^2 (k = 4) or c / N (k = 2); cap = ceil(cap T_scale), T_scale = N^3 / c or N ln N / c."""
+    Ns, c, cap, seeds = [8, 12], 2.0, 0.05, 3
+    scan = sgd.escape_time_scan(Ns, seeds=seeds, c=c, cap=cap, order=order, method="sequential")
+    N = np.repeat(Ns, seeds).astype(float)
+    eta = c / N**2 if order == 4 else c / N
+    scale = N**3 / c if order == 4 else N * np.log(N) / c
+    assert np.array_equal(scan.result.N, N) and np.allclose(scan.result.eta, eta, rtol=1e-15, atol=0)
+    assert np.array_equal(scan.result.max_steps, np.ceil(cap * scale).astype(np.int64))
+    cscan = sgd.escape_time_scan([12], seeds=2, c=[0.5, 4.0], cap=cap, order=order, method="sequential")
+    eta_c = np.repeat([0.5, 4.0], 2) / (144.0 if order == 4 else 12.0)
+    assert np.allclose(cscan.result.eta, eta_c, rtol=1e-15, atol=0) and cscan.labels == ["c=0.5", "c=4"]
+
+
+def test_powerlaw_scan_step_size_and_cap():
+    """Full SGD of the power-law scan: eta = c / N^2, runs stopped after ceil(cap N^3 / c) steps."""
+    pl = sgd.powerlaw_scan(8, [0.0], ["flat"], spikes=1, seeds=2, c=2.0, cap=0.05, seed=0)
+    assert np.all(pl.result.eta == 2.0 / 64) and np.all(pl.result.max_steps == math.ceil(0.05 * 512 / 2.0))
+    assert pl.times.shape == (1, 1, 2)
+
+
+def test_median_escape_counts_censored_runs_as_infinitely_slow():
+    """Censored runs (inf) are neither dropped nor set to the cap: the median is censored once half are."""
+    assert sgd.median_escape([5.0, 7.0, 9.0, np.inf, np.inf]) == 9.0      # 2 of 5 censored: still finite
+    assert sgd.median_escape([5.0, 7.0, np.inf, np.inf, np.inf]) == np.inf  # 3 of 5: censored median
+    assert sgd.median_escape([5.0, 7.0, 9.0, 11.0, np.inf, np.inf]) == 10.0
+    scan = _fake_scan()
+    assert scan.medians.tolist() == [2.0, 4.0] and np.allclose(scan.censored, [1 / 3, 0.0])
+
+
+def test_escape_fraction_counts_escape_at_n_and_never_a_censored_run():
+    frac = sgd.escape_fraction([10.0, 20.0, np.inf], [9.0, 10.0, 20.0, 1e300, np.inf])
+    assert np.allclose(frac, [0.0, 1 / 3, 2 / 3, 2 / 3, 1.0])  # escaped at step n counts by n (<=)
+
+
+def test_escape_is_counted_at_the_threshold_itself():
+    """|m| >= threshold, not >: a run started exactly at the threshold has escaped at step 0, and inside a
+    chunk the first step with |m| equal to the threshold is the escape step."""
+    res = sgd.overlap_chain(16, eta=1e-3, max_steps=5, runs=3, m0=[0.5, -0.5, 0.49], threshold=0.5)
+    assert res.times[:2].tolist() == [0.0, 0.0] and res.times[2] != 0.0
+    m = torch.tensor([[0.1, -0.5, 0.7], [0.2, 0.3, 0.4]], dtype=torch.float64)
+    assert sgd._first_hits(m, 0.5, 1).tolist() == [1, 3]
+
+
+def test_runs_that_reach_the_cap_are_censored_not_escaped():
+    """A run stopped at max_steps gets time inf (never the cap) in both simulators."""
+    chain = sgd.overlap_chain(64, eta=1e-6, max_steps=50, runs=4, threshold=0.99, seed=1)
+    full = sgd.phase_sgd(_M8.lam, _M8.u_fourier, eta=1e-6, max_steps=50, runs=4, threshold=0.99, seed=1)
+    for res in (chain, full):
+        assert np.all(np.isinf(res.times)) and not res.escaped.any() and np.all(res.max_steps == 50)
+        assert sgd.median_escape(res.times) == np.inf
+
+
+def test_drift_escape_time_laws():
+    """k = 4: T = 6 N^3 / (|kappa_4| c); k = 2: T = N ln(N / 4) / (beta c)."""
+    k4 = 2 * 25 / 36  # |kappa_4| at beta = 5
+    assert sgd.drift_escape_time(16, c=2.0) == pytest.approx(6 * 16**3 / (k4 * 2.0), rel=1e-14)
+    assert sgd.drift_escape_time(32, c=1.0) / sgd.drift_escape_time(16, c=1.0) == pytest.approx(8.0, rel=1e-14)
+    assert sgd.drift_escape_time(64, beta=2.0, c=0.5, order=2) == pytest.approx(64 * math.log(16) / (2.0 * 0.5))
+
+
+def test_each_run_stops_at_its_own_cap_and_an_escape_at_the_cap_counts():
+    """Runs of one batch with different max_steps: an escape at step == max_steps counts, one after it does not
+    (even inside the chunk where the run is stopped). The caps are set from a first pass: the earliest escape
+    T_B gets cap T_B, the next one T_A gets cap T_A - 1; a slow extra run (tiny eta) keeps the batch's chunks
+    identical, so both passes see the same noise up to these steps."""
+    R = 6
+    eta = np.r_[np.full(R - 1, 4.0 / 16**2), 1e-12]
+    kw = dict(eta=eta, runs=R, m0=np.r_[np.full(R - 1, 0.45), 0.0], threshold=0.5, seed=0, method="sequential")
+    first = sgd.overlap_chain(16, max_steps=20_000, **kw).times
+    order = [r for r in np.argsort(first[:-1], kind="stable") if 1 < first[r] < np.inf]
+    assert len(order) >= 2 and first[order[1]] > first[order[0]]
+    b, a = order[0], order[1]
+    caps = np.full(R, 20_000)
+    caps[b], caps[a] = int(first[b]), int(first[a]) - 1
+    second = sgd.overlap_chain(16, max_steps=caps, **kw)
+    assert second.times[b] == first[b] and second.times[a] == np.inf and not second.escaped[a]
+    assert np.array_equal(second.max_steps, caps)
