@@ -1,9 +1,10 @@
-"""Command line of the book: ``python -m lofi_utils run|profiles ...``."""
+"""Command line of the book: ``python -m lofi_utils run|profiles|records ...``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import profiles as _profiles
 from .runner import DEFAULT_OUTPUT_DIR, NotebookFailed, parse_value, run_notebook
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder for the executed .ipynb (default: %(default)s)")
     run.add_argument("--timeout", type=int, default=None, help="per-cell time limit in seconds")
     run.add_argument("--progress", action="store_true", help="show papermill's cell progress bar")
+    rec = sub.add_parser("records", help="compare the check records of two executions (folders of <chapter>.jsonl)")
+    rec.add_argument("a", help="folder of check records ($LOFI_CHECKS_DIR of the first execution)")
+    rec.add_argument("b", help="folder of check records of the second execution")
     prof = sub.add_parser("profiles", help="print the sizes of a chapter at each profile")
     prof.add_argument("chapter", nargs="?", help="chapter name (omit to list the chapters)")
     return ap
@@ -43,6 +47,15 @@ def main(argv: list[str] | None = None) -> int:
                                output_dir=args.output_dir, timeout=args.timeout, progress=args.progress)
             print(f"ran {args.notebook} at profile {res.profile!r} in {res.seconds:.1f} s -> {res.output}")
             return 0
+        if args.command == "records":
+            from .checks import compare_records, load_records
+
+            for folder in (args.a, args.b):
+                if not any(Path(folder).glob("*.jsonl")):
+                    raise ValueError(f"no check records (*.jsonl) in {folder!r}")
+            diffs = compare_records(load_records(args.a), load_records(args.b))
+            print("\n".join(d.describe() for d in diffs))
+            return 0 if all(d.identical for d in diffs) else 1
         if args.command == "profiles":
             if not args.chapter:
                 _profiles._load_tables()

@@ -255,3 +255,87 @@ def report_markdown(records: dict[str, list[CheckRecord]], *, titles: dict[str, 
                          f"{'pass' if r.passed else '**FAIL**'} | {src} |")
         lines.append("")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- comparing two executions
+@dataclass
+class RecordDiff:
+    """How the check records of one chapter differ between two executions ``a`` and ``b``.
+
+    ``changed``: ``(name, measured in a, measured in b, largest relative change)`` of every check whose
+    measured value differs; ``flipped``: names of checks that pass in one execution and fail in the
+    other; ``only_a`` / ``only_b``: names present in one execution only. Checks are matched by name
+    (the n-th check of a name in ``a`` with the n-th of that name in ``b``).
+    """
+
+    chapter: str
+    n_a: int
+    n_b: int
+    changed: list
+    flipped: list
+    only_a: list
+    only_b: list
+
+    @property
+    def identical(self) -> bool:
+        return not (self.changed or self.flipped or self.only_a or self.only_b)
+
+    def describe(self) -> str:
+        if self.identical:
+            return f"{self.chapter}: {self.n_a} checks, all identical"
+        worst = max((c[3] for c in self.changed), default=0.0)
+        head = (f"{self.chapter}: {self.n_a} vs {self.n_b} checks; {len(self.changed)} measured value(s) "
+                f"differ (largest relative change {worst:.2g}); {len(self.flipped)} pass/fail flip(s)")
+        lines = [head]
+        lines += [f"  {n}: {_fmt(x)} -> {_fmt(y)} (rel. {r:.2g})" for n, x, y, r in self.changed]
+        lines += [f"  FLIPPED: {n}" for n in self.flipped]
+        lines += [f"  only in a: {n}" for n in self.only_a] + [f"  only in b: {n}" for n in self.only_b]
+        return "\n".join(lines)
+
+
+def _relative_change(x: Any, y: Any) -> float:
+    try:
+        a = np.asarray(x, dtype=np.float64).ravel()
+        b = np.asarray(y, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return 0.0 if x == y else math.inf
+    if a.shape != b.shape:
+        return math.inf
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    if np.all(same):
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(a - b) / np.maximum(np.abs(a), np.abs(b))
+    return float(np.max(np.where(same, 0.0, np.nan_to_num(rel, nan=math.inf))))
+
+
+def compare_records(a: dict[str, list[CheckRecord]], b: dict[str, list[CheckRecord]]) -> list[RecordDiff]:
+    """Chapter by chapter, how two executions' check records (see :func:`load_records`) differ.
+
+    Used to prove that a change of code left the science alone (every record identical), or to
+    measure how far a change of CPU kernels or threads moves each measured value.
+    """
+    out = []
+    for chapter in sorted(set(a) | set(b)):
+        ra, rb = a.get(chapter, []), b.get(chapter, [])
+
+        def keyed(recs):
+            seen: dict[str, int] = {}
+            keys = {}
+            for r in recs:
+                seen[r.name] = seen.get(r.name, 0) + 1
+                keys[(r.name, seen[r.name])] = r
+            return keys
+
+        ka, kb = keyed(ra), keyed(rb)
+        changed, flipped = [], []
+        for key in [k for k in ka if k in kb]:
+            x, y = ka[key], kb[key]
+            rel = _relative_change(x.measured, y.measured)
+            if rel > 0:
+                changed.append((key[0], x.measured, y.measured, rel))
+            if x.passed != y.passed:
+                flipped.append(key[0])
+        out.append(RecordDiff(chapter, len(ra), len(rb), changed, flipped,
+                              [k[0] for k in ka if k not in kb], [k[0] for k in kb if k not in ka]))
+    return out

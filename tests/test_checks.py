@@ -120,3 +120,49 @@ def test_relations_hold_exactly_at_their_boundaries(relation, measured, expected
     else:
         with pytest.raises(CheckFailed):
             check("boundary", measured, expected, tol=tol, relation=relation, claim="c", quiet=True)
+
+
+def test_compare_records_finds_changes_flips_and_missing_checks(tmp_path):
+    from lofi_utils.checks import CheckRecord, compare_records
+
+    def rec(name, measured, passed=True):
+        return CheckRecord(chapter="c", name=name, claim="", measured=measured, expected=0, relation="<=",
+                           tol=None, passed=passed, profile="smoke")
+
+    a = {"c": [rec("x", 1.0), rec("y", [1, 2]), rec("y", 3), rec("z", float("nan")), rec("gone", 1)]}
+    same = compare_records(a, a)
+    assert len(same) == 1 and same[0].identical and "all identical" in same[0].describe()
+    b = {"c": [rec("x", 1.0 + 1e-12), rec("y", [1, 2]), rec("y", 3, passed=False), rec("z", float("nan")),
+               rec("new", 1)]}
+    (d,) = compare_records(a, b)
+    assert not d.identical
+    assert [c[0] for c in d.changed] == ["x"] and d.changed[0][3] == pytest.approx(1e-12, rel=1e-3)
+    assert d.flipped == ["y"] and d.only_a == ["gone"] and d.only_b == ["new"]
+    assert "FLIPPED: y" in d.describe()
+    (e,) = compare_records({"c": [rec("s", "abc")]}, {"c": [rec("s", "abd")]})
+    assert e.changed[0][3] == float("inf")
+
+
+def test_records_command(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    rec = dict(chapter="c", name="x", claim="", measured=1.0, expected=0, relation="<=", tol=None, passed=True,
+               profile="smoke")
+    for name, value in (("a", 1.0), ("b", 1.0), ("c", 2.0)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "c.jsonl").write_text(json.dumps(dict(rec, measured=value)) + "\n")
+
+    def run(x, y):
+        return subprocess.run([sys.executable, "-m", "lofi_utils", "records", str(tmp_path / x), str(tmp_path / y)],
+                              capture_output=True, text=True, cwd=ROOT)
+
+    assert run("a", "b").returncode == 0 and "all identical" in run("a", "b").stdout
+    diff = run("a", "c")
+    assert diff.returncode == 1 and "x: 1 -> 2" in diff.stdout
+    (tmp_path / "empty").mkdir()
+    bad = run("a", "empty")
+    assert bad.returncode == 2 and "no check records" in bad.stderr and bad.stderr.count("\n") == 1
