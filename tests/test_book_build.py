@@ -51,3 +51,80 @@ def test_student_edition_hides_solutions(smoke_book, student_book):
         nb = json.loads((student_book / "notebooks" / f"{c}.ipynb").read_text())
         assert not any("{solution-start}" in "".join(cell["source"]) for cell in nb["cells"])
     assert "student edition" in (student_book / "book" / "preface.html").read_text()
+
+
+def _hrefs(html: str) -> list[str]:
+    import html as _html
+
+    return [_html.unescape(h) for h in re.findall(r'href="([^"]*)"', html)]
+
+
+@pytest.mark.build
+def test_student_edition_leaks_no_solution(smoke_book, student_book):
+    """No file a reader can reach from the student edition holds any part of a worked solution: not a
+    page, not a file under ``_sources`` (the header's download menu), not a notebook, not a figure,
+    not the search index; the Colab link opens the student notebook as published on gh-pages."""
+    import yaml
+
+    from lofi_utils import editions
+
+    fp = editions.SolutionFingerprints.from_book(ROOT, smoke_book.parent / "jupyter_execute",
+                                                 cache=smoke_book.parents[2] / "jupyter_cache")
+    # the detector sees every solution where the full edition shows it: text, code, outputs, figures
+    for c in CHAPTERS:
+        names = {n for n in fp.names if n.startswith(f"{c}: ")}
+        assert len(names) >= 2, f"{c}: {sorted(names)}"
+        assert all(sum(v == n for v in fp.ngrams.values()) >= 20 for n in names), f"{c}: too little to find"
+        page = fp.find_file(smoke_book / "notebooks" / f"{c}.html")
+        assert names <= set(page), f"{c}: the full edition's page shows only {sorted(page)}"
+        nb = fp.find_file(smoke_book / "notebooks" / f"{c}.ipynb")
+        assert names <= set(nb), f"{c}: the full edition's notebook has only {sorted(nb)}"
+    assert fp.images, "no solution draws a figure: the figure check would test nothing"
+    assert any("a figure of the solution" in h for h in fp.scan(smoke_book / "_images"))
+
+    leaks = fp.scan(student_book)
+    assert not leaks, f"the student edition leaks {len(leaks)} solution(s):\n" + "\n".join(leaks[:25])
+
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+    for c in CHAPTERS:
+        page = (student_book / "notebooks" / f"{c}.html").read_text()
+        hrefs = _hrefs(page)
+        colab = editions.colab_url(repo, c, edition="student")
+        assert colab in hrefs, f"{c}: no link to {colab}"
+        published = colab.split("/blob/gh-pages/", 1)[1]
+        prefix = editions.PUBLISHED_AT["student"]
+        assert published.startswith(prefix), published
+        target = student_book / published[len(prefix):]
+        assert target.is_file(), f"{c}: the Colab link's notebook {published} is not in the student edition"
+        # every download offered by the page exists (and was scanned above)
+        local = [h for h in hrefs if h.endswith((".ipynb", ".md")) and "://" not in h]
+        assert f"{c}.ipynb" in local and f"../_sources/notebooks/{c}.md" in local, local
+        assert f"../_sources/notebooks/{c}.ipynb" in local, f"{c}: the header offers no .ipynb"
+        for h in local:
+            assert (student_book / "notebooks" / h).resolve().is_file(), f"{c}: {h} is missing"
+        src_nb = json.loads((student_book / "_sources" / "notebooks" / f"{c}.ipynb").read_text())
+        assert any(cell.get("outputs") for cell in src_nb["cells"]), f"{c}: the header's .ipynb has no outputs"
+        # no link into the repository's sources with the solutions (Binder, the repository button)
+        assert not [h for h in hrefs if "mybinder.org" in h], f"{c}: links to Binder"
+        assert not [h for h in hrefs if h.rstrip("/") == repo or h.startswith(repo + "/blob")], \
+            f"{c}: links to the repository"
+
+
+@pytest.mark.build
+def test_student_edition_built_over_the_full_one(smoke_book, student_book, tmp_path):
+    """Building the student edition into a folder that holds the full edition reads every page again
+    (the edition is a Sphinx "env" config value), so no solution survives from the full edition's doctrees."""
+    import shutil
+
+    from conftest import build_book
+    from lofi_utils import editions
+
+    base = smoke_book.parents[2]
+    shutil.copytree(base / "full", tmp_path / "out", symlinks=True)
+    proc = build_book(tmp_path / "out", edition="student", cache=base / "jupyter_cache")
+    assert proc.returncode == 0, f"student build over the full one failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+    html = tmp_path / "out" / "_build" / "html"
+    fp = editions.SolutionFingerprints.from_book(ROOT, smoke_book.parent / "jupyter_execute",
+                                                 cache=base / "jupyter_cache")
+    assert fp.scan(html) == []
+    assert "student edition" in (html / "book" / "preface.html").read_text()

@@ -4,7 +4,7 @@ Environment variables (set by ``tasks.py build``; all optional):
 
 ``LOFI_EDITION``
     ``full`` (default) or ``student``: the student edition hides every worked solution
-    and ships notebooks without them.
+    and ships notebooks without them (see "The student edition" below).
 ``LOFI_CHECKS_DIR``
     where the chapters write their check records (``lofi_utils.checks``); default
     ``<output>/_build/checks``. The variable is exported before any chapter executes.
@@ -14,6 +14,22 @@ Environment variables (set by ``tasks.py build``; all optional):
 The page ``reproduction/report`` is generated from the check records on every build: its docname
 sorts after ``notebooks/``, so Sphinx reads (and myst-nb executes) every chapter before it.
 After the build, every chapter is also written as ``notebooks/<name>.ipynb`` next to its HTML page.
+
+The student edition: no file a reader can reach from it holds a worked solution.
+
+* the pages: :class:`_HideSolutions` drops the solutions from the doctrees (so from the HTML, the
+  search index and the figures copied to ``_images``); a build into folders that held the other
+  edition empties them first (:func:`_switch_edition`: Sphinx would keep the old figures and search
+  words), and the edition is a Sphinx "env" config value, so such a build reads every page again;
+* the page header's download menu (sphinx-book-theme) serves ``_sources/``: the ``.md`` is replaced by
+  the chapter without its solutions, the ``.ipynb`` (the theme copies the executed notebook there) by
+  the student notebook with the outputs of the cells it keeps;
+* ``notebooks/<name>.ipynb`` and the Colab link (to the copy published under ``student/``) are the
+  student notebook;
+* the Binder button and the repository button, which open the repository's sources (with the
+  solutions), are left out;
+* finally every file of the output is searched for the solutions' text and figures
+  (``lofi_utils.editions.SolutionFingerprints``), and the build fails if any is found.
 """
 
 from __future__ import annotations
@@ -49,12 +65,44 @@ def _chapter_titles(srcdir: Path) -> dict[str, str]:
     return titles
 
 
+#: launch_buttons keys of sphinx-book-theme that open the repository's sources (with the solutions)
+_LAUNCHERS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url")
+#: myst-nb writes each executed notebook to ``<outdir>/../jupyter_execute/<docname>.ipynb``
+_EXECUTED = "jupyter_execute"
+
+
+def _switch_edition(app, edition: str) -> None:
+    """Before a build into folders that hold the other edition (or, for the student edition, an unknown
+    one): empty the HTML output and the doctrees. Sphinx never deletes what an earlier build wrote (the
+    solutions' figures in ``_images``, the words of the search index); the student edition must start
+    clean. The edition of the folders is recorded in ``<doctrees>/lofi_edition``."""
+    import shutil
+
+    marker = Path(app.doctreedir) / "lofi_edition"
+    previous = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+    if previous != edition and (previous is not None or edition == "student"):
+        for folder in (Path(app.outdir), Path(app.doctreedir)):
+            if folder.is_dir() and any(folder.iterdir()):
+                logger.info(f"book_editions: emptying {folder} (it held the {previous or 'unknown'} edition)")
+                for entry in folder.iterdir():
+                    shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(edition + "\n", encoding="utf-8")
+
+
 def _config_inited(app, config):
     edition = _edition()
+    _switch_edition(app, edition)
+    config.lofi_edition = edition   # an "env" value: switching editions in one build folder re-reads every page
     if edition == "student":
         # not sphinx-exercise's own ``hide_solutions``: with the gated syntax it leaves a bare
         # solution_end node behind (sphinx-exercise 1.2.1); _HideSolutions removes the merged nodes
         config.html_title = f"{config.html_title or config.project} — student edition"
+        opts = dict(config.html_theme_options or {})
+        opts["launch_buttons"] = {k: v for k, v in (opts.get("launch_buttons") or {}).items() if k not in _LAUNCHERS}
+        opts["use_repository_button"] = False
+        opts["use_edit_page_button"] = False
+        config.html_theme_options = opts
     out = Path(app.outdir)
     os.environ.setdefault("LOFI_CHECKS_DIR", str(out.parent / "checks"))
     cache = os.environ.get("LOFI_JUPYTER_CACHE")
@@ -73,8 +121,18 @@ class _HideSolutions(SphinxTransform):
             return
         from sphinx_exercise.nodes import solution_node
 
+        removed = 0
         for node in list(self.document.findall(solution_node)):
             node.parent.remove(node)
+            removed += 1
+        if removed:   # _student_sources strips the page's copy under _sources/
+            if not hasattr(self.env, "lofi_solution_docs"):
+                self.env.lofi_solution_docs = set()
+            self.env.lofi_solution_docs.add(self.env.docname)
+
+
+def _purge_doc(app, env, docname):
+    getattr(env, "lofi_solution_docs", set()).discard(docname)
 
 
 def _env_get_outdated(app, env, added, changed, removed):
@@ -102,24 +160,83 @@ def _requirement(app) -> str | None:
     return f"lofi_utils @ git+{url}" if url else None
 
 
+def _chapters(app) -> list[Path]:
+    sources = sorted((Path(app.srcdir) / "notebooks").glob("*.md"))
+    return [p for p in sources if f"notebooks/{p.stem}" in app.env.found_docs]
+
+
 def _write_notebooks(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     from lofi_utils.editions import write_notebooks
 
-    sources = sorted((Path(app.srcdir) / "notebooks").glob("*.md"))
-    docs = {f"notebooks/{p.stem}" for p in sources} & set(app.env.found_docs)
-    chosen = [p for p in sources if f"notebooks/{p.stem}" in docs]
-    written = write_notebooks(chosen, Path(app.outdir) / "notebooks", edition=_edition(),
+    written = write_notebooks(_chapters(app), Path(app.outdir) / "notebooks", edition=_edition(),
                               requirement=_requirement(app))
     logger.info(f"book_editions: wrote {len(written)} downloadable notebook(s) ({_edition()} edition)")
+    if _edition() == "student":
+        _student_sources(app)
+        _check_student_edition(app)
+
+
+def _student_sources(app) -> None:
+    """Student edition: the files of the header's download menu (``_sources/``) without the solutions: the
+    copy of every page that had solutions, and the ``.ipynb`` of every notebook page (with its outputs)."""
+    import nbformat
+
+    from lofi_utils.editions import executed_notebook, strip_solutions, student_notebook
+
+    out, env = Path(app.outdir), app.env
+    suffix = app.config.html_sourcelink_suffix or ""
+    for doc in sorted(getattr(env, "lofi_solution_docs", set()) & env.found_docs):
+        src = Path(env.doc2path(doc))
+        if src.suffix != ".md":
+            raise ValueError(f"{doc}{src.suffix} holds solutions; in the student edition only MyST .md pages may")
+        dest = out / "_sources" / f"{doc}{src.suffix}{suffix}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(strip_solutions(src.read_text(encoding="utf-8")), encoding="utf-8")
+    for doc in sorted(d for d in env.found_docs if _is_notebook(env, d)):
+        src = Path(env.doc2path(doc))
+        nb = executed_notebook(out.parent / _EXECUTED / f"{doc}.ipynb", _cache_path(app))
+        dest = out / "_sources" / f"{doc}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(student_notebook(src, nb, requirement=_requirement(app)), dest)
+
+
+def _cache_path(app) -> str | None:
+    """myst-nb's jupyter-cache folder (resolved when the builder starts)."""
+    return getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None) \
+        or app.config.nb_execution_cache_path or None
+
+
+def _is_notebook(env, docname: str) -> bool:
+    """A MyST notebook page (the theme's test: a kernelspec in its metadata)."""
+    return "kernelspec" in env.metadata.get(docname, {}) and str(env.doc2path(docname)).endswith(".md")
+
+
+def _student_ipynb_button(app, pagename, templatename, context, doctree):
+    """Student edition: the header's ``.ipynb`` is the student notebook that :func:`_student_sources` writes
+    (the theme would copy the executed notebook, with the solutions, where a launch button is configured;
+    there is none in this edition)."""
+    if _edition() == "student" and _is_notebook(app.env, pagename) and context.get("page_source_suffix"):
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _check_student_edition(app) -> None:
+    """Fail the build if any file of the student edition holds a worked solution."""
+    from lofi_utils.editions import SolutionFingerprints
+
+    out = Path(app.outdir)
+    leaks = SolutionFingerprints.from_book(app.srcdir, out.parent / _EXECUTED, cache=_cache_path(app)).scan(out)
+    if leaks:
+        raise ValueError(f"the student edition leaks worked solutions in {len(leaks)} place(s), e.g. {leaks[0]}; "
+                         "no file of the student edition may hold any part of a solution")
+    logger.info("book_editions: no file of the student edition holds a worked solution")
 
 
 def _colab_url(app, stem: str) -> str | None:
-    url = (app.config.html_theme_options or {}).get("repository_url", "")
-    m = re.match(r"https://github\.com/([^/]+/[^/]+?)/?$", url or "")
-    return (f"https://colab.research.google.com/github/{m.group(1)}/blob/gh-pages/notebooks/{stem}.ipynb"
-            if m else None)
+    from lofi_utils.editions import colab_url
+
+    return colab_url((app.config.html_theme_options or {}).get("repository_url"), stem, edition=_edition())
 
 
 def _dedupe_scripts(context) -> None:
@@ -157,9 +274,12 @@ def _page_links(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.add_config_value("lofi_edition", "full", "env")
     app.connect("config-inited", _config_inited)
     app.add_transform(_HideSolutions)
     app.connect("html-page-context", _page_links)
+    app.connect("html-page-context", _student_ipynb_button, priority=400)   # before the theme's buttons
+    app.connect("env-purge-doc", _purge_doc)
     app.connect("env-get-outdated", _env_get_outdated)
     app.connect("source-read", _source_read)
     app.connect("build-finished", _write_notebooks)
