@@ -103,12 +103,12 @@ def main(argv=None):
     for name, r in rows:
         print(f"{name:45s} {r:14.3g} {r / base:9.1f}")
 
-    P = get_profile("fourier_phase", args.profile)
+    P = get_profile("amplitude_phase", args.profile)
     t0 = time.perf_counter()
-    scan = sgd.escape_time_scan(P.nscan_Ns, seeds=P.nscan_seeds, c=P.nscan_c, cap=P.nscan_cap, seed=0, device=dev)
+    scan = sgd.escape_time_scan(P.n_scan.Ns, seeds=P.n_scan.seeds, c=P.n_scan.c, cap=P.n_scan.cap, seed=0, device=dev)
     wall = time.perf_counter() - t0
     work = scan.result.lane_steps
-    print(f"\nN^3 fit at profile {args.profile!r}: N = {list(P.nscan_Ns)}, {P.nscan_seeds} seeds, c = {P.nscan_c}: "
+    print(f"\nN^3 fit at profile {args.profile!r}: N = {list(P.n_scan.Ns)}, {P.n_scan.seeds} seeds, c = {P.n_scan.c}: "
           f"{wall:.1f} s for {work:.3g} run-steps (censored {np.mean(scan.censored):.2f}); fitted exponent "
           f"{scan.exponent:.2f}")
     print(f"the naive loop would need {work / base:.3g} s for the same run-steps ({work / base / wall:.0f}x longer)")

@@ -12,8 +12,8 @@ Steps (issue numbers as in the project's notes):
    the batched simulators over a naive per-sample PyTorch loop on the same GPU (target >= 50x). Its
    profile is ``smoke`` so that its own closing N^3 fit stays small: the paper fit is the next step.
 2. ``ch4_nscan_paper`` (issue 5): the paper profile's N^3 escape-time scan of the chapter
-   (``fourier_phase`` table: ``nscan_Ns`` = 32..256, ``nscan_seeds`` = 32, ``nscan_c``, ``nscan_cap``,
-   ``nscan_record``): exactly the chapter's :func:`lofi_utils.sgd.escape_time_scan` call and
+   (``fourier_phase`` table: ``n_scan.Ns`` = 32..256, ``n_scan.seeds`` = 32, ``n_scan.c``, ``n_scan.cap``,
+   ``n_scan.record``): exactly the chapter's :func:`lofi_utils.sgd.escape_time_scan` call and
    :func:`lofi_utils.sgd.fit_escape_scan`. Three stages: a probe of the largest N alone (two chunks,
    run-steps/s); the scan without the largest N (an exponent whatever follows); the full scan when its
    predicted time (the reduced scan's time plus the largest N's expected run-steps at the probe's rate) fits
@@ -182,8 +182,8 @@ def child_nscan(a, out: _Progress) -> None:
         T = TINY["nscan"]
         Ns, seeds, c, cap, rec, probe_steps = T["Ns"], T["seeds"], T["c"], T["cap"], T["record"], T["probe_steps"]
     else:
-        P = get_profile("fourier_phase", "paper")
-        Ns, seeds, c, cap, rec = list(P.nscan_Ns), P.nscan_seeds, P.nscan_c, P.nscan_cap, P.nscan_record
+        P = get_profile("amplitude_phase", "paper")
+        Ns, seeds, c, cap, rec = list(P.n_scan.Ns), P.n_scan.seeds, P.n_scan.c, P.n_scan.cap, P.n_scan.record
         probe_steps = 2 << 20  # two chunks of 2^20 steps (the CUDA chunk of overlap_chain) at the largest N
     out.put(Ns=Ns, seeds=seeds, c=c, cap=cap, record_every=rec, device=str(dev), stage="probe")
     Nmax = max(Ns)
@@ -233,8 +233,8 @@ def child_lofi_big(a, out: _Progress) -> None:
         T = TINY["lofi_big"]
         d, r, n, p, k, n_val, n_test = T["d"], T["r"], T["n"], T["p"], T["k"], T["n_val"], T["n_test"]
     else:
-        P = get_profile("lofi", "paper")
-        d, r, n, p, k, n_val, n_test = P.task_d, P.task_r, P.algo_n, P.algo_p, P.algo_k, P.cmp_val, P.cmp_test
+        P = get_profile("neural_lofi", "paper")
+        d, r, n, p, k, n_val, n_test = P.task.d, P.task.r, P.algorithm.n, P.algorithm.p, P.algorithm.k, P.comparison.val, P.comparison.test
     seed = 0
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, 1])
@@ -316,9 +316,9 @@ def child_depth(a, out: _Progress) -> None:
     if a.tiny:
         T = dict(TINY["depth"])
     else:
-        P = get_profile("lofi", "paper")
-        T = dict(d=P.depth_d, r=P.depth_r, gain=P.depth_gain, ns=list(P.depth_ns), p1=P.depth_p1, p2=P.depth_p2,
-                 p_out=P.depth_pout, n_val=P.depth_val, n_test=P.depth_test, seeds=P.depth_seeds)
+        P = get_profile("neural_lofi", "paper")
+        T = dict(d=P.depth.d, r=P.depth.r, gain=P.depth.gain, ns=list(P.depth.ns), p1=P.depth.p1, p2=P.depth.p2,
+                 p_out=P.depth.pout, n_val=P.depth.val, n_test=P.depth.test, seeds=P.depth.seeds)
     seed = 0
     task = E.hierarchical_target(T["d"], T["r"], gain=T["gain"], balanced=True, rng=np.random.default_rng([seed, 41]))
     rows = []

@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("chapters:", ", ".join(_profiles.chapters()))
                 return 0
             for name in _profiles.PROFILE_NAMES:
-                print(_profiles.get_profile(args.chapter, name))
+                P = _profiles.get_profile(args.chapter, name)
+                print(f"{args.chapter} at profile {name!r}:")
+                for section, sizes in P.items():
+                    body = ", ".join(f"{k}={v!r}" for k, v in sizes.items()) if hasattr(sizes, "items") else repr(sizes)
+                    print(f"  {section}: {body}")
             return 0
     except (ValueError, NotebookFailed) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -24,15 +24,32 @@ PROFILE_NAMES: tuple[str, ...] = ("smoke", "book", "paper")
 DEFAULT_PROFILE = "book"
 ENV_VAR = "LOFI_PROFILE"
 
-# One table per chapter: profile -> {parameter: value}. Every profile of a chapter must
-# define the same keys (a test enforces it), so a notebook never meets a missing size.
+# One table per chapter: profile -> {section: {name: value}}. Every profile of a chapter must define
+# the same sections and names (checked when the table is registered), so a notebook never meets a
+# missing size. The tables live in lofi_utils/chapters/<chapter>/profile.py as plain data (TABLE);
+# they import nothing, so this module and the chapters never import each other in a cycle.
 _TABLES: dict[str, dict[str, dict[str, Any]]] = {}
+_LOADED = False
+
+
+def _shape(tree: Mapping[str, Any]) -> dict:
+    """The names of a (possibly nested) table, with the names of its sections: ``{name: shape or None}``."""
+    return {k: (_shape(v) if isinstance(v, Mapping) else None) for k, v in tree.items()}
+
+
+def _paths(shape: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for k, v in shape.items():
+        out |= _paths(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
+    return out
 
 
 def register(chapter: str, table: Mapping[str, Mapping[str, Any]]) -> None:
-    """Register the profile table of ``chapter`` (``{profile: {name: value}}``).
+    """Register the profile table of ``chapter`` (``{profile: {section: {name: value}}}``).
 
-    Raises ``ValueError`` if a profile is missing or the profiles disagree on their keys.
+    Sections nest (a value that is a mapping is a section); a flat ``{profile: {name: value}}``
+    table is allowed too. Raises ``ValueError`` if a profile is missing or the profiles disagree on
+    their sections and names.
     """
     missing = [p for p in PROFILE_NAMES if p not in table]
     if missing:
@@ -40,9 +57,9 @@ def register(chapter: str, table: Mapping[str, Mapping[str, Any]]) -> None:
     extra = [p for p in table if p not in PROFILE_NAMES]
     if extra:
         raise ValueError(f"chapter {chapter!r}: unknown profiles {extra}; allowed: {PROFILE_NAMES}")
-    keys = {p: set(v) for p, v in table.items()}
-    ref = keys[PROFILE_NAMES[0]]
-    for p, k in keys.items():
+    ref = _paths(_shape(table[PROFILE_NAMES[0]]))
+    for p in PROFILE_NAMES[1:]:
+        k = _paths(_shape(table[p]))
         if k != ref:
             raise ValueError(
                 f"chapter {chapter!r}: profile {p!r} keys differ from {PROFILE_NAMES[0]!r}: "
@@ -53,6 +70,7 @@ def register(chapter: str, table: Mapping[str, Mapping[str, Any]]) -> None:
 
 def chapters() -> list[str]:
     """Names of the chapters that have a profile table."""
+    _load_tables()
     return sorted(_TABLES)
 
 
@@ -72,16 +90,21 @@ def resolve_profile_name(name: str | None = None) -> str:
 
 
 class Profile(Mapping):
-    """Read-only sizes of one chapter at one profile; values by key or attribute.
+    """Read-only sizes of one chapter at one profile, by section; values by key or attribute.
 
     >>> P = get_profile("spectral_bias", "smoke")   # doctest: +SKIP
-    >>> P.name, P["width"] == P.width                # doctest: +SKIP
+    >>> P.name, P.sines.width == P["sines"]["width"]   # doctest: +SKIP
+
+    A section is itself a :class:`Profile` (its ``path`` names it, e.g. ``"sines"``).
     """
 
-    def __init__(self, chapter: str, name: str, values: Mapping[str, Any]):
+    def __init__(self, chapter: str, name: str, values: Mapping[str, Any], path: str = ""):
         self._chapter = chapter
         self._name = name
-        self._values = MappingProxyType(dict(values))
+        self._path = path
+        self._values = MappingProxyType({
+            k: Profile(chapter, name, v, f"{path}{k}.") if isinstance(v, Mapping) else v
+            for k, v in values.items()})
 
     @property
     def name(self) -> str:
@@ -90,6 +113,11 @@ class Profile(Mapping):
     @property
     def chapter(self) -> str:
         return self._chapter
+
+    @property
+    def path(self) -> str:
+        """The section's dotted name (``""`` for the chapter's whole table)."""
+        return self._path.rstrip(".")
 
     def __getitem__(self, key: str) -> Any:
         return self._values[key]
@@ -100,8 +128,9 @@ class Profile(Mapping):
         try:
             return self._values[key]
         except KeyError:
+            where = f"section {self.path!r} of " if self._path else ""
             raise AttributeError(
-                f"profile {self._name!r} of chapter {self._chapter!r} has no size {key!r}; "
+                f"{where}profile {self._name!r} of chapter {self._chapter!r} has no size {key!r}; "
                 f"it has: {', '.join(self._values)}"
             ) from None
 
@@ -111,31 +140,59 @@ class Profile(Mapping):
     def __len__(self) -> int:
         return len(self._values)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The sizes as plain nested dicts."""
+        return {k: v.to_dict() if isinstance(v, Profile) else v for k, v in self._values.items()}
+
     def __repr__(self) -> str:
         items = ", ".join(f"{k}={v!r}" for k, v in self._values.items())
+        if self._path:
+            return f"{self.path}({items})"
         return f"Profile({self._chapter!r}, {self._name!r}: {items})"
 
 
 def get_profile(chapter: str, name: str | None = None, **overrides: Any) -> Profile:
     """Sizes of ``chapter`` at profile ``name`` (see :func:`resolve_profile_name`).
 
-    Keyword ``overrides`` replace single sizes (e.g. ``width=512``); a name that the chapter
-    does not define raises ``ValueError`` listing the names it does define.
+    Keyword ``overrides`` replace single sizes: ``section={"width": 512}`` changes one size of a
+    section and keeps the others (a top-level size takes its value directly). A name that the
+    chapter does not define raises ``ValueError`` listing the names it does define.
     """
     _load_tables()
     if chapter not in _TABLES:
         raise ValueError(f"unknown chapter {chapter!r}; known chapters: {', '.join(chapters())}")
     pname = resolve_profile_name(name)
-    values = dict(_TABLES[chapter][pname])
+    values = {k: dict(v) if isinstance(v, Mapping) else v for k, v in _TABLES[chapter][pname].items()}
     bad = [k for k in overrides if k not in values]
     if bad:
-        raise ValueError(
-            f"chapter {chapter!r} has no size(s) {bad}; it has: {', '.join(values)}"
-        )
-    values.update(overrides)
+        raise ValueError(f"chapter {chapter!r} has no size(s) {bad}; it has: {', '.join(values)}")
+    for k, v in overrides.items():
+        if isinstance(values[k], dict):
+            if not isinstance(v, Mapping):
+                raise ValueError(f"{k!r} of chapter {chapter!r} is a section; override it with a dict of its "
+                                 f"sizes ({', '.join(values[k])}), got {v!r}")
+            unknown = [n for n in v if n not in values[k]]
+            if unknown:
+                raise ValueError(f"section {k!r} of chapter {chapter!r} has no size(s) {unknown}; "
+                                 f"it has: {', '.join(values[k])}")
+            values[k].update(v)
+        else:
+            values[k] = v
     return Profile(chapter, pname, values)
 
 
 def _load_tables() -> None:
-    # Chapter tables live in lofi_utils.profile_tables so that this module stays generic.
-    from . import profile_tables  # noqa: F401  (registers on import)
+    """Register the table of every chapter package under :mod:`lofi_utils.chapters` (once)."""
+    global _LOADED
+    if _LOADED:
+        return
+    import importlib
+    import pkgutil
+
+    from . import chapters as _chapters
+
+    for info in pkgutil.iter_modules(_chapters.__path__):
+        if info.ispkg:
+            module = importlib.import_module(f"{_chapters.__name__}.{info.name}.profile")
+            register(info.name, module.TABLE)
+    _LOADED = True

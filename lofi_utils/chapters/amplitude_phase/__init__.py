@@ -1,0 +1,1 @@
+"""Chapter package: see profile.py for its sizes."""
