@@ -47,3 +47,14 @@ def test_environment_yml_matches_lock():
         listed[re.sub(r"[-_.]+", "-", name).lower()] = version
     assert listed == _lock()
     assert "python=3.11" in env["dependencies"]
+
+
+def test_version_lives_in_one_place():
+    import importlib.metadata
+
+    import lofi_utils
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in meta["project"] and "version" in meta["project"]["dynamic"]
+    assert meta["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "lofi_utils.__version__"}
+    assert importlib.metadata.version("lofi_utils") == lofi_utils.__version__
