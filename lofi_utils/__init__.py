@@ -5,6 +5,7 @@ Modules (one concept each):
 * :mod:`lofi_utils.profiles`  -- ``smoke``/``book``/``paper`` problem sizes per chapter.
 * :mod:`lofi_utils.runtime`   -- device choice, seeding, thread settings.
 * :mod:`lofi_utils.checks`    -- quantitative checks that assert and record.
+* :mod:`lofi_utils.validation` -- the argument checks every module uses (one-line ``ValueError``).
 * :mod:`lofi_utils.plotting`  -- the book's figure style.
 * :mod:`lofi_utils.runner`    -- execute a jupytext chapter with papermill.
 * :mod:`lofi_utils.chapter`   -- the first cell of every chapter (profile, device, seeds, style).

@@ -47,6 +47,8 @@ from scipy.special import erf as _erf
 from scipy.special import expit as _expit
 from torch import nn
 
+from .validation import check_choice
+
 __all__ = ["Activation", "ERF_SCALE", "REGISTRY", "Sine", "TorchFunction", "get", "check_name", "names"]
 
 #: ``a`` in ``sigma(z) = erf(a z)``.
@@ -158,10 +160,7 @@ def names(*, kernel: bool | None = None, module: bool | None = None) -> tuple[st
 def check_name(name, allowed: Sequence[str] | None = None) -> str:
     """``name`` lower-cased if it is a registered activation (and in ``allowed`` when given), else a
     one-line ``ValueError`` naming the allowed ones."""
-    allowed = tuple(REGISTRY) if allowed is None else tuple(allowed)
-    if not isinstance(name, str) or name.lower() not in allowed:
-        raise ValueError(f"unknown activation {name!r}; allowed: {', '.join(allowed)}")
-    return name.lower()
+    return check_choice(name, "activation", tuple(REGISTRY) if allowed is None else allowed, casefold=True)
 
 
 def get(name, allowed: Sequence[str] | None = None) -> Activation:

@@ -26,10 +26,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .data import _check_count
 from .fourier import amplitude_equalise, amplitude_phase, extract_patches, from_amplitude_phase, phase_scramble
 from .plotting import PALETTE, get_ax, label
-from .spectral1d import _check_positive
+from .validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = [
     "standardise", "texture_patches", "cifar_arrays", "Probes", "make_probes", "make_net", "Tracking",
@@ -71,7 +70,7 @@ def texture_patches(textures: dict, size: int, n_train: int, n_test: int, rng=0)
     names = list(textures)
     if len(names) < 2:
         raise ValueError("need at least two images (classes)")
-    n_train, n_test = _check_count(n_train, "n_train", 1), _check_count(n_test, "n_test", 1)
+    n_train, n_test = check_int(n_train, "n_train", minimum=1), check_int(n_test, "n_test", minimum=1)
     rng = np.random.default_rng(rng)
     Xtr = np.concatenate([extract_patches(textures[k], size, n_train, rng, rows=(0.0, 0.5)) for k in names])
     Xte = np.concatenate([extract_patches(textures[k], size, n_test, rng, rows=(0.5, 1.0)) for k in names])
@@ -87,7 +86,7 @@ def cifar_arrays(X, y, *, n: int | None = None, rng=0):
         raise ValueError(f"expected CIFAR images (n, 32, 32, 3), got shape {X.shape}")
     y = np.asarray(y, dtype=np.int64)
     if n is not None:
-        n = _check_count(n, "n", 1)
+        n = check_int(n, "n", minimum=1)
     if n is not None and n < len(y):
         idx = np.random.default_rng(rng).choice(len(y), size=n, replace=False)
         X, y = X[idx], y[idx]
@@ -119,7 +118,7 @@ def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Prob
     Phase-only images take the mean amplitude of ``X_train``; each hybrid takes the amplitude of one test image
     and the phases of a test image of another class. Every probe is standardised like the training data.
     """
-    n_hybrid = _check_count(n_hybrid, "n_hybrid", 1)
+    n_hybrid = check_int(n_hybrid, "n_hybrid", minimum=1)
     rng = np.random.default_rng(rng)
     Xtr, Xte = _as_nchw(X_train), _as_nchw(X_test)
     y_test = np.asarray(y_test)
@@ -147,9 +146,8 @@ def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Prob
 def make_net(kind: str, in_shape, n_classes: int, *, width: int = 256, seed: int = 0) -> nn.Module:
     """``"mlp"``: a two-layer ReLU network (one hidden layer of ``width``); ``"cnn"``: two 3x3 conv blocks
     (``width // 8`` and ``width // 4`` channels, ReLU, 2x2 max-pooling) and a linear read-out."""
-    width, n_classes = _check_count(width, "width", 1), _check_count(n_classes, "n_classes", 1)
-    if kind not in ("mlp", "cnn"):
-        raise ValueError(f"net kind must be 'mlp' or 'cnn', got {kind!r}")
+    width, n_classes = check_int(width, "width", minimum=1), check_int(n_classes, "n_classes", minimum=1)
+    check_choice(kind, "net kind", ("mlp", "cnn"))
     torch.manual_seed(seed)
     C, H, W = in_shape
     if kind == "mlp":
@@ -202,7 +200,7 @@ def _predict(net, X, device, batch: int = 2048) -> np.ndarray:
 
 def record_schedule(steps: int, n: int = 16) -> np.ndarray:
     """``n`` roughly log-spaced recording steps in [0, steps] (0 and ``steps`` included; fewer when steps < 10)."""
-    steps, n = _check_count(steps, "steps", 1), _check_count(n, "n", 2)
+    steps, n = check_int(steps, "steps", minimum=1), check_int(n, "n", minimum=2)
     # geomspace(10, steps) runs from 10 down to steps when steps < 10: clip, so that no step lies beyond the end
     return np.unique(np.concatenate([[0], np.minimum(np.geomspace(10, steps, n - 1).astype(int), steps), [steps]]))
 
@@ -223,8 +221,8 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
         raise ValueError(f"y_train must be class indices 0, 1, 2, ..., got values {np.unique(ytr)[:4].tolist()}")
     if not np.all(np.isfinite(Xtr)):
         raise ValueError("X_train must be finite, got NaN or inf pixels")
-    steps, batch = _check_count(steps, "steps", 1), _check_count(batch, "batch", 1)
-    lr = _check_positive(lr, "lr")
+    steps, batch = check_int(steps, "steps", minimum=1), check_int(batch, "batch", minimum=1)
+    lr = check_positive(lr, "lr")
     ytr = ytr.astype(np.int64)
     K = int(ytr.max()) + 1
     dev = torch.device(device)
@@ -265,8 +263,7 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
 
 def steps_to(tr: Tracking, key: str, level: float) -> float:
     """First recorded step at which accuracy ``key`` reaches ``level`` (``inf`` if never)."""
-    if key not in tr.acc:
-        raise ValueError(f"key must be one of the tracked accuracies {list(tr.acc)}, got {key!r}")
+    check_choice(key, "key (a tracked accuracy)", tr.acc)
     a = tr.acc[key]
     hit = np.flatnonzero(a >= level)
     return float(tr.steps[hit[0]]) if hit.size else float("inf")
@@ -313,8 +310,7 @@ def speed_summary(runs: dict, *, level: float, key: str = "test") -> SpeedSummar
     ``steps[k] = median_s steps_to(run_s, key, level)`` (``inf`` counts as never) and
     ``final[k] = mean_s acc_s[key][-1]``. Returns a :class:`SpeedSummary`.
     """
-    if not 0 < level <= 1:
-        raise ValueError(f"level must be an accuracy in (0, 1], got {level!r}")
+    check_in_range(level, "level (an accuracy)", 0, 1, low_open=True)
     if not runs or any(len(v) == 0 for v in runs.values()):
         raise ValueError("runs must map each task to at least one Tracking")
     steps = {k: float(np.median([steps_to(r, key, level) for r in v])) for k, v in runs.items()}
@@ -337,11 +333,9 @@ def load_cifar(path, dataset: str = "cifar10", *, n_train: int, n_test: int, rng
     """
     from . import datasets
 
-    if dataset not in CIFAR_DATASETS:
-        raise ValueError(f"dataset must be one of {CIFAR_DATASETS}, got {dataset!r}")
+    check_choice(dataset, "dataset", CIFAR_DATASETS)
     for nm, v in (("n_train", n_train), ("n_test", n_test)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{nm} must be a positive integer, got {v!r}")
+        check_int(v, nm, minimum=1)
     loader = {"cifar10": datasets.load_cifar10, "cifar100": datasets.load_cifar100}[dataset]
     out = []
     for split, n, seed in (("train", n_train, rng), ("test", n_test, rng + 1)):
@@ -393,10 +387,8 @@ def phase_discrimination(image, *, size: int = 16, n_train: int = 3000, n_test: 
     keeps the images' power-law spectrum; ``"flat"`` whitens both classes by the training set's mean amplitude.
     Returns the :class:`Tracking` of a network trained with :func:`train_tracking` (test accuracy as ``"test"``).
     """
-    if spectrum not in ("natural", "flat"):
-        raise ValueError(f"spectrum must be 'natural' or 'flat', got {spectrum!r}")
-    if not 0 <= jitter <= 1:
-        raise ValueError(f"jitter must be a fraction of a full phase randomisation in [0, 1], got {jitter!r}")
+    check_choice(spectrum, "spectrum", ("natural", "flat"))
+    check_in_range(jitter, "jitter (a fraction of a full phase randomisation)", 0, 1)
     rng = np.random.default_rng(rng)
 
     def make(n, rows):
@@ -438,8 +430,7 @@ def faster_spectrum(results: dict, names, jitters, *, level: float = 0.75) -> di
     reverse, ``"tie"`` otherwise (same recorded step, or neither reaches ``level``). Returns
     {(name, jitter): str}.
     """
-    if not 0 < level <= 1:
-        raise ValueError(f"level must be an accuracy in (0, 1], got {level!r}")
+    check_in_range(level, "level (an accuracy)", 0, 1, low_open=True)
     out = {}
     for name in names:
         for jit in jitters:

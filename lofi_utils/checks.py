@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .validation import check_choice
+
 RELATIONS = ("close", "rel", "<=", ">=", "<", ">", "==", "true")
 
 
@@ -120,8 +122,7 @@ def check(name: str, measured: Any, expected: Any = None, *, tol: float | None =
     (``measured`` is a boolean that must be true; ``expected`` unused). Raises ``CheckFailed`` with a
     one-line description when the claim fails, ``ValueError`` for a malformed call.
     """
-    if relation not in RELATIONS:
-        raise ValueError(f"unknown relation {relation!r}; allowed: {RELATIONS}")
+    check_choice(relation, "relation", RELATIONS)
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"every check has a name: name must be a non-empty string, got {name!r}")
     if not claim:

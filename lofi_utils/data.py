@@ -12,21 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .validation import check_int, check_nonnegative, check_rng
+
 __all__ = ["unit_grid", "sum_of_sines", "random_phases", "power_law_signal"]
-
-
-def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise ValueError(f"rng must be a numpy Generator or a non-negative integer seed, got {rng!r}")
-    return np.random.default_rng(int(rng))
-
-
-def _check_count(n, name: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
-    return int(n)
 
 
 def unit_grid(n: int) -> np.ndarray:
@@ -34,7 +22,7 @@ def unit_grid(n: int) -> np.ndarray:
 
     Returns a float64 array of shape ``(n,)``; ``ValueError`` if ``n`` is not an integer >= 1.
     """
-    n = _check_count(n, "n")
+    n = check_int(n, "n", minimum=1)
     return np.arange(n, dtype=np.float64) / n
 
 
@@ -78,8 +66,8 @@ def random_phases(n: int, rng) -> np.ndarray:
 
     ``rng``: a ``numpy.random.Generator`` or a non-negative integer seed. Returns shape ``(n,)``.
     """
-    n = _check_count(n, "n")
-    return 2.0 * np.pi * _as_rng(rng).random(n)
+    n = check_int(n, "n", minimum=1)
+    return 2.0 * np.pi * check_rng(rng).random(n)
 
 
 def power_law_signal(n_grid: int, *, exponent: float = 1.0, max_freq: int, rng) -> np.ndarray:
@@ -107,14 +95,12 @@ def power_law_signal(n_grid: int, *, exponent: float = 1.0, max_freq: int, rng) 
     -------
     ndarray, shape ``(n_grid,)``, float64, mean 0 and variance 1.
     """
-    n = _check_count(n_grid, "n_grid", minimum=4)
-    exponent = float(exponent)
-    if not np.isfinite(exponent) or exponent < 0:
-        raise ValueError(f"exponent must be a finite number >= 0, got {exponent!r}")
-    F = _check_count(max_freq, "max_freq")
+    n = check_int(n_grid, "n_grid", minimum=4)
+    exponent = check_nonnegative(exponent, "exponent")
+    F = check_int(max_freq, "max_freq", minimum=1)
     if 2 * F >= n:
         raise ValueError(f"max_freq must be below the Nyquist frequency n_grid/2 = {n / 2:g}, got {F}")
-    g = _as_rng(rng).standard_normal((F, 2))
+    g = check_rng(rng).standard_normal((F, 2))
     f = np.arange(1, F + 1, dtype=np.float64)
     spec = np.zeros(n // 2 + 1, dtype=np.complex128)
     spec[1:F + 1] = (g[:, 0] + 1j * g[:, 1]) * f**-exponent

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .validation import check_choice, check_int
+
 NORMALIZATIONS = ("sphere", "standard", None)
 
 #: Photographs bundled with scikit-image (no download needed).
@@ -70,8 +72,7 @@ def digits(*, classes=None, normalize: str | None = "sphere", n: int | None = No
     """
     from sklearn.datasets import load_digits
 
-    if normalize not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
+    check_choice(normalize, "normalize", NORMALIZATIONS)
     data = load_digits()
     X, y = data.data.astype(np.float64), data.target.astype(np.int64)
     if classes is not None:
@@ -82,8 +83,7 @@ def digits(*, classes=None, normalize: str | None = "sphere", n: int | None = No
         keep = np.isin(y, classes)
         X, y = X[keep], y[keep]
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(y):
-            raise ValueError(f"n must be an integer in [1, {len(y)}], got {n!r}")
+        check_int(n, "n", minimum=1, maximum=len(y))
         idx = np.random.default_rng(seed).choice(len(y), size=int(n), replace=False)
         X, y = X[idx], y[idx]
     if normalize == "sphere":
@@ -173,8 +173,7 @@ def _reason(err: BaseException) -> str:
 
 
 def _check_split(split) -> None:
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    check_choice(split, "split", SPLITS)
 
 
 def _as_path(path, what: str, hint: str) -> Path:
@@ -444,8 +443,7 @@ def load_cifar100(path, *, split: str = "train", label: str = "fine") -> tuple[n
     or ``"coarse"`` (20 superclasses). The file is checked as in :func:`load_cifar10` (one line on error).
     """
     _check_split(split)
-    if label not in ("fine", "coarse"):
-        raise ValueError(f"label must be 'fine' or 'coarse', got {label!r}")
+    check_choice(label, "label", ("fine", "coarse"))
     hint = _HINTS["cifar100"]
     p = _need_dir(path, "CIFAR-100", hint)
     f = _find(p, [f"cifar-100-python/{split}", split])
@@ -473,8 +471,8 @@ def check_data_path(path, kind, *, allowed=KINDS, n_train: int | None = None,
     allowed = _check_kinds(allowed, what="allowed")
     kinds = _check_kinds(kind, allowed)
     for nm, v in (("n_train", n_train), ("n_test", n_test)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
-            raise ValueError(f"{nm} must be a positive integer or None, got {v!r}")
+        if v is not None:
+            check_int(v, nm, minimum=1)
     if path is None:
         return None
     if len(kinds) > 1:

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .kernels import _check_activation, _check_bias, _check_depth, ntk
+from .kernels import check_activation, check_bias, check_depth, ntk
 from .ntk import MLP
 from .sphere import circle_points, funk_hecke
+from .validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = ["kernel_mode_decay", "simulate_mode_decay", "time_to_fraction", "circle_kernel_eigenvalues",
            "cosine_coefficients", "kernel_gd", "fit_decay_rate", "CircleModesResult",
@@ -40,16 +41,7 @@ def _check_mu_eta(mu, eta):
     mu = np.asarray(mu, dtype=float)
     if mu.ndim > 1 or not np.all(np.isfinite(mu)):
         raise ValueError(f"mu must be a finite scalar or 1-D array of eigenvalues, got shape {mu.shape}")
-    eta = float(eta)
-    if not (math.isfinite(eta) and eta > 0):
-        raise ValueError(f"the step size eta must be a finite number > 0, got {eta}")
-    return mu, eta
-
-
-def _check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    return int(steps)
+    return mu, check_positive(eta, "the step size eta")
 
 
 def kernel_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
@@ -59,7 +51,7 @@ def kernel_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
     Returns float64 of shape ``(steps+1, K)`` (``(steps+1,)`` for scalar ``mu``); row 0 is all ones.
     """
     mu, eta = _check_mu_eta(mu, eta)
-    steps = _check_steps(steps)
+    steps = check_int(steps, "steps", minimum=0)
     t = np.arange(steps + 1, dtype=float)
     return np.power.outer(1.0 - eta * np.atleast_1d(mu), t).T.reshape((steps + 1,) + mu.shape)
 
@@ -70,7 +62,7 @@ def simulate_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
     Same arguments and return shape.
     """
     mu, eta = _check_mu_eta(mu, eta)
-    steps = _check_steps(steps)
+    steps = check_int(steps, "steps", minimum=0)
     out = np.empty((steps + 1,) + mu.shape)
     r = np.ones(mu.shape)
     out[0] = r
@@ -93,10 +85,8 @@ def time_to_fraction(mu, eta: float, *, frac: float = 0.1, method: str = "closed
     shape (integer values or ``inf``).
     """
     mu, eta = _check_mu_eta(mu, eta)
-    if not 0 < frac < 1:
-        raise ValueError(f"frac must lie in (0, 1), got {frac}")
-    if method not in ("closed", "simulate"):
-        raise ValueError(f"method must be 'closed' or 'simulate', got {method!r}")
+    check_in_range(frac, "frac", 0, 1, low_open=True, high_open=True)
+    check_choice(method, "method", ("closed", "simulate"))
     mu1 = np.atleast_1d(mu)
     factor = np.abs(1.0 - eta * mu1)
     out = np.full(mu1.shape, np.inf)
@@ -172,7 +162,7 @@ def kernel_gd(gram, y, *, eta: float, steps: int) -> np.ndarray:
     if K.ndim != 2 or K.shape[0] != K.shape[1] or y.shape[0] != K.shape[0]:
         raise ValueError(f"gram must be (n, n) and y (n,) or (n, m); got {K.shape} and {y.shape}")
     _, eta = _check_mu_eta(0.0, eta)
-    steps = _check_steps(steps)
+    steps = check_int(steps, "steps", minimum=0)
     A = np.eye(K.shape[0]) - eta / K.shape[0] * K
     out = np.empty((steps + 1,) + y.shape)
     out[0] = -y
@@ -258,17 +248,15 @@ def train_circle_modes(width: int, ks, *, depth: int = 2, bias: float = 1.0, eta
     ``steps``: GD steps per k; ``frac``: threshold for ``t_frac``; ``device``/``dtype``: where and
     in which precision the network trains. Returns a :class:`CircleModesResult`.
     """
-    _check_depth(depth)
-    _check_bias(bias)
-    _check_activation(activation)
-    steps = _check_steps(steps)
-    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 4:
-        raise ValueError(f"n_points must be an integer >= 4, got {n_points!r}")
+    check_depth(depth)
+    check_bias(bias)
+    check_activation(activation)
+    steps = check_int(steps, "steps", minimum=0)
+    check_int(n_points, "n_points", minimum=4)
     ks = np.atleast_1d(np.asarray(ks))
     if ks.dtype.kind not in "iu" or np.any(ks < 1) or np.any(2 * ks >= n_points):
         raise ValueError(f"ks must be integers in [1, n_points/2) = [1, {n_points / 2}), got {ks}")
-    if not 0 < frac < 1:
-        raise ValueError(f"frac must lie in (0, 1), got {frac}")
+    check_in_range(frac, "frac", 0, 1, low_open=True, high_open=True)
     theta, x_np = circle_points(n_points, radius=math.sqrt(2.0))
     kern = lambda t: ntk(t, depth=depth, activation=activation, bias=bias)  # noqa: E731
     lam_all = circle_kernel_eigenvalues(kern(np.cos(theta)))

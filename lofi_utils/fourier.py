@@ -24,9 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import _as_rng as _rng
-from .data import _check_count
 from .plotting import PALETTE, get_ax, label
+from .validation import check_choice, check_int, check_nonnegative, check_positive, check_rng, is_int
 
 __all__ = [
     "amplitude_phase", "from_amplitude_phase", "phase_scramble", "swap_amplitude_phase",
@@ -85,7 +84,7 @@ def phase_scramble(img, rng=0, *, keep_mean: bool = True, return_imag: bool = Fa
     largest ``|Im|`` of the inverse transform if ``return_imag``).
     """
     img = _image_array(img)
-    rng = _rng(rng)
+    rng = check_rng(rng)
     shape = img.shape[:-3] + (1,) + img.shape[-2:] if img.ndim == 4 else img.shape
     theta = np.angle(np.fft.fft2(rng.standard_normal(shape), norm="ortho"))
     if keep_mean:
@@ -130,7 +129,7 @@ def radial_power_spectrum(img, *, window: bool = True, nbins: int | None = None)
     if img.ndim > 3:
         raise ValueError(f"img must be (H, W) or (n, H, W), got shape {img.shape}")
     if nbins is not None:
-        nbins = _check_count(nbins, "nbins", 1)
+        nbins = check_int(nbins, "nbins", minimum=1)
     H, W = img.shape[-2:]
     x = img - img.mean(axis=(-2, -1), keepdims=True)
     if window:
@@ -173,14 +172,14 @@ def extract_patches(img, size: int, n: int, rng=0, *, rows: tuple[float, float] 
     img = np.asarray(img, dtype=np.float64)
     if img.ndim != 2:
         raise ValueError(f"img must be a 2-D gray image, got shape {img.shape}")
-    size, n = _check_count(size, "size", 2), _check_count(n, "n", 1)
+    size, n = check_int(size, "size", minimum=2), check_int(n, "n", minimum=1)
     if len(rows) != 2 or not all(np.isfinite(rows)) or not 0 <= rows[0] < rows[1] <= 1:
         raise ValueError(f"rows must be two fractions 0 <= r0 < r1 <= 1 of the height, got {tuple(rows)!r}")
     H, W = img.shape
     r0, r1 = int(rows[0] * H), int(rows[1] * H)
     if not (0 <= r0 < r1 <= H) or r1 - r0 < size or W < size or size < 2:
         raise ValueError(f"cannot cut {size}x{size} patches from rows {r0}..{r1} of a {H}x{W} image")
-    rng = _rng(rng)
+    rng = check_rng(rng)
     i = rng.integers(r0, r1 - size + 1, size=n)
     j = rng.integers(0, W - size + 1, size=n)
     ii = i[:, None, None] + np.arange(size)[None, :, None]
@@ -209,8 +208,7 @@ def center_crop(img, size: int) -> np.ndarray:
     img = np.asarray(img)
     if img.ndim != 2:
         raise ValueError(f"img must be a 2-D image, got shape {img.shape}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 2 <= size <= min(img.shape):
-        raise ValueError(f"size must be an integer in 2..{min(img.shape)}, got {size!r}")
+    size = check_int(size, "size", minimum=2, maximum=min(img.shape))
     H, W = img.shape
     return img[(H - size) // 2:(H + size) // 2, (W - size) // 2:(W + size) // 2]
 
@@ -248,15 +246,17 @@ def swap_correlations(images) -> np.ndarray:
 
 
 # =========================================================================== 1-D real Fourier coordinates
-def _check_N(N) -> int:
-    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 4 or N % 2:
+def check_N(N) -> int:
+    """``N`` as an ``int`` if it is an even integer ``>= 4`` (a signal length with real Fourier coordinates),
+    else a one-line ``ValueError``."""
+    if not is_int(N) or N < 4 or N % 2:
         raise ValueError(f"N must be an even integer >= 4, got {N!r}")
     return int(N)
 
 
 def coord_freqs(N: int) -> np.ndarray:
     """Frequency of each real Fourier coordinate: ``[0, 1, ..., N/2, 1, ..., N/2 - 1]`` (cosines, then sines)."""
-    N = _check_N(N)
+    N = check_N(N)
     return np.concatenate([np.arange(N // 2 + 1), np.arange(1, N // 2)])
 
 
@@ -268,7 +268,7 @@ def to_fourier_coords(x) -> np.ndarray:
     a stationary covariance is diagonal in these coordinates, with eigenvalue ``lambda_f`` on ``c_f, s_f``.
     """
     x = np.asarray(x, dtype=np.float64)
-    N = _check_N(x.shape[-1])
+    N = check_N(x.shape[-1])
     X = np.fft.rfft(x, norm="ortho")
     r2 = math.sqrt(2.0)
     c = X.real.copy()
@@ -279,7 +279,7 @@ def to_fourier_coords(x) -> np.ndarray:
 def from_fourier_coords(c) -> np.ndarray:
     """Inverse of :func:`to_fourier_coords`: real Fourier coordinates (..., N) back to the signal (..., N)."""
     c = np.asarray(c, dtype=np.float64)
-    N = _check_N(c.shape[-1])
+    N = check_N(c.shape[-1])
     h = N // 2
     X = c[..., : h + 1].astype(np.complex128)
     X[..., 1:h] = (c[..., 1:h] + 1j * c[..., h + 1:]) / math.sqrt(2.0)
@@ -291,9 +291,8 @@ def power_spectrum(N: int, a: float) -> np.ndarray:
 
     The frequencies 0 < f < N/2 count twice (cosine and sine). ``a = 0`` is the isotropic (white) case.
     """
-    N = _check_N(N)
-    if not np.isfinite(a) or a < 0:
-        raise ValueError(f"the spectral exponent a must be finite and >= 0, got {a!r}")
+    N = check_N(N)
+    check_nonnegative(a, "the spectral exponent a")
     lam = (1.0 + np.arange(N // 2 + 1)) ** (-float(a))
     mult = np.full(N // 2 + 1, 2.0)
     mult[0] = mult[-1] = 1.0
@@ -308,7 +307,7 @@ def coord_spectrum(N: int, a: float) -> np.ndarray:
 def colour(z, a: float) -> np.ndarray:
     """``C^(1/2) z = irfft(sqrt(lambda) * rfft(z, norm="ortho"), norm="ortho")`` for signals z (..., N)."""
     z = np.asarray(z, dtype=np.float64)
-    N = _check_N(z.shape[-1])
+    N = check_N(z.shape[-1])
     return np.fft.irfft(np.sqrt(power_spectrum(N, a)) * np.fft.rfft(z, norm="ortho"), n=N, norm="ortho")
 
 
@@ -331,18 +330,16 @@ def phase_template(N: int, a: float, kind: str = "pl", rng=0, *, D: int = 8) -> 
     (broadband); ``"top"``: Gaussian Fourier coordinates on the ``D`` coordinates of largest eigenvalue
     (lowest frequencies first on ties), zero elsewhere. ``g`` is a standard Gaussian vector.
     """
-    N = _check_N(N)
-    if kind not in TEMPLATES:
-        raise ValueError(f"template kind must be one of {TEMPLATES}, got {kind!r}")
-    rng = _rng(rng)
+    N = check_N(N)
+    check_choice(kind, "template kind", TEMPLATES)
+    rng = check_rng(rng)
     g = rng.standard_normal(N)
     if kind == "pl":
         u = colour(g, a)
     elif kind == "flat":
         u = g
     else:
-        if isinstance(D, bool) or not isinstance(D, (int, np.integer)) or not 1 <= D <= N:
-            raise ValueError(f"D must be an integer in 1..{N}, got {D!r}")
+        D = check_int(D, "D", minimum=1, maximum=N)
         order = np.argsort(-coord_spectrum(N, a), kind="stable")
         c = np.zeros(N)
         c[order[:D]] = g[:D]
@@ -380,8 +377,7 @@ class PhaseModel:
     def make(cls, N: int, a: float = 0.0, *, beta: float = 5.0, template: str = "pl", rng=0, D: int = 8):
         """The model for length ``N``, spectral exponent ``a``, spike strength ``beta`` and a template drawn
         with ``rng`` (see :func:`phase_template`)."""
-        if not np.isfinite(beta) or beta <= 0:
-            raise ValueError(f"beta must be > 0, got {beta!r}")
+        check_positive(beta, "beta")
         u = phase_template(N, a, template, rng, D=D)
         return cls(N=int(N), a=float(a), beta=float(beta), template=template, u=u,
                    u_fourier=to_fourier_coords(u), lam=coord_spectrum(N, a))
@@ -409,9 +405,8 @@ class PhaseModel:
 
         Pass ``y`` to fix the labels. Returns ``(X, y)``.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
-        rng = _rng(rng)
+        check_int(n, "n", minimum=1)
+        rng = check_rng(rng)
         if y is not None:
             y = np.asarray(y)
             if y.shape != (n,) or not np.all(np.isin(y, (-1, 1))):
@@ -511,7 +506,7 @@ def phase_model_statistics(model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=
     measured on the whitened projection ``x~.u``; its standard error is ``sqrt(var(v^4 - 6 v^2) / n)``
     (the delta method for unit variance).
     """
-    rng = _rng(rng)
+    rng = check_rng(rng)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != model.N or y.shape != (X.shape[0],):
@@ -519,7 +514,7 @@ def phase_model_statistics(model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=
     if not np.all(np.isin(y, (-1, 1))) or min(np.sum(y < 0), np.sum(y > 0)) < 2:
         raise ValueError(f"y must be labels in {{-1, +1}} with at least 2 signals per class, got values "
                          f"{np.unique(y)[:4].tolist()} with counts {[int(np.sum(y < 0)), int(np.sum(y > 0))]}")
-    n_pairs, n_random = _check_count(n_pairs, "n_pairs", 1), _check_count(n_random, "n_random", 1)
+    n_pairs, n_random = check_int(n_pairs, "n_pairs", minimum=1), check_int(n_random, "n_random", minimum=1)
     Xn, Xs = X[y < 0], X[y > 0]
     pn, ps = periodogram(Xn), periodogram(Xs)
     # the ratio of two means of exponential-like variables: relative SE ~ sqrt(1/n_s + 1/n_n) per frequency
@@ -566,11 +561,9 @@ def classifier_accuracies(model: PhaseModel, n: int, rng=0, *, C: float = 0.1, m
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    if not (np.isfinite(C) and C > 0):
-        raise ValueError(f"C (the inverse regularisation) must be a finite number > 0, got {C!r}")
-    max_iter = _check_count(max_iter, "max_iter", 1)
+    check_int(n, "n", minimum=2)
+    check_positive(C, "C (the inverse regularisation)")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
     X, y = model.sample(2 * n, rng)
     v = whitened_projection(model, X)
     feats = dict(zip(CLASSIFIER_FEATURES, (X, to_fourier_coords(X) ** 2,
@@ -693,7 +686,7 @@ def plot_spectrum_template(N: int = 64, a: float = 1.0, template: str = "pl", *,
     label(ax, "frequency f", "share of the total", f"N = {N}, a = {a:g}, template '{template}'")
     ax.legend(fontsize=7)
     ax = axs[1]
-    rng = _rng(seed + 1)
+    rng = check_rng(seed + 1)
     w = rng.standard_normal((n_w, N))
     m0 = np.abs(model.overlap(w))
     ax.hist(m0, bins=40, density=True, color=PALETTE[0], alpha=0.7, label=r"$|m_{eff}(0)|$, random $w$")

@@ -18,14 +18,10 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import gammaln
 
+from .validation import check_int, is_int
+
 __all__ = ["relu_hermite_coeffs", "hermite_coeffs", "dual_series", "dual_series_derivative",
            "hermite_normalised_table"]
-
-
-def _check_nmax(nmax) -> int:
-    if isinstance(nmax, bool) or not isinstance(nmax, (int, np.integer)) or nmax < 0:
-        raise ValueError(f"nmax must be a non-negative integer, got {nmax!r}")
-    return int(nmax)
 
 
 def relu_hermite_coeffs(nmax: int) -> np.ndarray:
@@ -39,7 +35,7 @@ def relu_hermite_coeffs(nmax: int) -> np.ndarray:
 
     ``nmax``: int >= 0. Returns float64 of shape ``(nmax+1,)`` (computed in log-space).
     """
-    nmax = _check_nmax(nmax)
+    nmax = check_int(nmax, "nmax", minimum=0)
     a2 = np.zeros(nmax + 1)
     a2[0] = 1.0 / math.pi
     if nmax >= 1:
@@ -59,7 +55,7 @@ def hermite_normalised_table(nmax: int, z) -> np.ndarray:
 
     ``nmax``: int >= 0; ``z``: 1-D array of shape ``(m,)``. Returns float64 of shape ``(nmax+1, m)``.
     """
-    nmax = _check_nmax(nmax)
+    nmax = check_int(nmax, "nmax", minimum=0)
     z = np.atleast_1d(np.asarray(z, dtype=float))
     if z.ndim != 1:
         raise ValueError(f"z must be 1-D, got shape {z.shape}")
@@ -95,9 +91,8 @@ def hermite_coeffs(sigma: Callable[[np.ndarray], np.ndarray], nmax: int, *, n_no
     ``sigma``: vectorised callable on a 1-D array; ``nmax``: int >= 0; ``n_nodes``: int with ``nmax < n_nodes <= 350``.
     Returns the signed ``a_n``, float64 of shape ``(nmax+1,)``; ``V(rho) = dual_series(a**2, rho)``.
     """
-    nmax = _check_nmax(nmax)
-    if (isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)) or n_nodes <= nmax
-            or n_nodes > _MAX_GH_NODES):
+    nmax = check_int(nmax, "nmax", minimum=0)
+    if not is_int(n_nodes) or n_nodes <= nmax or n_nodes > _MAX_GH_NODES:
         raise ValueError(f"n_nodes must be an integer in (nmax, {_MAX_GH_NODES}] (nmax = {nmax}; NumPy's "
                          f"Gauss-Hermite weights underflow beyond {_MAX_GH_NODES}), got {n_nodes!r}")
     z, w = _hermegauss(int(n_nodes))

@@ -38,8 +38,8 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import erf as _erf
 
-from .data import _check_count
-from .sphere import _check_d, _check_kmax, _funk_hecke_values, theta_nodes
+from .sphere import _funk_hecke_values, check_d, theta_nodes
+from .validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = ["ACTIVATIONS", "ERF_SCALE", "GH_NODES", "MAX_BIAS", "activation_fn", "dual_activation",
            "dual_activation_quadrature", "diagonal_map", "LayerKernels", "layer_kernels", "ntk",
@@ -58,39 +58,22 @@ MAX_BIAS = 1e4
 
 
 # --------------------------------------------------------------------------- validation
-def _check_activation(name) -> str:
-    if not isinstance(name, str) or name.lower() not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}")
-    return name.lower()
+def check_activation(name) -> str:
+    """``name`` lower-cased if it is one of :data:`ACTIVATIONS` (the activations with a kernel here), else a
+    one-line ``ValueError`` naming them."""
+    return check_choice(name, "activation", ACTIVATIONS, casefold=True)
 
 
-def _check_depth(depth) -> int:
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth (number of weight layers L) must be an integer >= 1, got {depth!r}")
-    return int(depth)
+def check_depth(depth) -> int:
+    """The number of weight layers ``L`` as an ``int`` if it is an integer ``>= 1``, else a one-line
+    ``ValueError``."""
+    return check_int(depth, "depth (number of weight layers L)", minimum=1)
 
 
-def _check_bias(bias) -> float:
-    msg = f"bias (the scale beta of the biases) must be a real number in [0, {MAX_BIAS:g}], got {bias!r}"
-    if isinstance(bias, (bool, np.bool_)):
-        raise ValueError(msg)
-    try:
-        b = float(bias)
-    except (TypeError, ValueError):
-        raise ValueError(msg) from None
-    if not (math.isfinite(b) and 0 <= b <= MAX_BIAS):
-        raise ValueError(msg)
-    return b
-
-
-def _check_q(q) -> float:
-    try:
-        qf = float(q)
-    except (TypeError, ValueError):
-        qf = float("nan")
-    if not (math.isfinite(qf) and qf > 0):
-        raise ValueError(f"the diagonal q must be a finite number > 0, got {q!r}")
-    return qf
+def check_bias(bias) -> float:
+    """The bias scale ``beta`` as a ``float`` if it is a number in ``[0, MAX_BIAS]``, else a one-line
+    ``ValueError``."""
+    return check_in_range(bias, "bias (the scale beta of the biases)", 0, MAX_BIAS)
 
 
 def _check_c(c, q: float) -> np.ndarray:
@@ -117,7 +100,7 @@ def activation_fn(name: str):
 
     ``name``: one of :data:`ACTIVATIONS`. Returns ``(sigma, sigma_prime)``.
     """
-    name = _check_activation(name)
+    name = check_activation(name)
     if name == "relu":
         return (lambda z: _SQRT2 * np.maximum(z, 0.0)), (lambda z: _SQRT2 * (z > 0).astype(float))
     if name == "erf":
@@ -149,9 +132,9 @@ def dual_activation_quadrature(sigma, sigma_prime, q: float, c, *, n_nodes: int 
     ``sigma``, ``sigma_prime``: vectorised NumPy callables; ``q``: float > 0; ``c``: array with
     ``|c| <= q``. Returns two float64 arrays of ``c``'s shape.
     """
-    q = _check_q(q)
+    q = check_positive(q, "the diagonal q")
     c = _check_c(c, q)
-    n_nodes = _check_count(n_nodes, "n_nodes", 1)
+    n_nodes = check_int(n_nodes, "n_nodes", minimum=1)
     r = np.clip(c.ravel() / q, -1.0, 1.0)
     s = np.sqrt(np.maximum(1.0 - r * r, 0.0))
     z1, z2, w, _, _ = _gh2(int(n_nodes))
@@ -231,8 +214,8 @@ def dual_activation(name: str, q: float, c):
     common variance, float > 0; ``c``: covariances, scalar or array with ``|c| <= q``. Returns
     ``(V, V_dot)``, float64 arrays of ``c``'s shape.
     """
-    name = _check_activation(name)
-    q = _check_q(q)
+    name = check_activation(name)
+    q = check_positive(q, "the diagonal q")
     c = _check_c(c, q)
     if name == "relu":
         r = np.clip(c / q, -1.0, 1.0)
@@ -255,8 +238,8 @@ def diagonal_map(name: str, q: float) -> float:
     relu: ``q``; erf: ``(2/pi) arcsin(2a^2 q / (1 + 2a^2 q))``; tanh: ``sum_n a_n(q)^2`` (the Mehler
     coefficients, so that ``diagonal_map(q) = V(q, q)`` exactly). ``q`` > 0.
     """
-    name = _check_activation(name)
-    q = _check_q(q)
+    name = check_activation(name)
+    q = check_positive(q, "the diagonal q")
     if name == "relu":
         return q
     if name == "erf":
@@ -314,9 +297,9 @@ def layer_kernels(t, *, depth: int, activation: str = "relu", bias: float = 0.0)
     ``bias``: ``beta >= 0``. Returns a :class:`LayerKernels` with arrays of shape ``(L, *S)``.
     """
     t, shape = _check_t(t)
-    L = _check_depth(depth)
-    act = _check_activation(activation)
-    beta2 = _check_bias(bias) ** 2
+    L = check_depth(depth)
+    act = check_activation(activation)
+    beta2 = check_bias(bias) ** 2
     sig = np.empty((L, t.size))
     sdot = np.full((L, t.size), np.nan)
     q = np.empty(L)
@@ -348,9 +331,9 @@ def ntk(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.nda
     :data:`ACTIVATIONS`; ``bias``: ``beta >= 0``. Returns float64 of ``t``'s shape.
     """
     t, shape = _check_t(t)
-    L = _check_depth(depth)
-    act = _check_activation(activation)
-    beta2 = _check_bias(bias) ** 2
+    L = check_depth(depth)
+    act = check_activation(activation)
+    beta2 = check_bias(bias) ** 2
     q = 1.0 + beta2
     s = t + beta2
     th = s.copy()
@@ -372,8 +355,8 @@ def nngp(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.nd
 
 # --------------------------------------------------------------------------- spectra
 def _spectrum_values(d, kmax, values_fn, n_nodes):
-    d = _check_d(d)
-    kmax = _check_kmax(kmax)
+    d = check_d(d)
+    kmax = check_int(kmax, "kmax", minimum=0)
     theta, w = theta_nodes(n_nodes)
     t = np.cos(theta)
     return _funk_hecke_values(values_fn(t), t, theta, w, d, kmax)

@@ -43,14 +43,15 @@ import torch
 from scipy.special import gammaln
 
 from .hermite import relu_hermite_coeffs
-from .kernels import (ACTIVATIONS, ERF_SCALE, _check_activation, _check_bias, _check_depth, _horner,
-                      _tanh_mehler, dual_activation, layer_kernels, ntk as ntk_recursion)
+from .kernels import (ACTIVATIONS, ERF_SCALE, _horner, _tanh_mehler, check_activation, check_bias, check_depth,
+                      dual_activation, layer_kernels, ntk as ntk_recursion)
 from .ntk import MLP, empirical_layer_ntk
 from .plotting import PALETTE, control_panel, get_ax, label, sequential_colors
 from .spectra import WidthSweep, _kernel_width_sweep
-from .sphere import (_check_d, _check_kmax, _sphere_constant, gegenbauer_table,
-                     harmonic_dimension, sample_sphere, series_moment, theta_nodes)
+from .sphere import (_sphere_constant, check_d, gegenbauer_table, harmonic_dimension, sample_sphere,
+                     series_moment, theta_nodes)
 from .stats import fit_power_law
+from .validation import check_choice, check_int, check_positive
 
 __all__ = [
     "hermite_sq_coeffs", "LayerSeries", "layer_series", "layer_maclaurin", "nngp_sensitivity",
@@ -93,19 +94,13 @@ def _torch_threads(n: int | None):
     if n is None:
         yield
         return
-    n = _check_int(n, "threads", 1)
+    n = check_int(n, "threads", minimum=1)
     old = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
         yield
     finally:
         torch.set_num_threads(old)
-
-
-def _check_int(v, name: str, minimum: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
-    return int(v)
 
 
 def _diagonals(depth: int, activation: str, bias: float) -> np.ndarray:
@@ -130,11 +125,9 @@ def hermite_sq_coeffs(activation: str, q: float, nmax: int) -> np.ndarray:
     ``activation``: one of :data:`lofi_utils.kernels.ACTIVATIONS`; ``q``: variance > 0; ``nmax``: int >= 0.
     Returns float64 of shape ``(nmax+1,)``, all entries >= 0.
     """
-    act = _check_activation(activation)
-    nmax = _check_int(nmax, "nmax", 0)
-    q = float(q)
-    if not (math.isfinite(q) and q > 0):
-        raise ValueError(f"the variance q must be a finite number > 0, got {q}")
+    act = check_activation(activation)
+    nmax = check_int(nmax, "nmax", minimum=0)
+    q = check_positive(q, "the variance q")
     if act == "relu":
         return q * relu_hermite_coeffs(nmax)
     out = np.zeros(nmax + 1)
@@ -233,10 +226,10 @@ def layer_series(depth: int, *, activation: str = "relu", bias: float = 0.0, nma
     ``depth``: L >= 1; ``activation``, ``bias``: as in :func:`lofi_utils.kernels.layer_kernels`;
     ``nmax``: highest degree kept, int >= 1. Returns a :class:`LayerSeries`.
     """
-    L = _check_depth(depth)
-    act = _check_activation(activation)
-    beta2 = _check_bias(bias) ** 2
-    nmax = _check_int(nmax, "nmax", 1)
+    L = check_depth(depth)
+    act = check_activation(activation)
+    beta2 = check_bias(bias) ** 2
+    nmax = check_int(nmax, "nmax", minimum=1)
     q = _diagonals(L, act, bias)
     sig = np.zeros((L, nmax + 1))
     sdot = np.full((L, nmax + 1), np.nan)
@@ -305,10 +298,10 @@ def layer_maclaurin(depth: int, *, activation: str = "relu", bias: float = 0.0, 
     Returns ``b`` of shape ``(L, nmax+1)``, or ``(b, err)`` with ``return_error=True`` (``err`` the
     absolute error bound per coefficient, same shape).
     """
-    L = _check_depth(depth)
-    act = _check_activation(activation)
-    beta2 = _check_bias(bias) ** 2
-    nmax = _check_int(nmax, "nmax", 1)
+    L = check_depth(depth)
+    act = check_activation(activation)
+    beta2 = check_bias(bias) ** 2
+    nmax = check_int(nmax, "nmax", minimum=1)
     q = _diagonals(L, act, bias)
     M = 16 * (nmax + 1)
     rho = 10.0 ** (-1.0 / nmax)
@@ -334,10 +327,10 @@ def nngp_sensitivity(t, *, depth: int, layer: int, activation: str = "relu", bia
     ``t``: 1-D cosines in (-1, 1) (keep ``|Sigma^(l)| + h <= q_l``); ``layer``: l in 1..L; ``h``: step.
     Returns float64 of ``t``'s shape (ones for ``l = L``).
     """
-    L = _check_depth(depth)
-    act = _check_activation(activation)
-    beta2 = _check_bias(bias) ** 2
-    layer = _check_int(layer, "layer", 1)
+    L = check_depth(depth)
+    act = check_activation(activation)
+    beta2 = check_bias(bias) ** 2
+    layer = check_int(layer, "layer", minimum=1)
     if layer > L:
         raise ValueError(f"layer must lie in 1..{L}, got {layer}")
     lk = layer_kernels(t, depth=L, activation=act, bias=bias)
@@ -364,7 +357,7 @@ def layer_identity_gaps(t, *, depth: int, activations: Sequence[str] = ACTIVATIO
     :data:`lofi_utils.kernels.ACTIVATIONS`; ``biases``: values of beta >= 0. Returns two dicts
     ``{(activation, beta): gap}``: ``(sum_gaps, sensitivity_gaps)``.
     """
-    L = _check_depth(depth)
+    L = check_depth(depth)
     t = np.asarray(t, dtype=float)
     if t.ndim != 1 or t.size == 0 or np.any(np.abs(t) >= 1):
         raise ValueError("t must be a non-empty 1-D array of cosines in (-1, 1)")
@@ -498,13 +491,12 @@ def layer_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", b
     ``d``: int >= 2; ``kmax``: int >= 0; ``depth``, ``activation``, ``bias``: the network;
     ``method``: ``"auto"``, ``"quadrature"`` or ``"series"``. Returns a :class:`LayerSpectrum`.
     """
-    d = _check_d(d)
-    kmax = _check_kmax(kmax)
-    L = _check_depth(depth)
-    act = _check_activation(activation)
-    b = _check_bias(bias)
-    if method not in ("auto", "quadrature", "series"):
-        raise ValueError(f"method must be 'auto', 'quadrature' or 'series', got {method!r}")
+    d = check_d(d)
+    kmax = check_int(kmax, "kmax", minimum=0)
+    L = check_depth(depth)
+    act = check_activation(activation)
+    b = check_bias(bias)
+    check_choice(method, "method", ("auto", "quadrature", "series"))
     n_nodes = n_nodes or (6000 if act == "relu" else 2000)
     if nmax is None:
         # twice the degree beyond which every neglected moment m(n, kmax, d) decreases, as a power of 2 minus 1
@@ -538,10 +530,10 @@ def relu_share_limit(depth: int, *, bias: float = 0.0) -> np.ndarray:
 
     ``depth``: L >= 2; ``bias``: beta >= 0. Returns shape (L,), summing to 1.
     """
-    L = _check_depth(depth)
+    L = check_depth(depth)
     if L < 2:
         raise ValueError("the share limit needs at least two layers (depth >= 2)")
-    beta2 = _check_bias(bias) ** 2
+    beta2 = check_bias(bias) ** 2
     q = 1.0 + beta2 * np.arange(1, L + 1)
     inv = q ** -0.5
     c = np.array([q[l] * inv[l:L - 1].sum() for l in range(L)])
@@ -607,7 +599,7 @@ def maclaurin_shares(depth: int, kmax: int, *, activation: str = "relu", bias: f
     becomes its k-th Maclaurin coefficient (from :func:`layer_series`). Returns (L, kmax+1); NaN where
     every ``b_k^(l)`` vanishes (e.g. even k for odd activations without bias).
     """
-    kmax = _check_kmax(kmax)
+    kmax = check_int(kmax, "kmax", minimum=0)
     b = layer_series(depth, activation=activation, bias=bias, nmax=max(kmax, 1)).theta[:, :kmax + 1]
     tot = b.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -625,7 +617,7 @@ def monotone_in_parity(shares, *, increasing: bool = True, kmin: int = 1) -> boo
     s = np.asarray(shares, dtype=float)
     if s.ndim != 1:
         raise ValueError(f"shares must be a 1-D array indexed by the degree, got shape {s.shape}")
-    kmin = _check_int(kmin, "kmin", 0)
+    kmin = check_int(kmin, "kmin", minimum=0)
     sign = 1.0 if increasing else -1.0
     return all(bool(np.all(sign * np.diff(s[k0::2][np.isfinite(s[k0::2])]) > 0)) for k0 in (kmin, kmin + 1))
 
@@ -668,7 +660,7 @@ def share_ordering(ds: Sequence[int], depths: Sequence[int], kmax: int, *,
     ``ds``: dimensions >= 2; ``depths``: depths >= 2; ``kmax``: int >= 2; ``caps``: optional
     ``{activation: kmax for all pairs}``. Returns a :class:`ShareOrdering`.
     """
-    kmax = _check_int(kmax, "kmax", 2)
+    kmax = check_int(kmax, "kmax", minimum=2)
     if len(ds) == 0 or len(depths) == 0 or len(activations) == 0:
         raise ValueError("need at least one dimension, one depth and one activation")
     if any(int(L) < 2 for L in depths):
@@ -715,8 +707,8 @@ def high_dim_limit(depth: int, kmax: int, ds: Sequence[int], *, activation: str 
     ``depth``: L >= 1; ``kmax``: int >= 1; ``ds``: at least two dimensions >= 2, increasing.
     Returns a :class:`HighDimLimit`.
     """
-    L = _check_depth(depth)
-    kmax = _check_int(kmax, "kmax", 1)
+    L = check_depth(depth)
+    kmax = check_int(kmax, "kmax", minimum=1)
     ds = np.asarray(ds, dtype=int)
     if ds.ndim != 1 or ds.size < 2 or np.any(ds < 2) or np.any(np.diff(ds) <= 0):
         raise ValueError(f"ds must hold at least two increasing dimensions >= 2, got {ds!r}")
@@ -838,7 +830,7 @@ def layer_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], 
     records the error of the sum over layers. ``widths``: positive ints; ``seeds``: int >= 1;
     ``n_points``: int >= 2. Returns a :class:`LayerWidthSweep`.
     """
-    L = _check_depth(depth)
+    L = check_depth(depth)
     sw = _kernel_width_sweep(d, L, n_points, widths, seeds=seeds, bias=bias, activation=activation, seed=seed,
                              device=device, dtype=dtype)
     return LayerWidthSweep(widths=sw.widths, errors=sw.layer_errors, d=int(d), depth=L, bias=float(bias),
@@ -861,8 +853,8 @@ def zonal_probes(x, k: int, *, n_probes: int, rng: np.random.Generator, extra: i
     if x.ndim != 2:
         raise ValueError(f"x must be an (N, d) array, got shape {x.shape}")
     N, d = x.shape
-    k = _check_int(k, "k", 0)
-    n_probes = _check_int(n_probes, "n_probes", 1)
+    k = check_int(k, "k", minimum=0)
+    n_probes = check_int(n_probes, "n_probes", minimum=1)
     u = x / np.linalg.norm(x, axis=1, keepdims=True)
 
     def zonal(j, m):
@@ -927,8 +919,8 @@ def measure_probe_shares(d: int, depth: int, width: int, n_points: int, ks: Sequ
     :class:`ProbeShares` with the analytic-kernel and population references.
     """
     ks = np.asarray(ks, dtype=int)
-    seeds = _check_int(seeds, "seeds", 1)
-    L = _check_depth(depth)
+    seeds = check_int(seeds, "seeds", minimum=1)
+    L = check_depth(depth)
     sp = layer_spectrum(d, int(ks.max()), depth=L, activation=activation, bias=bias)
     net = np.empty((seeds, ks.size, L))
     ana = np.zeros((ks.size, L))
@@ -957,7 +949,7 @@ def zonal_target(x, k: int, e) -> np.ndarray:
     e = np.asarray(e, dtype=float)
     if x.ndim != 2 or e.shape != (x.shape[1],):
         raise ValueError(f"x must be (N, d) and e (d,), got {x.shape} and {e.shape}")
-    k = _check_int(k, "k", 0)
+    k = check_int(k, "k", minimum=0)
     t = np.clip((x / np.linalg.norm(x, axis=1, keepdims=True)) @ (e / np.linalg.norm(e)), -1.0, 1.0)
     return math.sqrt(harmonic_dimension(x.shape[1], k)) * gegenbauer_table(k, x.shape[1], t)[k]
 
@@ -1033,10 +1025,8 @@ def train_attribution(model: MLP, x_train, y_train, x_test, y_test, *, eta: floa
     """
     if not isinstance(model, MLP):
         raise ValueError(f"model must be a lofi_utils.ntk.MLP, got {type(model).__name__}")
-    steps = _check_int(steps, "steps", 1)
-    eta = float(eta)
-    if not (math.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be a finite number > 0, got {eta}")
+    steps = check_int(steps, "steps", minimum=1)
+    eta = check_positive(eta, "eta")
     with _torch_threads(threads):
         return _train_attribution(model, x_train, y_train, x_test, y_test, eta, steps, train_layers, record_every)
 
@@ -1109,7 +1099,7 @@ def kernel_attribution(K_train, K_test_train, y_train, y_test, *, eta: float, st
             or Kte.shape[1:] != (yte.size, ytr.size):
         raise ValueError(f"need K_train (L, n, n), K_test_train (L, m, n), y_train (n,), y_test (m,); got "
                          f"{Ktr.shape}, {Kte.shape}, {ytr.shape}, {yte.shape}")
-    steps = _check_int(steps, "steps", 1)
+    steps = check_int(steps, "steps", minimum=1)
     L = Ktr.shape[0]
     trained = _check_trained(train_layers, L)
     idx = [l - 1 for l in trained]
@@ -1184,7 +1174,7 @@ def load_real_data(data_path=None, *, n: int, seed: int = 0) -> RealData:
     """
     from . import datasets
 
-    n = _check_int(n, "n", 2)
+    n = check_int(n, "n", minimum=2)
     if data_path is None:
         X, lab = datasets.digits(normalize=None)
         name = "digits"
@@ -1263,8 +1253,8 @@ def data_layer_spectrum(X, *, depth: int, activation: str = "relu", bias: float 
     n, D = X.shape
     if not np.allclose(np.einsum("ij,ij->i", X, X), D, rtol=1e-8):
         raise ValueError("rows of X must lie on the sphere of radius sqrt(D) (see lofi_utils.datasets.to_sphere)")
-    L = _check_depth(depth)
-    n_bands = _check_int(n_bands, "n_bands", 1)
+    L = check_depth(depth)
+    n_bands = check_int(n_bands, "n_bands", minimum=1)
     cos = np.clip(X @ X.T / D, -1.0, 1.0)
     grams = layer_kernels(cos, depth=L, activation=activation, bias=bias).theta_layers
     dev = torch.device(device) if device is not None else torch.device("cpu")
@@ -1301,7 +1291,7 @@ def band_target(spectrum: DataSpectrum, band: Sequence[int], n_train: int, *,
     band = np.asarray(band, dtype=int)
     K = spectrum.grams.sum(axis=0)
     n = K.shape[0]
-    n_train = _check_int(n_train, "n_train", 2)
+    n_train = check_int(n_train, "n_train", minimum=2)
     if band.size == 0 or band.min() < 0 or band.max() >= min(n_train, n):
         raise ValueError(f"band must hold eigen-indices in [0, {min(n_train, n) - 1}], got {band}")
     with _lapack_one_thread():
@@ -1348,7 +1338,7 @@ def compare_attribution(model: MLP, x, y, n_train: int, *, eta: float, steps: in
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    n_train = _check_int(n_train, "n_train", 1)
+    n_train = check_int(n_train, "n_train", minimum=1)
     if x.ndim != 2 or y.shape != (x.shape[0],) or n_train >= x.shape[0]:
         raise ValueError(f"need x (N, D), y (N,) and 1 <= n_train < N; got {x.shape}, {y.shape}, {n_train}")
     p0 = next(model.parameters())
@@ -1383,10 +1373,11 @@ def zonal_task(d: int, n_points: int, k: int, *, seed: int = 0, rep: int = 0):
     ``d``: int >= 2; ``n_points``: int >= 2; ``k``: degree >= 0; ``seed``, ``rep``: ints >= 0.
     Returns ``(x, y)`` of shapes (n_points, d) and (n_points,).
     """
-    d = _check_int(d, "d", 2)
-    n_points = _check_int(n_points, "n_points", 2)
-    k = _check_int(k, "k", 0)
-    rng = np.random.default_rng(10_000 * _check_int(seed, "seed", 0) + 100 * k + _check_int(rep, "rep", 0))
+    d = check_int(d, "d", minimum=2)
+    n_points = check_int(n_points, "n_points", minimum=2)
+    k = check_int(k, "k", minimum=0)
+    seed, rep = check_int(seed, "seed", minimum=0), check_int(rep, "rep", minimum=0)
+    rng = np.random.default_rng(10_000 * seed + 100 * k + rep)
     x = sample_sphere(n_points, d, radius=math.sqrt(d), rng=rng)
     return x, zonal_target(x, k, sample_sphere(1, d, rng=rng)[0])
 
@@ -1439,7 +1430,7 @@ def zonal_attribution(d: int, depth: int, width: int, n_train: int, ks: Sequence
     ``ks``: degrees >= 0; ``reps``: int >= 1; ``threads``: PyTorch threads while training (see
     :func:`train_attribution`). Returns a :class:`ZonalAttribution`.
     """
-    reps = _check_int(reps, "reps", 1)
+    reps = check_int(reps, "reps", minimum=1)
     ks = tuple(int(k) for k in ks)
     if not ks:
         raise ValueError("need at least one degree k")
@@ -1474,7 +1465,7 @@ def single_layer_rates(d: int, depth: int, width: int, n_train: int, k: int, *, 
     training); every run starts from the same network, seeded ``seed``. ``depth``: L >= 1; other arguments
     as in :func:`zonal_attribution`. Returns a :class:`SingleLayerRates`.
     """
-    L = _check_depth(depth)
+    L = check_depth(depth)
     x, y = zonal_task(d, 2 * n_train, k, seed=seed, rep=0)
     runs = {l: _attribution_run(x, y, n_train, width=width, depth=L, model_seed=seed, eta=eta, steps=steps,
                                 device=device, threads=threads, train_layers=[l]) for l in range(1, L + 1)}

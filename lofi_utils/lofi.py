@@ -41,6 +41,7 @@ import torch
 
 from .kernels import ERF_SCALE, dual_activation
 from .ntk import _torch_activation
+from .validation import check_choice, check_int, check_nonnegative
 
 __all__ = ["ACTIVATIONS", "KERNEL_ACTIVATIONS", "DEFAULT_LAMS", "RandomLift", "SignedCovariance",
            "EigenResult", "top_k_abs", "subspace_distance", "RidgeFit", "ridge_closed_form", "fit_ridge",
@@ -57,15 +58,7 @@ SOLVERS = ("auto", "dense", "subspace", "arpack")
 
 # --------------------------------------------------------------------------- validation helpers
 def _check_activation(name) -> str:
-    if not isinstance(name, str) or name.lower() not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}")
-    return name.lower()
-
-
-def _check_pos_int(v, name: str, minimum: int = 1) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
-    return int(v)
+    return check_choice(name, "activation", ACTIVATIONS, casefold=True)
 
 
 def torch_activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -113,16 +106,6 @@ def _inputs(X, name: str, device, dtype, d: int | None = None) -> torch.Tensor:
     return H
 
 
-def _check_tol(tol) -> float:
-    try:
-        t = float(tol)
-    except (TypeError, ValueError):
-        t = float("nan")
-    if not (math.isfinite(t) and t >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-    return t
-
-
 # --------------------------------------------------------------------------- random lift
 class RandomLift:
     """The frozen random feature map of one layer: ``z(h) = p^{-1/2} sigma(W^T h / c + b)``.
@@ -139,19 +122,17 @@ class RandomLift:
 
     def __init__(self, m: int, p: int, *, activation: str = "relu", seed: int = 0, bias: float = 0.0,
                  device: torch.device | str = "cpu", dtype: torch.dtype | None = None, chunk: int = 8192):
-        self.m = _check_pos_int(m, "input dimension m")
-        self.p = _check_pos_int(p, "width p")
+        self.m = check_int(m, "input dimension m", minimum=1)
+        self.p = check_int(p, "width p", minimum=1)
         self.activation = _check_activation(activation)
         self.device = torch.device(device)
         self.dtype = dtype or _default_dtype(self.device)
-        self.chunk = _check_pos_int(chunk, "chunk")
+        self.chunk = check_int(chunk, "chunk", minimum=1)
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
         # drawn on the CPU in float32 blocks so that the same seed gives the same W on every device
         blocks = [torch.randn(self.m, min(8192, self.p - j), generator=gen) for j in range(0, self.p, 8192)]
         self.W = torch.cat(blocks, dim=1).to(device=self.device, dtype=self.dtype)
-        bias = float(bias)
-        if not (math.isfinite(bias) and bias >= 0):
-            raise ValueError(f"bias must be a finite standard deviation >= 0, got {bias!r}")
+        bias = check_nonnegative(bias, "bias (a standard deviation)")
         self.bias = bias
         self.b = None if bias == 0 else (bias * torch.randn(self.p, generator=gen)).to(device=self.device,
                                                                                         dtype=self.dtype)
@@ -371,8 +352,7 @@ def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto
     (dense for ``p <= dense_max_p``, else subspace). Returns an :class:`EigenResult`, sorted by
     decreasing ``|lambda|``, eigenvectors orthonormal, each signed so that its largest entry is positive.
     """
-    if method not in SOLVERS:
-        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(SOLVERS)}")
+    check_choice(method, "method", SOLVERS)
     if not isinstance(C, SignedCovariance):
         if not isinstance(C, torch.Tensor) or C.ndim != 2 or C.shape[0] != C.shape[1]:
             raise ValueError(f"C must be a square (p, p) tensor or a SignedCovariance, got "
@@ -380,9 +360,9 @@ def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto
         if not torch.isfinite(C).all():
             raise ValueError("C must be finite, got NaN or inf entries")
     p = C.p if isinstance(C, SignedCovariance) else C.shape[0]
-    k = _check_pos_int(k, "rank k")
-    max_iter = _check_pos_int(max_iter, "max_iter")
-    tol = _check_tol(tol)
+    k = check_int(k, "rank k", minimum=1)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    tol = check_nonnegative(tol, "tol")
     if k > p:
         raise ValueError(f"rank k={k} exceeds the dimension p={p}")
     if method == "auto":
@@ -400,7 +380,7 @@ def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto
                 raise ValueError("ARPACK needs k < p; use method='dense'")
             res = _arpack(op, k, tol=tol, seed=seed)
         else:
-            oversample = max(10, k) if oversample is None else _check_pos_int(oversample, "oversample", 0)
+            oversample = max(10, k) if oversample is None else check_int(oversample, "oversample", minimum=0)
             res = _subspace_iteration(op, k, oversample=oversample, tol=tol, max_iter=max_iter, seed=seed)
     res.vectors = _fix_signs(res.vectors)
     return res
@@ -654,27 +634,24 @@ class NeuralLoFi:
         widths = list(widths)
         if not widths:
             raise ValueError("need at least one layer")
-        self.widths = [_check_pos_int(p, "width") for p in widths]
+        self.widths = [check_int(p, "width", minimum=1) for p in widths]
         self.ranks = _norm_list(list(ranks), len(widths), "ranks")
         for p, k in zip(self.widths, self.ranks):
             if k is not None:
-                k = _check_pos_int(k, "rank k")
+                k = check_int(k, "rank k", minimum=1)
                 if k > p:
                     raise ValueError(f"rank k={k} exceeds the width p={p}")
         self.activations = [_check_activation(a) for a in _norm_list(activation, len(widths), "activation")]
-        if solver not in SOLVERS:
-            raise ValueError(f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
+        check_choice(solver, "solver", SOLVERS)
         self.prepend_linear = [bool(v) for v in _norm_list(prepend_linear, len(widths), "prepend_linear")]
         self.center_y, self.center_z, self.solver = bool(center_y), bool(center_z), solver
         self.whiten = [bool(v) for v in _norm_list(whiten, len(widths), "whiten")]
-        self.biases = [float(v) for v in _norm_list(bias, len(widths), "bias")]
-        for b in self.biases:
-            if not (math.isfinite(b) and b >= 0):
-                raise ValueError(f"bias must be a finite standard deviation >= 0, got {b!r}")
-        self.seed = _check_pos_int(seed, "seed", 0)
+        self.biases = [check_nonnegative(v, "bias (a standard deviation)")
+                       for v in _norm_list(bias, len(widths), "bias")]
+        self.seed = check_int(seed, "seed", minimum=0)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype or _default_dtype(self.device)
-        chunk, tol = _check_pos_int(chunk, "chunk"), _check_tol(tol)
+        chunk, tol = check_int(chunk, "chunk", minimum=1), check_nonnegative(tol, "tol")
         self.lams, self.cache_bytes, self.chunk, self.tol = _grid(lams), float(cache_bytes), int(chunk), float(tol)
         self.layers: list[LayerState] = []
         self.readout: RidgeFit | None = None
@@ -843,7 +820,7 @@ def deep_nngp(X, X_eval, *, depth: int, activation: str = "relu") -> tuple[np.nd
     diagonal of ``K_l`` (the finite network's ``c_l``), ``kappa`` the dual activation of :func:`nngp_gram`.
     ``X`` (n, d) training, ``X_eval`` (n_e, d). Returns ``(K_train (n, n), K_eval (n_e, n), diag_eval (n_e,))``.
     """
-    depth = _check_pos_int(depth, "depth")
+    depth = check_int(depth, "depth", minimum=1)
     act = _check_activation(activation)
     X = np.asarray(X, dtype=np.float64)
     Xe = np.asarray(X_eval, dtype=np.float64)
@@ -892,7 +869,7 @@ def kernel_filter(G, y, k: int, *, center_y: bool = True, rcond: float = 1e-10) 
         raise ValueError(f"G must be (n, n) and y (n,), got {G.shape} and {y.shape}")
     if not (np.all(np.isfinite(G)) and np.all(np.isfinite(y))):
         raise ValueError("G and y must be finite, got NaN or inf entries")
-    k = _check_pos_int(k, "rank k")
+    k = check_int(k, "rank k", minimum=1)
     if k > n:
         raise ValueError(f"rank k={k} exceeds the number of samples n={n}")
     w = torch.as_tensor(y - y.mean() if center_y else y)
@@ -989,8 +966,8 @@ def patches(images, size: int, *, stride: int = 1) -> np.ndarray:
     im = np.asarray(images, dtype=np.float64)
     if im.ndim != 3:
         raise ValueError(f"images must be (n, H, W), got shape {im.shape}")
-    size = _check_pos_int(size, "patch size")
-    stride = _check_pos_int(stride, "stride")
+    size = check_int(size, "patch size", minimum=1)
+    stride = check_int(stride, "stride", minimum=1)
     if size > min(im.shape[1:]):
         raise ValueError(f"patch size {size} exceeds the image size {im.shape[1:]}")
     win = np.lib.stride_tricks.sliding_window_view(im, (size, size), axis=(1, 2))[:, ::stride, ::stride]
@@ -1028,11 +1005,11 @@ class ConvLoFi:
     def __init__(self, *, size: int = 3, channels: int = 256, k: int | None = 16, pool: int = 2,
                  p_out: int = 1000, activation: str = "relu", center_y: bool = True, seed: int = 0,
                  lams=DEFAULT_LAMS):
-        self.size, self.channels = _check_pos_int(size, "size"), _check_pos_int(channels, "channels")
-        self.k = None if k is None else _check_pos_int(k, "k")
+        self.size, self.channels = check_int(size, "size", minimum=1), check_int(channels, "channels", minimum=1)
+        self.k = None if k is None else check_int(k, "k", minimum=1)
         if self.k is not None and self.k > self.channels:
             raise ValueError(f"k={k} exceeds the number of channels {channels}")
-        self.pool, self.p_out = _check_pos_int(pool, "pool"), _check_pos_int(p_out, "p_out")
+        self.pool, self.p_out = check_int(pool, "pool", minimum=1), check_int(p_out, "p_out", minimum=1)
         self.activation, self.center_y, self.seed, self.lams = _check_activation(activation), center_y, seed, lams
 
     def _maps(self, images) -> torch.Tensor:

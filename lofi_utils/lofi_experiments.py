@@ -21,6 +21,7 @@ import torch
 
 from . import lofi as L
 from .plotting import PALETTE, get_ax, label, sequential_colors, subplots
+from .validation import check_choice, check_int
 
 __all__ = ["HierarchicalTarget", "hierarchical_target", "hidden_overlap", "span_r2", "signed_matrix",
            "EmergenceSweep", "emergence_sweep", "plot_emergence", "plot_signed_spectrum",
@@ -75,8 +76,7 @@ def hierarchical_target(d: int, r: int, *, gain: float = 2.0, balanced: bool = F
     ``-h*`` and fixes ``T = sum_j He_2(w_j.x)``), so an odd link ``tanh`` gives ``E[y T] = 0``: the
     label's degree-2 part is then proportional to ``h*`` alone.
     """
-    if not (isinstance(d, (int, np.integer)) and isinstance(r, (int, np.integer)) and 1 <= r <= d):
-        raise ValueError(f"need integers 1 <= r <= d, got d={d!r}, r={r!r}")
+    check_int(r, "r", minimum=1, maximum=check_int(d, "d", minimum=1))
     if balanced and r % 2:
         raise ValueError(f"balanced signs need an even r, got r={r}")
     W, _ = np.linalg.qr(rng.standard_normal((d, r)))
@@ -132,8 +132,7 @@ class EmergenceSweep:
     def spread(self, scale: str = "dr", n_grid: int = 50) -> float:
         """Mean over the common range of ``max - min`` across pairs of the overlap curves, plotted
         against ``n/(d r)`` (``scale="dr"``) or ``n/d`` (``scale="d"``), interpolated in ``log n``."""
-        if scale not in ("dr", "d"):
-            raise ValueError("scale must be 'dr' or 'd'")
+        check_choice(scale, "scale", ("dr", "d"))
         rs = np.array([r for _, r in self.pairs], dtype=float)
         logx = np.log(self.cs)[None, :] + (np.log(rs)[:, None] if scale == "d" else np.zeros((len(rs), 1)))
         lo, hi = logx[:, 0].max(), logx[:, -1].min()
@@ -388,8 +387,7 @@ def cifar_comparison(path, *, n_train: int, n_val: int, n_test: int, p: int, k: 
     ``k`` at the first two and a random third layer, against the random-feature network of the same widths,
     on :func:`cifar_binary`. Sizes that are not positive integers raise ``ValueError`` before any file is read."""
     for nm, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{nm} must be a positive integer, got {v!r}")
+        check_int(v, nm, minimum=1)
     X, y, Xv, yv, Xt, yt = cifar_binary(path, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)
     out = RealComparison({}, {})
     for nm, ks in (("RF network", [None, None, None]), ("LoFi", [k, k, None])):
@@ -741,7 +739,7 @@ def depth_specs(k1: int, *, p1: int, p2: int, p_out: int) -> dict:
     width ``p1 + p2``.
     """
     for v, nm in ((k1, "k1"), (p1, "p1"), (p2, "p2"), (p_out, "p_out")):
-        L._check_pos_int(v, nm)
+        check_int(v, nm, minimum=1)
     return {
         "LoFi, 2 filters": dict(widths=[p1, p2, p_out], ranks=[k1, 1, None], whiten=[True, False, False],
                                 activation=["relu", "quadratic", "relu"], bias=[0.0, 0.0, 1.0],

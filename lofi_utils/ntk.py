@@ -26,7 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .kernels import ERF_SCALE, _check_activation, _check_bias, _check_depth
+from .kernels import ERF_SCALE, check_activation, check_bias, check_depth
+from .validation import check_int
 
 __all__ = ["MLP", "empirical_layer_ntk", "empirical_ntk", "jacobian_layer_ntk", "jacobian_layer_ntk_blocked",
            "bin_by_cosine"]
@@ -60,14 +61,11 @@ class MLP(nn.Module):
                  seed: int | None = None, dtype: torch.dtype = torch.float32,
                  device: torch.device | str | None = None):
         super().__init__()
-        for nm, v in (("d", d), ("width", width)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{nm} must be a positive integer, got {v!r}")
-        self.d = int(d)
-        self.width = int(width)
-        self.depth = _check_depth(depth)
-        self.activation = _check_activation(activation)
-        self.beta = _check_bias(bias)
+        self.d = check_int(d, "d", minimum=1)
+        self.width = check_int(width, "width", minimum=1)
+        self.depth = check_depth(depth)
+        self.activation = check_activation(activation)
+        self.beta = check_bias(bias)
         self._sigma = _torch_activation(self.activation)
         dims = [self.d] + [self.width] * (self.depth - 1) + [1]
         self.dims = tuple(dims)
@@ -216,8 +214,7 @@ def jacobian_layer_ntk_blocked(model: MLP, x: torch.Tensor, *, chunk: int = 256)
     from torch.func import functional_call, jacrev, vmap
 
     _check_inputs(model, x, None)
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    check_int(chunk, "chunk", minimum=1)
     params = {k: v.detach() for k, v in model.named_parameters()}
     n = x.shape[0]
     starts = list(range(0, n, int(chunk)))
@@ -260,8 +257,7 @@ def bin_by_cosine(t, values, *, bins: int = 40):
     v = np.asarray(values, dtype=float).ravel()
     if t.shape != v.shape:
         raise ValueError(f"t and values must have the same number of entries, got {t.size} and {v.size}")
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise ValueError(f"bins must be a positive integer, got {bins!r}")
+    check_int(bins, "bins", minimum=1)
     edges = np.linspace(-1.0, 1.0, bins + 1)
     idx = np.clip(np.digitize(t, edges) - 1, 0, bins - 1)
     count = np.bincount(idx, minlength=bins).astype(float)

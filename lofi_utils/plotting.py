@@ -12,6 +12,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .validation import check_int
+
 #: A colour-blind-safe cycle (Okabe & Ito) used for every figure of the book.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
@@ -102,8 +104,7 @@ def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6
         raise ValueError("need at least one control")
     if not callable(draw):
         raise ValueError(f"draw must be callable, got {type(draw).__name__}")
-    if not (isinstance(ncols, int) and ncols >= 1):
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    ncols = check_int(ncols, "ncols", minimum=1)
     out = widgets.Output()
 
     def redraw(_change=None):

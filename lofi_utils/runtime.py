@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .validation import check_int
+
 DEFAULT_SEED = 0
 #: chapter seeds lie in ``[0, SEED_LIMIT)``: NumPy, PyTorch and the chapters' derived streams all take them
 SEED_LIMIT = 2**32
@@ -43,9 +45,7 @@ def seed_everything(seed: int = DEFAULT_SEED) -> np.random.Generator:
 
     Raises ``ValueError`` for a seed that is not an integer in ``[0, 2**32)``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < SEED_LIMIT:
-        raise ValueError(f"seed must be an integer with 0 <= seed < 2**32, got {seed!r}")
-    seed = int(seed)
+    seed = check_int(seed, "seed", minimum=0, maximum=SEED_LIMIT - 1)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -68,8 +68,7 @@ def set_threads(n: int | None = None) -> int:
                              f"got {raw!r}") from None
         if n < 0:
             raise ValueError(f"$LOFI_THREADS must be a whole number >= 0 (0 = leave unchanged), got {raw!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"threads must be a whole number >= 0 (0 = leave unchanged), got {n!r}")
+    check_int(n, "threads (0 = leave unchanged)", minimum=0)
     if n > 0:
         torch.set_num_threads(n)
     return torch.get_num_threads()

@@ -43,10 +43,10 @@ import torch
 from scipy.stats import ks_2samp
 from tqdm.auto import tqdm
 
-from .fourier import PhaseModel, _check_N, colour, kappa4_spike, to_fourier_coords
+from .fourier import PhaseModel, check_N, colour, kappa4_spike, to_fourier_coords
 from .plotting import PALETTE, get_ax, label, sequential_colors
-from .spectral1d import _check_int, _check_positive
 from .stats import fit_power_law
+from .validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = [
     "ORDERS", "EscapeResult", "phase_sgd", "overlap_chain", "pixel_sgd_reference", "sgd_from_noise",
@@ -62,9 +62,7 @@ _MIN_NEWTON_CHUNK = 128  # below this, Newton iterations cost more than stepping
 
 # =========================================================================== small helpers
 def _order(order) -> int:
-    if order not in ORDERS:
-        raise ValueError(f"order (information exponent) must be one of {ORDERS}, got {order!r}")
-    return int(order)
+    return int(check_choice(order, "order (information exponent)", ORDERS))
 
 
 def _grad_factor(h: torch.Tensor, y: torch.Tensor, order: int) -> torch.Tensor:
@@ -108,7 +106,7 @@ def drift_escape_time(N, *, beta: float = 5.0, c: float = 1.0, order: int = 4) -
     already). (The noise and the normalisation are neglected.) ``beta``, ``c`` > 0.
     """
     order = _order(order)
-    beta, c = _check_positive(beta, "beta"), _check_positive(c, "c")
+    beta, c = check_positive(beta, "beta"), check_positive(c, "c")
     try:
         N = np.asarray(N, dtype=float)
     except (TypeError, ValueError):
@@ -282,13 +280,12 @@ def phase_sgd(lam, u, *, eta, max_steps, runs: int | None = None, beta: float = 
     ``noise_dtype``: precision of the drawn Gaussians. Returns an :class:`EscapeResult` with exact escape steps.
     """
     order = _order(order)
-    runs = None if runs is None else _check_int(runs, "runs", 1)
-    chunk = _check_int(chunk, "chunk", 1)
-    record_every = None if record_every is None else _check_int(record_every, "record_every", 1)
-    beta = _check_positive(beta, "beta")
-    seed = _check_int(seed, "seed", 0)
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}")
+    runs = None if runs is None else check_int(runs, "runs", minimum=1)
+    chunk = check_int(chunk, "chunk", minimum=1)
+    record_every = None if record_every is None else check_int(record_every, "record_every", minimum=1)
+    beta = check_positive(beta, "beta")
+    seed = check_int(seed, "seed", minimum=0)
+    check_in_range(threshold, "threshold", 0, 1, low_open=True, high_open=True)
     lam_np, u_np = np.asarray(lam, dtype=np.float64), np.asarray(u, dtype=np.float64)
     if lam_np.ndim not in (1, 2) or u_np.ndim not in (1, 2) or 0 in lam_np.shape or 0 in u_np.shape:
         raise ValueError(f"lam and u must be (N,) or (R, N), got shapes {lam_np.shape} and {u_np.shape}")
@@ -428,10 +425,8 @@ def fourier_pixel_gap(model: PhaseModel, steps: int, rng, *, eta: float, order: 
     and runs both simulators with step ``eta``. The change to real Fourier coordinates is orthogonal, so the
     two trajectories agree up to rounding: returns ``max_t |m_pixel(t) - m_fourier(t)|``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if not np.isfinite(eta) or eta <= 0:
-        raise ValueError(f"eta must be positive, got {eta!r}")
+    check_int(steps, "steps", minimum=1)
+    check_positive(eta, "eta")
     rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
     N = model.N
     z = rng.standard_normal((steps, N))
@@ -562,14 +557,12 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
     chunk, so the chunks are part of what a seed means).
     """
     order = _order(order)
-    if method not in ("parallel", "sequential"):
-        raise ValueError(f"method must be 'parallel' or 'sequential', got {method!r}")
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must lie in (0, 1), got {threshold!r}")
-    runs = None if runs is None else _check_int(runs, "runs", 1)
-    record_every = None if record_every is None else _check_int(record_every, "record_every", 1)
-    beta, alpha = _check_positive(beta, "beta"), _check_positive(alpha, "alpha")
-    seed = _check_int(seed, "seed", 0)
+    check_choice(method, "method", ("parallel", "sequential"))
+    check_in_range(threshold, "threshold", 0, 1, low_open=True, high_open=True)
+    runs = None if runs is None else check_int(runs, "runs", minimum=1)
+    record_every = None if record_every is None else check_int(record_every, "record_every", minimum=1)
+    beta, alpha = check_positive(beta, "beta"), check_positive(alpha, "alpha")
+    seed = check_int(seed, "seed", minimum=0)
     sizes = [np.size(v) for v in (N, eta, max_steps) if np.ndim(v)]
     R = runs if runs is not None else (max(sizes) if sizes else 1)
     N_np = _per_run(N, R, "N", dtype=np.int64)
@@ -603,8 +596,7 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
     if chunk_elements is None:
         chunk_elements = (1 << 25) if dev.type == "cuda" else (1 << 20)
     for v, name in ((max_chunk, "max_chunk"), (chunk_elements, "chunk_elements")):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+        check_int(v, name, minimum=1)
     budget = int(chunk_elements)  # elements per (R, K) array
     eta_t = torch.as_tensor(eta_np, dtype=dtype, device=dev)
     alive = np.flatnonzero(~np.isfinite(times))
@@ -652,10 +644,9 @@ def chain_vs_full(N: int, runs: int, *, c: float = 2.0, cap: float = 30.0, seed:
     Kolmogorov-Smirnov test should not reject. Returns ``(full, chain, ks)``: two :class:`EscapeResult` and
     ``scipy.stats.ks_2samp(full.times, chain.times)``.
     """
-    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 2:
-        raise ValueError(f"runs must be an integer >= 2, got {runs!r}")
-    if not (c > 0 and cap > 0):
-        raise ValueError(f"need c > 0 and cap > 0, got {c!r}, {cap!r}")
+    check_int(runs, "runs", minimum=2)
+    check_positive(c, "c")
+    check_positive(cap, "cap")
     model = PhaseModel.make(N, 0.0, rng=seed)
     kw = dict(eta=c / N**2, max_steps=int(cap * N**3 / c), runs=runs, device=device)
     full = phase_sgd(model.lam, model.u_fourier, seed=seed, **kw)
@@ -750,12 +741,12 @@ def escape_time_scan(Ns, *, seeds: int, c: float | list = 1.0, beta: float = 5.0
     ``Ns`` must hold one N. The exponent of the medians in N (or in c) is fitted when all medians are finite.
     """
     order = _order(order)
-    seeds = _check_int(seeds, "seeds", 1)
-    Ns = [_check_int(n, "every N in Ns", 3) for n in np.atleast_1d(np.asarray(Ns, dtype=object))]
-    cs = [_check_positive(v, "c") for v in np.atleast_1d(np.asarray(c, dtype=object))]
+    seeds = check_int(seeds, "seeds", minimum=1)
+    Ns = [check_int(n, "every N in Ns", minimum=3) for n in np.atleast_1d(np.asarray(Ns, dtype=object))]
+    cs = [check_positive(v, "c") for v in np.atleast_1d(np.asarray(c, dtype=object))]
     if not Ns or not cs:
         raise ValueError(f"Ns and c must each hold at least one value, got {Ns!r} and {cs!r}")
-    cap = _check_positive(cap, "cap")
+    cap = check_positive(cap, "cap")
     if len(cs) > 1 and len(Ns) > 1:
         raise ValueError("scan either N (several Ns, one c) or c (several cs, one N)")
     grid = [(n, cc) for n in Ns for cc in cs]
@@ -917,9 +908,9 @@ def powerlaw_scan(N: int, a_values, templates=("pl", "flat"), *, spikes: int = 3
     if a_values.ndim != 1 or a_values.size == 0 or not templates:
         raise ValueError(f"a_values and templates must each hold at least one entry, got {a_values.tolist()!r} "
                          f"and {templates!r}")
-    N = _check_N(N)
-    spikes, seeds = _check_int(spikes, "spikes", 1), _check_int(seeds, "seeds", 1)
-    c, cap, beta = _check_positive(c, "c"), _check_positive(cap, "cap"), _check_positive(beta, "beta")
+    N = check_N(N)
+    spikes, seeds = check_int(spikes, "spikes", minimum=1), check_int(seeds, "seeds", minimum=1)
+    c, cap, beta = check_positive(c, "c"), check_positive(cap, "cap"), check_positive(beta, "beta")
     lam, u, d_eff, m0_typ = [], [], [], []
     w_rand = np.random.default_rng(seed + 17).standard_normal((2000, N))
     for a in a_values:
@@ -981,8 +972,7 @@ def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, 
 def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax=None):
     """Fraction of runs escaped by ``n`` steps against ``n / N^3`` (``scale="N3"``) or ``n / (N^3 log^2 N)``
     (``scale="N3log2N"``), one curve per N: the curves collapse when the scaling is right."""
-    if scale not in ("N3", "N3log2N"):
-        raise ValueError(f"scale must be 'N3' or 'N3log2N', got {scale!r}")
+    check_choice(scale, "scale", ("N3", "N3log2N"))
     ax = get_ax(ax)
     cols = sequential_colors(len(scan.values))
     for i, (N, t) in enumerate(zip(scan.values, scan.times)):

@@ -25,6 +25,7 @@ from .ntk import MLP, bin_by_cosine, empirical_layer_ntk
 from .plotting import PALETTE, control_panel, get_ax, label
 from .sphere import harmonic_dimension, sample_sphere
 from .stats import fit_power_law
+from .validation import check_int
 
 
 # --------------------------------------------------------------------------- empirical vs analytic NTK
@@ -95,10 +96,8 @@ def _kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int]
     widths = np.asarray(widths, dtype=int)
     if widths.ndim != 1 or widths.size < 1 or np.any(widths < 1):
         raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
-    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
-        raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
-    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2:
-        raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
+    check_int(seeds, "seeds", minimum=1)
+    check_int(n_points, "n_points", minimum=2)
     rng = np.random.default_rng(seed)
     x = sample_sphere(n_points, d, radius=math.sqrt(d), rng=rng)
     cos = np.clip(x @ x.T / d, -1.0, 1.0)

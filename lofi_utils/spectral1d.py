@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from .data import power_law_signal, random_phases, sum_of_sines, unit_grid
 from .plotting import PALETTE, get_ax, label, sequential_colors, subplots
 from .runtime import pick_device
+from .validation import check_choice, check_int, check_positive
 
 __all__ = [
     "ACTIVATIONS", "OPTIMIZERS", "Sine", "mlp", "fourier_amplitudes", "SumOfSinesRun", "train_sum_of_sines",
@@ -67,26 +68,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 OPTIMIZERS = {"adam": torch.optim.Adam, "gd": torch.optim.SGD}
 
 
-def _check_int(v, name: str, minimum: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {v!r}")
-    return int(v)
-
-
 def _check_activation(activation) -> str:
-    if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
-    return activation.lower()
-
-
-def _check_positive(v, name: str) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {v!r}") from None
-    if not math.isfinite(f) or f <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    return f
+    return check_choice(activation, "activation", ACTIVATIONS, casefold=True)
 
 
 def mlp(in_dim: int, width: int, depth: int, *, activation: str = "relu", out_dim: int = 1) -> nn.Sequential:
@@ -99,10 +82,10 @@ def mlp(in_dim: int, width: int, depth: int, *, activation: str = "relu", out_di
 
     Raises ``ValueError`` for an unknown activation or a non-positive size.
     """
-    in_dim = _check_int(in_dim, "in_dim", 1)
-    width = _check_int(width, "width", 1)
-    depth = _check_int(depth, "depth", 1)
-    out_dim = _check_int(out_dim, "out_dim", 1)
+    in_dim = check_int(in_dim, "in_dim", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    depth = check_int(depth, "depth", minimum=1)
+    out_dim = check_int(out_dim, "out_dim", minimum=1)
     act = ACTIVATIONS[_check_activation(activation)]
     layers: list[nn.Module] = []
     fan_in = in_dim
@@ -301,7 +284,7 @@ def train_sum_of_sines(*, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Seque
     :class:`SumOfSinesRun`
     """
     return _train_sines(
-        [_check_int(seed, "seed", 0)], freqs=freqs, amps=amps, phases=phases, n_points=n_points,
+        [check_int(seed, "seed", minimum=0)], freqs=freqs, amps=amps, phases=phases, n_points=n_points,
         width=width, depth=depth, activation=activation, lr=lr, steps=steps, record_every=record_every,
         optimizer=optimizer, device=device, dtype=dtype, progress=progress)[0]
 
@@ -352,22 +335,21 @@ def _train_sines(seeds: Sequence[int], *, freqs, amps, phases, n_points, width, 
     parameters) is paid once. Returns one :class:`SumOfSinesRun` per seed; their ``seconds`` is
     the batch's wall time divided by ``S``.
     """
-    n_points = _check_int(n_points, "n_points", 4)
+    n_points = check_int(n_points, "n_points", minimum=4)
     k = _as_freqs(freqs, n_points)
     if np.unique(k).size != k.size:
         raise ValueError(f"frequencies must be distinct, got {k.tolist()}")
     a = np.ones(k.size) if amps is None else np.asarray(amps, dtype=np.float64).ravel()
     if a.shape != k.shape or np.any(~np.isfinite(a)) or np.any(a <= 0):
         raise ValueError(f"amps must be {k.size} positive finite numbers, got {amps!r}")
-    seeds = [_check_int(s, "seed", 0) for s in seeds]
+    seeds = [check_int(s, "seed", minimum=0) for s in seeds]
     if not seeds:
         raise ValueError("need at least one seed")
-    steps = _check_int(steps, "steps", 1)
-    record_every = _check_int(record_every, "record_every", 1)
-    lr = _check_positive(lr, "lr")
+    steps = check_int(steps, "steps", minimum=1)
+    record_every = check_int(record_every, "record_every", minimum=1)
+    lr = check_positive(lr, "lr")
     activation = _check_activation(activation)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
+    check_choice(optimizer, "optimizer", OPTIMIZERS)
     if phases is None:
         ph = [random_phases(k.size, np.random.default_rng(s)) for s in seeds]
     else:
@@ -638,7 +620,7 @@ def tancik_mapping(p: float, n_features: int = 16) -> tuple[np.ndarray, np.ndarr
 
     ``j = 1..n_features``; ``p = inf`` keeps only ``j = 1`` (``a = e_1``, a single sinusoid).
     """
-    n = _check_int(n_features, "n_features", 1)
+    n = check_int(n_features, "n_features", minimum=1)
     p = float(p)
     if math.isnan(p) or p < 0:
         raise ValueError(f"p must be >= 0 (or inf), got {p!r}")
@@ -737,14 +719,13 @@ def train_fourier_features(*, p_values: Sequence[float | None] = (None, 0.0, 1.0
 
     Returns a :class:`FourierFeatureResult`.
     """
-    n_train = _check_int(n_train, "n_train", 4)
-    subsample = _check_int(subsample, "subsample", 1)
-    steps = _check_int(steps, "steps", 1)
-    record_every = _check_int(record_every, "record_every", 1)
-    seed = _check_int(seed, "seed", 0)
-    lr = _check_positive(lr, "lr")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
+    n_train = check_int(n_train, "n_train", minimum=4)
+    subsample = check_int(subsample, "subsample", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    record_every = check_int(record_every, "record_every", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    lr = check_positive(lr, "lr")
+    check_choice(optimizer, "optimizer", OPTIMIZERS)
     rf = _as_freqs(residual_freqs, n_train)
     pv = list(p_values)
     if not pv:
@@ -850,7 +831,7 @@ def plot_fit_snapshots(result: SumOfSinesRun, ax=None, *, at: Sequence[int] | No
     ax = get_ax(ax)
     steps = result.steps
     if at is None:
-        n = _check_int(n_snapshots, "n_snapshots", 1)
+        n = check_int(n_snapshots, "n_snapshots", minimum=1)
         lo = max(int(steps[1]) if steps.size > 1 else 1, 1)
         want = np.unique(np.geomspace(lo, steps[-1], n).round())
     else:

@@ -22,6 +22,8 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import gammaln
 
+from .validation import check_int, check_positive
+
 __all__ = [
     "harmonic_dimension", "log_harmonic_dimension", "gegenbauer", "gegenbauer_table",
     "theta_nodes", "funk_hecke", "reconstruct_kernel", "series_moment", "funk_hecke_from_series",
@@ -30,16 +32,10 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- validation helpers
-def _check_d(d) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 2:
-        raise ValueError(f"the sphere dimension d (ambient dimension of S^(d-1)) must be an integer >= 2, got {d!r}")
-    return int(d)
-
-
-def _check_kmax(kmax) -> int:
-    if isinstance(kmax, bool) or not isinstance(kmax, (int, np.integer)) or kmax < 0:
-        raise ValueError(f"kmax must be a non-negative integer, got {kmax!r}")
-    return int(kmax)
+def check_d(d) -> int:
+    """The sphere dimension ``d`` (S^(d-1) in R^d) as an ``int`` if it is an integer ``>= 2``, else a one-line
+    ``ValueError``."""
+    return check_int(d, "the sphere dimension d (ambient dimension of S^(d-1))", minimum=2)
 
 
 def _as_degrees(k) -> np.ndarray:
@@ -62,7 +58,7 @@ def log_harmonic_dimension(d: int, k) -> np.ndarray:
 
     ``d``: int >= 2; ``k``: int or integer array (any shape). Returns float64 of ``k``'s shape.
     """
-    d = _check_d(d)
+    d = check_d(d)
     k = _as_degrees(k)
     kf = k.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -104,8 +100,8 @@ def gegenbauer_table(kmax: int, d: int, t) -> np.ndarray:
     ``kmax``: int >= 0; ``d``: int >= 2; ``t``: array-like of shape ``(n,)`` (or scalar). Returns
     float64 of shape ``(kmax+1, n)`` (``(kmax+1,)`` for scalar ``t``).
     """
-    kmax = _check_kmax(kmax)
-    d = _check_d(d)
+    kmax = check_int(kmax, "kmax", minimum=0)
+    d = check_d(d)
     t_arr = np.asarray(t, dtype=float)
     scalar = t_arr.ndim == 0
     t1 = np.atleast_1d(t_arr).ravel() if t_arr.ndim <= 1 else None
@@ -128,7 +124,7 @@ def gegenbauer(k: int, d: int, t):
 
     ``k``: int >= 0; ``d``: int >= 2; ``t``: scalar or 1-D array. Returns the same shape as ``t``.
     """
-    k = _check_kmax(k)
+    k = check_int(k, "k", minimum=0)
     return gegenbauer_table(k, d, t)[k]
 
 
@@ -162,9 +158,7 @@ def theta_nodes(n_nodes: int = 6000) -> tuple[np.ndarray, np.ndarray]:
     ``n_nodes``: int >= 2 (rounded up to a multiple of 50 when larger). Returns read-only float64
     arrays ``(theta, weights)`` with ``sum(weights) = pi``. Cached.
     """
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)) or n_nodes < 2:
-        raise ValueError(f"n_nodes must be an integer >= 2, got {n_nodes!r}")
-    return _gauss_legendre_theta(int(n_nodes))
+    return _gauss_legendre_theta(check_int(n_nodes, "n_nodes", minimum=2))
 
 
 def _sphere_constant(d: int) -> float:
@@ -188,8 +182,8 @@ def funk_hecke(kappa: Callable[[np.ndarray], np.ndarray], d: int, kmax: int, *,
     ``n_nodes``: quadrature nodes (6000 resolves ReLU kernels to k ~ 200; smooth kernels need far
     fewer). Returns float64 of shape ``(kmax+1,)`` or ``(..., kmax+1)``.
     """
-    d = _check_d(d)
-    kmax = _check_kmax(kmax)
+    d = check_d(d)
+    kmax = check_int(kmax, "kmax", minimum=0)
     theta, w = theta_nodes(n_nodes)
     t = np.cos(theta)
     vals = np.asarray(kappa(t), dtype=float)
@@ -231,7 +225,7 @@ def series_moment(n, k, d: int) -> np.ndarray:
     ``n``, ``k``: non-negative integers or broadcastable integer arrays; ``d``: int >= 2. Returns
     float64 of the broadcast shape.
     """
-    d = _check_d(d)
+    d = check_d(d)
     n, k = np.broadcast_arrays(_as_degrees(n), _as_degrees(k))
     valid = (n >= k) & ((n - k) % 2 == 0)
     nf, kf = n.astype(float), k.astype(float)
@@ -251,8 +245,8 @@ def funk_hecke_from_series(b, d: int, kmax: int) -> np.ndarray:
     ``b``: shape ``(nmax+1,)`` or ``(..., nmax+1)``; ``d``: int >= 2; ``kmax``: int >= 0. Returns
     shape ``(..., kmax+1)``.
     """
-    d = _check_d(d)
-    kmax = _check_kmax(kmax)
+    d = check_d(d)
+    kmax = check_int(kmax, "kmax", minimum=0)
     b = np.asarray(b, dtype=float)
     if b.ndim == 0:
         raise ValueError("b must be a 1-D array of power-series coefficients (or (..., nmax+1))")
@@ -270,11 +264,9 @@ def sample_sphere(n: int, d: int, *, radius: float = 1.0, rng: np.random.Generat
     ``n``: int >= 0; ``d``: int >= 2 (d = 1 would be the two points +-radius; not a sphere here);
     ``radius``: > 0; ``rng``: a ``numpy.random.Generator``. Returns float64 of shape ``(n, d)``.
     """
-    d = _check_d(d)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
-    if not radius > 0:
-        raise ValueError(f"radius must be > 0, got {radius!r}")
+    d = check_d(d)
+    check_int(n, "n", minimum=0)
+    check_positive(radius, "radius")
     if not isinstance(rng, np.random.Generator):
         raise ValueError("rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
                          f"got {type(rng).__name__}")
@@ -290,9 +282,7 @@ def circle_points(n: int, *, radius: float = 1.0) -> tuple[np.ndarray, np.ndarra
     ``n``: int >= 1; ``radius``: > 0 (use ``sqrt(2)`` for the NTK convention ``|x|^2 = d``).
     Returns ``(theta, x)`` of shapes ``(n,)`` and ``(n, 2)``, float64.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not radius > 0:
-        raise ValueError(f"radius must be > 0, got {radius!r}")
+    check_int(n, "n", minimum=1)
+    check_positive(radius, "radius")
     theta = 2 * np.pi * np.arange(n) / n
     return theta, radius * np.stack([np.cos(theta), np.sin(theta)], axis=1)

@@ -207,7 +207,7 @@ def test_cifar100_bad_files(tmp_path):
     with pytest.raises(D.DataMissing) as err:
         D.load_cifar100(tmp_path)
     _one_line(err, "no 'fine_labels' entry", "it looks like CIFAR-10")
-    with pytest.raises(ValueError, match="label must be 'fine' or 'coarse'"):
+    with pytest.raises(ValueError, match="unknown label 'medium'; allowed: fine, coarse"):
         D.load_cifar100(tmp_path, label="medium")
 
 
@@ -274,7 +274,7 @@ def test_bad_paths_and_arguments_are_one_line(tmp_path):
         with pytest.raises(D.DataMissing) as err:
             loader(2024)
         _one_line(err, "data_path must be a folder path (a string), got int 2024 (on the command line write ./2024)")
-        with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'val'"):
+        with pytest.raises(ValueError, match="unknown split 'val'; allowed: train, test"):
             loader(tmp_path, split="val")
     with pytest.raises(D.DataMissing) as err:                          # relative paths are shown absolute
         D.load_cifar10("no/such/folder")
@@ -327,7 +327,7 @@ def test_check_data_path_checks_everything_at_once(tmp_path):
     _one_line(err, "dataset must be one of 'cifar10', 'cifar100', got 'cifar1000'")
     with pytest.raises(ValueError, match="dataset must be one of 'cifar10', 'cifar100', got 'mnist'"):
         D.check_data_path(None, "mnist", allowed=("cifar10", "cifar100"))
-    with pytest.raises(ValueError, match="n_train must be a positive integer"):
+    with pytest.raises(ValueError, match="n_train must be an integer >= 1"):
         D.check_data_path(None, "cifar10", n_train=0)
     root = _cifar10(tmp_path / "c10", n=3)
     assert D.check_data_path(root, "cifar10", n_train=15, n_test=3) == "cifar10"
@@ -364,9 +364,9 @@ def test_chapter_loaders_check_their_sizes(fake_cifar10):
         AP.load_cifar(fake_cifar10, "cifar10", n_train=31, n_test=2)
     _one_line(err, "asked for 31 train images of cifar10", "hold 30")
     for bad in (2.5, True, 0):
-        with pytest.raises(ValueError, match="n_train must be a positive integer"):
+        with pytest.raises(ValueError, match="n_train must be an integer >= 1"):
             AP.load_cifar(fake_cifar10, "cifar10", n_train=bad, n_test=2)
-    with pytest.raises(ValueError, match="n_val must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="n_val must be an integer >= 1, got 0"):
         E.cifar_comparison("/nowhere", n_train=4, n_val=0, n_test=2, p=10, k=2)
 
 

@@ -319,7 +319,7 @@ BAD_INPUTS = [
     (lambda: F.extract_patches(_IMG, 4, -1), "n must be an integer >= 1, got -1"),
     (lambda: F.extract_patches(_IMG, 2.5, 3), r"size must be an integer >= 2, got 2\.5"),
     (lambda: F.extract_patches(_IMG, 2, 3, rows=(0.5, 0.2)), r"rows must be two fractions 0 <= r0 < r1 <= 1"),
-    (lambda: F.phase_template(8, 1.0, "top", D=2.5), r"D must be an integer in 1\.\.8, got 2\.5"),
+    (lambda: F.phase_template(8, 1.0, "top", D=2.5), r"D must be an integer in \[1, 8\], got 2\.5"),
     (lambda: _MDL.sample(4, y=np.array([0, 1, 0, 1])), r"y must be \(4,\) labels in \{-1, \+1\}"),
     (lambda: F.phase_model_statistics(_MDL, _XS, (_YS > 0).astype(int)), r"y must be labels in \{-1, \+1\}"),
     (lambda: F.phase_model_statistics(_MDL, _XS[_YS > 0], _YS[_YS > 0]), "at least 2 signals per class"),

@@ -530,7 +530,7 @@ BAD_INPUTS = [
     (lambda: L.NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=np.full((20, 8), np.inf), y_val=_yb), "X_val must be finite"),
     (lambda: L.NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb[:5]), "y_val has 5 entries for 20 samples"),
     (lambda: _fitted().predict(_Xb[:, :3]), r"X must have d = 8 columns like the training inputs, got shape \(20, 3\)"),
-    (lambda: L.NeuralLoFi([12], [2], bias=-1.0), "bias must be a finite standard deviation >= 0, got -1.0"),
+    (lambda: L.NeuralLoFi([12], [2], bias=-1.0), r"bias \(a standard deviation\) must be a finite number >= 0, got -1\.0"),
     (lambda: L.NeuralLoFi([12], [2], seed=1.5), r"seed must be an integer >= 0, got 1\.5"),
     (lambda: L.NeuralLoFi([12], [2], tol=float("nan")), "tol must be a finite number >= 0, got nan"),
     (lambda: L.NeuralLoFi([12], [2], chunk=0), "chunk must be an integer >= 1, got 0"),

@@ -321,8 +321,8 @@ BAD_INPUTS = [
     (_full(lam=np.full(8, np.nan)), r"lam \(the coordinate eigenvalues\) must be positive"),
     (_full(chunk=2.5), "chunk must be an integer >= 1, got 2.5"),
     (_full(record_every=0), "record_every must be an integer >= 1, got 0"),
-    (_full(beta=-1.0), "beta must be a positive finite number, got -1.0"),
-    (_full(threshold=1.0), r"threshold must lie in \(0, 1\), got 1\.0"),
+    (_full(beta=-1.0), "beta must be a finite number > 0, got -1.0"),
+    (_full(threshold=1.0), r"threshold must be a number in \(0, 1\), got 1\.0"),
     (_full(w0=np.ones((3, 8))), r"w0 must hold R x N = 2 x 8 .*\(3, 8\)"),
     (_full(w0=np.zeros((2, 8))), "w0 must be finite and nonzero"),
     (_full(seed=-1), "seed must be an integer >= 0, got -1"),
@@ -334,7 +334,7 @@ BAD_INPUTS = [
     (lambda: sgd.overlap_chain(8, m0=np.nan, **_RUN), r"m0 \(initial overlaps\) must lie in \[-1, 1\], got nan"),
     (lambda: sgd.overlap_chain(8, m0=[0.1, 0.2, 0.3], **_RUN), r"m0 must be a scalar or hold one overlap per run"),
     (lambda: sgd.overlap_chain(8, eta=0.03, max_steps=10, runs=0), "runs must be an integer >= 1, got 0"),
-    (lambda: sgd.overlap_chain(8, alpha=float("nan"), **_RUN), "alpha must be a positive finite number, got nan"),
+    (lambda: sgd.overlap_chain(8, alpha=float("nan"), **_RUN), "alpha must be a finite number > 0, got nan"),
     (lambda: sgd.overlap_chain(8, eta=-0.01, max_steps=10, runs=2), r"eta must be positive and finite .*got -0\.01"),
     # escape_time_scan
     (lambda: sgd.escape_time_scan([8], seeds=0), "seeds must be an integer >= 1, got 0"),
@@ -342,12 +342,12 @@ BAD_INPUTS = [
     (lambda: sgd.escape_time_scan([8], seeds=True), "seeds must be an integer >= 1, got True"),
     (lambda: sgd.escape_time_scan([8.5], seeds=2), r"every N in Ns must be an integer >= 3, got 8\.5"),
     (lambda: sgd.escape_time_scan([], seeds=2), "Ns and c must each hold at least one value"),
-    (lambda: sgd.escape_time_scan([8], seeds=2, c=0.0), r"c must be a positive finite number, got 0\.0"),
-    (lambda: sgd.escape_time_scan([8], seeds=2, cap=float("nan")), "cap must be a positive finite number, got nan"),
+    (lambda: sgd.escape_time_scan([8], seeds=2, c=0.0), r"c must be a finite number > 0, got 0\.0"),
+    (lambda: sgd.escape_time_scan([8], seeds=2, cap=float("nan")), "cap must be a finite number > 0, got nan"),
     # drift, summaries, power-law scan, figures
     (lambda: sgd.drift_escape_time(3, order=2), r"N must be > 4 .*got 3\.0"),
-    (lambda: sgd.drift_escape_time(10, beta=0.0), r"beta must be a positive finite number, got 0\.0"),
-    (lambda: sgd.drift_escape_time(10, c=-1.0), r"c must be a positive finite number, got -1\.0"),
+    (lambda: sgd.drift_escape_time(10, beta=0.0), r"beta must be a finite number > 0, got 0\.0"),
+    (lambda: sgd.drift_escape_time(10, c=-1.0), r"c must be a finite number > 0, got -1\.0"),
     (lambda: sgd.median_escape([]), r"times must be a non-empty 1-D array of escape steps, got shape \(0,\)"),
     (lambda: sgd.median_escape([1.0, np.nan, 3.0]), r"times must be escape steps >= 0 .*got nan"),
     (lambda: sgd.median_escape([-1.0, 2.0]), r"times must be escape steps >= 0 .*got -1\.0"),
@@ -355,7 +355,7 @@ BAD_INPUTS = [
     (lambda: sgd.powerlaw_scan(8, [0.0], spikes=0), "spikes must be an integer >= 1, got 0"),
     (lambda: sgd.powerlaw_scan(8, [], seeds=1), "a_values and templates must each hold at least one entry"),
     (lambda: sgd.powerlaw_scan(7, [0.0]), "N must be an even integer >= 4, got 7"),
-    (lambda: sgd.plot_escape_fraction(_fake_scan(), scale="n3"), "scale must be 'N3' or 'N3log2N', got 'n3'"),
+    (lambda: sgd.plot_escape_fraction(_fake_scan(), scale="n3"), "unknown scale 'n3'; allowed: N3, N3log2N"),
 ]
 
 
