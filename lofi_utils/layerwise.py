@@ -47,7 +47,7 @@ from .kernels import (ACTIVATIONS, ERF_SCALE, _horner, _tanh_mehler, check_activ
                       dual_activation, layer_kernels, ntk as ntk_recursion)
 from .ntk import MLP, empirical_layer_ntk
 from .plotting import PALETTE, control_panel, get_ax, label, sequential_colors
-from .spectra import WidthSweep, _kernel_width_sweep
+from .width_sweep import WidthSweep, kernel_width_sweep
 from .sphere import (_sphere_constant, check_d, gegenbauer_table, harmonic_dimension, sample_sphere,
                      series_moment, theta_nodes)
 from .stats import fit_power_law
@@ -831,7 +831,7 @@ def layer_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], 
     ``n_points``: int >= 2. Returns a :class:`LayerWidthSweep`.
     """
     L = check_depth(depth)
-    sw = _kernel_width_sweep(d, L, n_points, widths, seeds=seeds, bias=bias, activation=activation, seed=seed,
+    sw = kernel_width_sweep(d, L, n_points, widths, seeds=seeds, bias=bias, activation=activation, seed=seed,
                              device=device, dtype=dtype)
     return LayerWidthSweep(widths=sw.widths, errors=sw.layer_errors, d=int(d), depth=L, bias=float(bias),
                            activation=activation, total_errors=sw.total_errors, n_points=int(n_points),

@@ -12,8 +12,6 @@ Kernels and spectra are float64 NumPy (see :mod:`lofi_utils.kernels`, :mod:`lofi
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,36 +19,14 @@ import numpy as np
 import torch
 
 from .kernels import ACTIVATIONS, layer_kernels, nngp_spectrum, ntk, ntk_spectrum
-from .ntk import MLP, bin_by_cosine, empirical_layer_ntk
+from .ntk import bin_by_cosine
 from .plotting import PALETTE, control_panel, get_ax, label
-from .sphere import harmonic_dimension, sample_sphere
+from .sphere import harmonic_dimension
 from .stats import fit_power_law
-from .validation import check_int
+from .width_sweep import WidthSweep, kernel_width_sweep
 
 
 # --------------------------------------------------------------------------- empirical vs analytic NTK
-@dataclass
-class WidthSweep:
-    """What every width sweep of an empirical kernel records (base of :class:`NTKSweep` and of
-    :class:`lofi_utils.layerwise.LayerWidthSweep`).
-
-    ``widths`` (W,); ``errors`` (W, S, ...): relative Frobenius errors per width and network seed (and per
-    layer for the per-layer sweep); ``d``, ``depth``, ``bias``, ``activation``: the setting.
-    """
-
-    widths: np.ndarray
-    errors: np.ndarray
-    d: int
-    depth: int
-    bias: float
-    activation: str
-
-    @property
-    def mean_errors(self) -> np.ndarray:
-        """Seed-averaged relative error per width, shape (W,) or (W, L)."""
-        return self.errors.mean(axis=1)
-
-
 @dataclass
 class NTKSweep(WidthSweep):
     """Output of :func:`ntk_width_sweep`.
@@ -69,63 +45,6 @@ class NTKSweep(WidthSweep):
         return fit_power_law(self.widths, self.mean_errors)[0]
 
 
-@dataclass
-class _KernelSweep:
-    """Output of :func:`_kernel_width_sweep` (shared by the total and the per-layer sweeps)."""
-
-    widths: np.ndarray
-    layer_errors: np.ndarray        # (W, S, L)
-    total_errors: np.ndarray        # (W, S)
-    cosines: np.ndarray             # (N, N)
-    theta: np.ndarray               # (N, N), the NTK recursion
-    theta_hat: np.ndarray           # (N, N), the widest network's empirical NTK (first seed)
-    wall_time: float
-
-
-def _kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int,
-                        bias: float, activation: str, seed: int, device, dtype: torch.dtype) -> _KernelSweep:
-    """The loop behind :func:`ntk_width_sweep` and :func:`lofi_utils.layerwise.layer_width_sweep`.
-
-    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); for every width
-    and network seed ``seed .. seed + seeds - 1`` one :class:`lofi_utils.ntk.MLP` and its per-layer empirical
-    NTK ``Theta_hat_l`` (factorised formula); the total is their sum ``Theta_hat = sum_l Theta_hat_l``
-    (:func:`lofi_utils.ntk.empirical_ntk`). Errors are relative Frobenius errors against the analytic
-    ``Theta_l`` (:func:`lofi_utils.kernels.layer_kernels`) and the NTK recursion ``Theta``
-    (:func:`lofi_utils.kernels.ntk`, an independent code path).
-    """
-    widths = np.asarray(widths, dtype=int)
-    if widths.ndim != 1 or widths.size < 1 or np.any(widths < 1):
-        raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
-    check_int(seeds, "seeds", minimum=1)
-    check_int(n_points, "n_points", minimum=2)
-    rng = np.random.default_rng(seed)
-    x = sample_sphere(n_points, d, radius=math.sqrt(d), rng=rng)
-    cos = np.clip(x @ x.T / d, -1.0, 1.0)
-    layers = layer_kernels(cos, depth=depth, activation=activation, bias=bias).theta_layers
-    theta = ntk(cos, depth=depth, activation=activation, bias=bias)
-    L = layers.shape[0]
-    layer_norms = np.linalg.norm(layers.reshape(L, -1), axis=1)
-    norm = np.linalg.norm(theta)
-    xt = torch.as_tensor(x, dtype=dtype, device=device)
-    layer_errors = np.empty((widths.size, seeds, L))
-    total_errors = np.empty((widths.size, seeds))
-    theta_hat = None
-    t0 = time.perf_counter()
-    for i, w in enumerate(widths):
-        for s in range(seeds):
-            model = MLP(d, int(w), depth, activation=activation, bias=bias, seed=seed + s, dtype=dtype,
-                        device=device)
-            G = empirical_layer_ntk(model, xt)
-            E = G.sum(dim=0).detach().cpu().double().numpy()        # = empirical_ntk(model, xt)
-            G = G.double().cpu().numpy()
-            layer_errors[i, s] = np.linalg.norm((G - layers).reshape(L, -1), axis=1) / layer_norms
-            total_errors[i, s] = np.linalg.norm(E - theta) / norm
-            if i == widths.size - 1 and s == 0:
-                theta_hat = E
-    return _KernelSweep(widths=widths, layer_errors=layer_errors, total_errors=total_errors, cosines=cos,
-                        theta=theta, theta_hat=theta_hat, wall_time=time.perf_counter() - t0)
-
-
 def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int = 3,
                     bias: float = 0.0, activation: str = "relu", seed: int = 0, device=None,
                     dtype: torch.dtype = torch.float64) -> NTKSweep:
@@ -136,7 +55,7 @@ def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *,
     ``|Theta_hat - Theta|_F / |Theta|_F`` is recorded, with ``Theta_hat = sum_l Theta_hat_l`` (the same
     loop as the per-layer sweep :func:`lofi_utils.layerwise.layer_width_sweep`). Returns an :class:`NTKSweep`.
     """
-    sw = _kernel_width_sweep(d, depth, n_points, widths, seeds=seeds, bias=bias, activation=activation,
+    sw = kernel_width_sweep(d, depth, n_points, widths, seeds=seeds, bias=bias, activation=activation,
                              seed=seed, device=device, dtype=dtype)
     return NTKSweep(widths=sw.widths, errors=sw.total_errors, d=int(d), depth=int(depth), bias=float(bias),
                     activation=activation, cosines=sw.cosines, theta=sw.theta, theta_hat=sw.theta_hat)
