@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .profiles import ENV_VAR, resolve_profile_name
+from .validation import check_int
 
 DEFAULT_OUTPUT_DIR = Path("_build") / "runs"
 
@@ -133,8 +134,8 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
         profile = profile if profile is not None else given
     if profile is not None and not isinstance(profile, str):
         raise ValueError(f"profile must be a name, one of smoke, book, paper; got {profile!r}")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0):
-        raise ValueError(f"timeout must be a positive number of seconds per cell (or none), got {timeout!r}")
+    if timeout is not None:
+        check_int(timeout, "timeout (seconds per cell, or none)", minimum=1)
     pname = resolve_profile_name(profile)
     nb = read_notebook(path)
     declared = declared_parameters(nb)

@@ -73,7 +73,7 @@ def test_profile_as_a_parameter(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("bad", [0, -5, 1.5, True, "10"])
 def test_bad_timeout(bad, tmp_path):
-    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+    with pytest.raises(ValueError, match=r"timeout \(seconds per cell, or none\) must be an integer >= 1"):
         run_notebook(TINY, profile="smoke", timeout=bad, output_dir=tmp_path)
 
 
