@@ -58,7 +58,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if all(d.identical for d in diffs) else 1
         if args.command == "profiles":
             if not args.chapter:
-                _profiles._load_tables()
                 print("chapters:", ", ".join(_profiles.chapters()))
                 return 0
             for name in _profiles.PROFILE_NAMES:
