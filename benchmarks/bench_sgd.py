@@ -5,7 +5,7 @@ Prints run-steps per second (independent SGD runs x steps, per wall-clock second
 * a naive per-sample PyTorch loop (one run; one FFT-coloured sample, autograd and a projected step per
   iteration), the baseline;
 * :func:`lofi_utils.sgd.phase_sgd`, the batched full N-dimensional SGD in Fourier coordinates;
-* :func:`lofi_utils.sgd.overlap_chain`, the exact overlap chain of the flat spectrum, stepped one step
+* :func:`lofi_utils.sgd_chain.overlap_chain`, the exact overlap chain of the flat spectrum, stepped one step
   after the other (``sequential``) and solved by Newton on whole chunks (``parallel``);
 
 their ratios to the baseline, and the wall time of the chapter's N^3 escape-time fit with the time the
@@ -29,17 +29,17 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
 
-from lofi_utils import fourier, sgd
+from lofi_utils import escape_scans, phase_model, sgd, sgd_chain
 from lofi_utils.profiles import get_profile
 
 
 def naive_loop(N: int, steps: int, *, a: float = 0.0, beta: float = 5.0, c: float = 1.0, seed: int = 0,
                device="cpu") -> float:
     """The baseline: one run, one sample per iteration, autograd for the gradient. Returns steps per second."""
-    model = fourier.PhaseModel.make(N, a, beta=beta, rng=seed)
+    model = phase_model.PhaseModel.make(N, a, beta=beta, rng=seed)
     g = torch.Generator(device=device).manual_seed(seed)
     dt = torch.float64
-    sqrt_lam = torch.sqrt(torch.as_tensor(fourier.power_spectrum(N, a), dtype=dt, device=device))
+    sqrt_lam = torch.sqrt(torch.as_tensor(phase_model.power_spectrum(N, a), dtype=dt, device=device))
     u = torch.as_tensor(model.u, dtype=dt, device=device)
     w = torch.randn(N, generator=g, dtype=dt, device=device)
     w = w / w.norm()
@@ -86,18 +86,18 @@ def main(argv=None):
     naive_loop(N, 50, device=dev)  # warm-up
     base = naive_loop(N, 1500 if dev == "cpu" else 600, device=dev)
     rows = [("naive per-sample loop (1 run)", base)]
-    model = fourier.PhaseModel.make(N, 0.0, rng=0)
+    model = phase_model.PhaseModel.make(N, 0.0, rng=0)
     steps_full = 4000 if dev == "cpu" else 20000
     sgd.phase_sgd(model.lam, model.u_fourier, eta=1 / N**2, max_steps=300, runs=R, threshold=0.999, device=dev)
     full = sgd.phase_sgd(model.lam, model.u_fourier, eta=1 / N**2, max_steps=steps_full, runs=R, threshold=0.999,
                          device=dev)
     rows.append((f"phase_sgd, batched full SGD ({R} runs)", rate(full)))
-    seq = sgd.overlap_chain(N, eta=1 / N**2, max_steps=4000 if dev == "cpu" else 20000, runs=R, threshold=0.999,
-                            method="sequential", device=dev)
+    seq = sgd_chain.overlap_chain(N, eta=1 / N**2, max_steps=4000 if dev == "cpu" else 20000, runs=R,
+                                  threshold=0.999, method="sequential", device=dev)
     rows.append((f"overlap_chain, sequential ({R} runs)", rate(seq)))
     for RR in (R, 8 * R):
-        par = sgd.overlap_chain(N, eta=1 / N**2, max_steps=200_000 if dev == "cpu" else 2_000_000, runs=RR,
-                                threshold=0.999, method="parallel", device=dev)
+        par = sgd_chain.overlap_chain(N, eta=1 / N**2, max_steps=200_000 if dev == "cpu" else 2_000_000, runs=RR,
+                                      threshold=0.999, method="parallel", device=dev)
         rows.append((f"overlap_chain, parallel ({RR} runs)", rate(par)))
     print(f"\n{'simulator':45s} {'run-steps/s':>14s} {'x naive':>9s}")
     for name, r in rows:
@@ -105,7 +105,8 @@ def main(argv=None):
 
     P = get_profile("amplitude_phase", args.profile)
     t0 = time.perf_counter()
-    scan = sgd.escape_time_scan(P.n_scan.Ns, seeds=P.n_scan.seeds, c=P.n_scan.c, cap=P.n_scan.cap, seed=0, device=dev)
+    scan = escape_scans.escape_time_scan(P.n_scan.Ns, seeds=P.n_scan.seeds, c=P.n_scan.c, cap=P.n_scan.cap, seed=0,
+                                         device=dev)
     wall = time.perf_counter() - t0
     work = scan.result.lane_steps
     print(f"\nN^3 fit at profile {args.profile!r}: N = {list(P.n_scan.Ns)}, {P.n_scan.seeds} seeds, c = {P.n_scan.c}: "

@@ -357,7 +357,7 @@ def test_real_data_is_chosen_by_content(tmp_path):
 
 
 def test_chapter_loaders_check_their_sizes(fake_cifar10):
-    from lofi_utils import amplitude_phase as AP
+    from lofi_utils.chapters.amplitude_phase import image_data as AP
     from lofi_utils import lofi_experiments as E
 
     with pytest.raises(ValueError) as err:
