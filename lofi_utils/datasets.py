@@ -11,6 +11,8 @@ From a path the reader gives (never downloaded here):
 * :func:`load_cifar10`, :func:`load_cifar100` -- the "python version" pickles of Krizhevsky's CIFAR;
 * :func:`detect` -- which of them a folder holds, by its files; :func:`check_data_path` -- a chapter's
   first cell checks a given ``data_path`` with it, so a wrong one stops the chapter at once.
+* :func:`load_real_data` -- digits, MNIST or CIFAR-10 (chosen by the files under the path), flattened,
+  subsampled and put on the sphere, with a binary target (a :class:`RealData`).
 
 A missing or malformed path or file raises :class:`DataMissing` (a ``ValueError``) whose one-line
 message names the path, says what was wrong and what was expected (and where to get it).
@@ -24,6 +26,7 @@ import math
 import os
 import pickle
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -498,3 +501,63 @@ def cifar10_animals_vs_vehicles(y) -> np.ndarray:
     if np.any((y < 0) | (y > 9)):
         raise ValueError("CIFAR-10 labels must lie in 0..9")
     return np.where(np.isin(y, CIFAR10_VEHICLES), -1.0, 1.0)
+
+
+@dataclass
+class RealData:
+    """A real dataset on the sphere of radius ``sqrt(D)``: ``X`` (n, D) float64, ``labels`` (n,) int64, a
+    ``±1`` regression target ``y`` (n,), its ``name`` and a one-line ``note`` on what was loaded."""
+
+    X: np.ndarray
+    labels: np.ndarray
+    y: np.ndarray
+    name: str
+    note: str
+
+
+def load_real_data(data_path=None, *, n: int, seed: int = 0) -> RealData:
+    """Load a real dataset, flatten it and put it on the sphere (:func:`to_sphere`), with a binary target.
+
+    ``data_path=None``: scikit-learn's digits (offline), target ``+1`` for digits 0-4 and ``-1`` for 5-9.
+    Otherwise the files under the path decide (:func:`detect`, whatever the folder's name): CIFAR-10
+    batches (:func:`load_cifar10`), target animals (+1) vs vehicles (-1); MNIST IDX files or ``mnist.npz``
+    (:func:`load_mnist`), target 0-4 vs 5-9. A bad path or file raises :class:`DataMissing` with a
+    one-line message.
+
+    Parameters
+    ----------
+    data_path : str, path or None
+        Folder (or file) of MNIST or CIFAR-10; ``None`` for the bundled digits.
+    n : int
+        Number of samples, >= 2: a random subset of the training split drawn with ``seed`` (all of it if
+        ``n`` is larger).
+    seed : int
+        Seed of the subset.
+
+    Returns
+    -------
+    RealData
+        ``X`` (n, D) on the sphere of radius ``sqrt(D)``, ``labels``, ``y``, ``name``, ``note``.
+    """
+    n = check_int(n, "n", minimum=2)
+    if data_path is None:
+        X, lab = digits(normalize=None)
+        name = "digits"
+        note = "scikit-learn digits (8x8, offline); no data_path given"
+        y = np.where(lab <= 4, 1.0, -1.0)
+    elif detect(data_path, ("cifar10", "mnist")) == "cifar10":
+        X, lab = load_cifar10(data_path)
+        name = "CIFAR-10"
+        note = f"CIFAR-10 from {data_path}"
+        y = cifar10_animals_vs_vehicles(lab)
+    else:
+        X, lab = load_mnist(data_path)
+        name = "MNIST"
+        note = f"MNIST from {data_path}"
+        y = np.where(lab <= 4, 1.0, -1.0)
+    X = np.asarray(X, dtype=np.float64).reshape(len(lab), -1)
+    if n < len(lab):
+        idx = np.random.default_rng(seed).choice(len(lab), size=n, replace=False)
+        X, lab, y = X[idx], lab[idx], y[idx]
+    return RealData(X=to_sphere(X), labels=np.asarray(lab, dtype=np.int64), y=np.asarray(y, dtype=float),
+                    name=name, note=f"{note}; {len(lab) if n >= len(lab) else n} samples, D = {X.shape[1]}")

@@ -11,7 +11,8 @@ Network (matches :class:`lofi_utils.ntk.MLP`): ``L`` weight layers, inputs on th
 * NTK ``Theta = sum_l Theta_l`` with ``Theta_l = Sigma^(l) prod_{m=l+1..L} Sigma_dot^(m)``, the kernel of
   the parameters ``(W_{l-1}, b_{l-1})``; ``Theta_L = Sigma^(L)`` (the readout) is also the NNGP kernel.
 
-Activations (:data:`ACTIVATIONS`):
+Activations (:data:`ACTIVATIONS`, the names of :mod:`lofi_utils.activations` that have a dual kernel; the
+functions themselves, :func:`activation_fn`, are that registry's, so a network and its kernel agree):
 
 ``"relu"``  ``sigma(z) = sqrt(2) max(z, 0)`` (unit second moment: ``q_l = 1`` when ``beta = 0``);
             closed forms (arc-cosine kernels).
@@ -19,10 +20,11 @@ Activations (:data:`ACTIVATIONS`):
             variance: ``E[erf(z)^2] = (2/pi) arcsin(2/3) = 0.4646``, so ``q_l`` shrinks with depth.
 ``"tanh"``  ``sigma(z) = tanh(z)``; no closed form. Mehler series ``V(c) = sum_n a_n(q)^2 (c/q)^n``
             and ``V_dot(c) = sum_n b_n(q)^2 (c/q)^n`` with the Hermite coefficients of ``tanh(sqrt(q) z)``
-            and ``sech^2(sqrt(q) z)`` from a trapezoidal rule (n <= 800; accurate to ~1e-14 for
-            ``q <= 8``). 2-D Gauss--Hermite with 120 x 120 nodes (:func:`dual_activation_quadrature`)
-            is *not* used: tanh has poles at ``+-i pi/(2 sqrt(q))``, so its error is 3e-11 at q = 1
-            but 1e-7 at q = 2 (bias 1) in ``V_dot`` -- visible in spectra that fall below 1e-8.
+            and ``sech^2(sqrt(q) z)`` from a trapezoidal rule (:func:`lofi_utils.hermite.tanh_mehler_coeffs`,
+            n <= 800; accurate to ~1e-14 for ``q <= 8``). 2-D Gauss--Hermite with 120 x 120 nodes
+            (:func:`dual_activation_quadrature`) is *not* used: tanh has poles at ``+-i pi/(2 sqrt(q))``,
+            so its error is 3e-11 at q = 1 but 1e-7 at q = 2 (bias 1) in ``V_dot`` -- visible in spectra
+            that fall below 1e-8.
 
 Gauss--Hermite is never used for ReLU: its ``sigma'`` is discontinuous and the quadrature of
 ``Sigma_dot`` is then only ~1e-2 accurate. Everything is float64 NumPy.
@@ -36,22 +38,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import erf as _erf
 
-from .sphere import _funk_hecke_values, check_d, theta_nodes
-from .validation import check_choice, check_in_range, check_int, check_positive
+from . import activations
+from .hermite import horner, tanh_mehler_coeffs
+from .sphere import check_d, funk_hecke_values, theta_nodes
+from .validation import check_in_range, check_int, check_positive
 
 __all__ = ["ACTIVATIONS", "ERF_SCALE", "GH_NODES", "MAX_BIAS", "activation_fn", "dual_activation",
            "dual_activation_quadrature", "diagonal_map", "LayerKernels", "layer_kernels", "ntk",
            "nngp", "ntk_spectrum", "nngp_spectrum"]
 
-ACTIVATIONS: tuple[str, ...] = ("relu", "erf", "tanh")
-#: ``a`` in ``sigma(z) = erf(a z)``.
-ERF_SCALE = 1.0
+#: The activations with a dual kernel here (``relu``, ``erf``, ``tanh``), from the registry.
+ACTIVATIONS: tuple[str, ...] = activations.names(kernel=True)
+#: ``a`` in ``sigma(z) = erf(a z)`` (:data:`lofi_utils.activations.ERF_SCALE`).
+ERF_SCALE = activations.ERF_SCALE
 #: Gauss--Hermite nodes per dimension of :func:`dual_activation_quadrature` (cross-checks).
 GH_NODES = 120
 _GH_PRUNE = 1e-20
-_SQRT2 = math.sqrt(2.0)
 #: Largest bias scale beta accepted: beyond it ``beta^2 > 1e8`` swamps the cosines ``t`` in ``t + beta^2`` (they
 #: keep fewer than 8 of float64's 16 digits), and ``beta^2`` overflows near 1e154.
 MAX_BIAS = 1e4
@@ -61,7 +64,7 @@ MAX_BIAS = 1e4
 def check_activation(name) -> str:
     """``name`` lower-cased if it is one of :data:`ACTIVATIONS` (the activations with a kernel here), else a
     one-line ``ValueError`` naming them."""
-    return check_choice(name, "activation", ACTIVATIONS, casefold=True)
+    return activations.check_name(name, ACTIVATIONS)
 
 
 def check_depth(depth) -> int:
@@ -98,15 +101,20 @@ def _check_t(t) -> tuple[np.ndarray, tuple]:
 def activation_fn(name: str):
     """The activation ``sigma`` and its derivative ``sigma'`` as NumPy callables.
 
-    ``name``: one of :data:`ACTIVATIONS`. Returns ``(sigma, sigma_prime)``.
+    They are the registry's functions (:func:`lofi_utils.activations.get`: ``.numpy`` and ``.numpy_prime``),
+    the same objects the networks of :mod:`lofi_utils.ntk` apply in torch (``.torch``).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ACTIVATIONS`.
+
+    Returns
+    -------
+    (sigma, sigma_prime) : tuple of callables on float64 arrays.
     """
-    name = check_activation(name)
-    if name == "relu":
-        return (lambda z: _SQRT2 * np.maximum(z, 0.0)), (lambda z: _SQRT2 * (z > 0).astype(float))
-    if name == "erf":
-        a = ERF_SCALE
-        return (lambda z: _erf(a * z)), (lambda z: 2 * a / math.sqrt(math.pi) * np.exp(-(a * z) ** 2))
-    return np.tanh, (lambda z: 1.0 - np.tanh(z) ** 2)
+    act = activations.get(name, ACTIVATIONS)
+    return act.numpy, act.numpy_prime
 
 
 @lru_cache(maxsize=4)
@@ -151,52 +159,13 @@ def dual_activation_quadrature(sigma, sigma_prime, q: float, c, *, n_nodes: int 
     return V.reshape(c.shape), Vd.reshape(c.shape)
 
 
-_MEHLER_NMAX = 800
-_TRAP_STEP = 0.04
-_TRAP_HALF_WIDTH = 17.0
-
-
-@lru_cache(maxsize=256)
-def _tanh_mehler(q: float) -> tuple[np.ndarray, np.ndarray]:
-    """Squared Hermite coefficients of ``tanh(sqrt(q) z)`` and of its derivative ``sech^2(sqrt(q) z)``.
-
-    ``a_n = int s(z) He_n(z)/sqrt(n!) phi(z) dz`` by the trapezoidal rule on ``[-17, 17]`` with step
-    0.04, written with Hermite *functions* ``psi_n = He_n/sqrt(n!) sqrt(phi)`` (bounded, no overflow).
-    The integrands are analytic in the strip ``|Im z| < pi/(2 sqrt(q))``, where the trapezoidal rule
-    converges exponentially (~1e-14 here); n = 0..800. Parities are exact: tanh odd, sech^2 even.
-    """
-    z = np.arange(-_TRAP_HALF_WIDTH, _TRAP_HALF_WIDTH + _TRAP_STEP / 2, _TRAP_STEP)
-    sqrt_phi = np.exp(-z * z / 4) / (2 * math.pi) ** 0.25
-    psi = np.empty((_MEHLER_NMAX + 1, z.size))
-    psi[0] = sqrt_phi
-    psi[1] = z * sqrt_phi
-    for n in range(1, _MEHLER_NMAX):
-        psi[n + 1] = (z * psi[n] - math.sqrt(n) * psi[n - 1]) / math.sqrt(n + 1)
-    th = np.tanh(math.sqrt(q) * z)
-    a = _TRAP_STEP * (psi @ (th * sqrt_phi))
-    b = _TRAP_STEP * (psi @ ((1.0 - th * th) * sqrt_phi))
-    a[0::2] = 0.0
-    b[1::2] = 0.0
-    a2, b2 = a * a, b * b
-    for arr in (a2, b2):
-        arr.setflags(write=False)
-    return a2, b2
-
-
 def _tanh_dual(q, c):
     if q > 8.0:
         warnings.warn(f"tanh dual kernel at q = {q:.3g} > 8: the Mehler series (800 terms) is then only "
                       "~1e-12 accurate", RuntimeWarning, stacklevel=3)
-    a2, b2 = _tanh_mehler(float(q))
+    a2, b2 = tanh_mehler_coeffs(float(q))
     r = np.clip(np.asarray(c, dtype=float) / q, -1.0, 1.0)
-    return _horner(a2, r), _horner(b2, r)
-
-
-def _horner(coef, x):
-    out = np.zeros_like(x)
-    for cf in coef[::-1]:
-        out = out * x + cf
-    return out
+    return horner(a2, r), horner(b2, r)
 
 
 def dual_activation(name: str, q: float, c):
@@ -245,7 +214,7 @@ def diagonal_map(name: str, q: float) -> float:
     if name == "erf":
         a2 = ERF_SCALE ** 2
         return float((2.0 / math.pi) * np.arcsin(2.0 * a2 * q / (1.0 + 2.0 * a2 * q)))
-    return float(_tanh_mehler(q)[0].sum())
+    return float(tanh_mehler_coeffs(q)[0].sum())
 
 
 # --------------------------------------------------------------------------- layer kernels
@@ -359,7 +328,7 @@ def _spectrum_values(d, kmax, values_fn, n_nodes):
     kmax = check_int(kmax, "kmax", minimum=0)
     theta, w = theta_nodes(n_nodes)
     t = np.cos(theta)
-    return _funk_hecke_values(values_fn(t), t, theta, w, d, kmax)
+    return funk_hecke_values(values_fn(t), t, theta, w, d, kmax)
 
 
 def ntk_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", bias: float = 0.0,

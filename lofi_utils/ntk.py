@@ -26,21 +26,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .kernels import ERF_SCALE, check_activation, check_bias, check_depth
+from . import activations
+from .kernels import check_activation, check_bias, check_depth
 from .validation import check_int
 
 __all__ = ["MLP", "empirical_layer_ntk", "empirical_ntk", "jacobian_layer_ntk", "jacobian_layer_ntk_blocked",
            "bin_by_cosine"]
-
-_SQRT2 = math.sqrt(2.0)
-
-
-def _torch_activation(name: str):
-    if name == "relu":
-        return lambda z: _SQRT2 * torch.relu(z)
-    if name == "erf":
-        return lambda z: torch.erf(ERF_SCALE * z)
-    return torch.tanh
 
 
 class MLP(nn.Module):
@@ -48,7 +39,8 @@ class MLP(nn.Module):
 
     ``MLP(d, width, depth, *, activation="relu", bias=0.0)``: input dimension ``d``, hidden width
     ``n``, ``depth = L`` weight layers (``L - 1`` hidden layers; ``L = 1`` is the linear model),
-    activation in :data:`lofi_utils.kernels.ACTIVATIONS` (relu is ``sqrt(2) max(z, 0)``), bias scale
+    activation in :data:`lofi_utils.kernels.ACTIVATIONS` (the torch function of the registry
+    :mod:`lofi_utils.activations`, the one its kernel is computed for; relu is ``sqrt(2) max(z, 0)``), bias scale
     ``beta >= 0`` (the biases exist as parameters even when ``beta = 0``; they then carry no gradient).
     ``seed`` (optional) draws the initial parameters from its own ``torch.Generator``; ``dtype`` and
     ``device`` place them. Parameters: ``weights[l]`` of shape ``(n_{l+1}, n_l)`` and ``biases[l]`` of
@@ -66,7 +58,7 @@ class MLP(nn.Module):
         self.depth = check_depth(depth)
         self.activation = check_activation(activation)
         self.beta = check_bias(bias)
-        self._sigma = _torch_activation(self.activation)
+        self._sigma = activations.get(self.activation).torch
         dims = [self.d] + [self.width] * (self.depth - 1) + [1]
         self.dims = tuple(dims)
         gen = None
@@ -191,7 +183,7 @@ def jacobian_layer_ntk(model: MLP, x: torch.Tensor) -> torch.Tensor:
     for group in model.parameter_groups():
         fixed = {k: v for k, v in params.items() if k not in group}
 
-        def f_single(p_group, xi):
+        def f_single(p_group, xi, fixed=fixed):
             return functional_call(model, {**fixed, **p_group}, (xi[None],))[0]
 
         jac = vmap(jacrev(f_single), in_dims=(None, 0))({k: params[k] for k in group}, x)
@@ -228,7 +220,7 @@ def jacobian_layer_ntk_blocked(model: MLP, x: torch.Tensor, *, chunk: int = 256)
 
         jac_fn = vmap(jacrev(f_single), in_dims=(None, 0))
 
-        def block(a):
+        def block(a, jac_fn=jac_fn, own=own, group=group):
             jac = jac_fn(own, x[a:a + chunk])
             return torch.cat([jac[k].reshape(jac[k].shape[0], -1) for k in group], dim=1)
 

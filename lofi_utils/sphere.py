@@ -26,8 +26,9 @@ from .validation import check_int, check_positive
 
 __all__ = [
     "harmonic_dimension", "log_harmonic_dimension", "gegenbauer", "gegenbauer_table",
-    "theta_nodes", "funk_hecke", "reconstruct_kernel", "series_moment", "funk_hecke_from_series",
-    "sample_sphere", "circle_points",
+    "theta_nodes", "sphere_constant", "funk_hecke_weights", "funk_hecke", "funk_hecke_values",
+    "reconstruct_kernel", "series_moment", "funk_hecke_from_series", "sample_sphere", "circle_points",
+    "zonal_target", "check_d",
 ]
 
 
@@ -161,9 +162,42 @@ def theta_nodes(n_nodes: int = 6000) -> tuple[np.ndarray, np.ndarray]:
     return _gauss_legendre_theta(check_int(n_nodes, "n_nodes", minimum=2))
 
 
-def _sphere_constant(d: int) -> float:
-    # Gamma(d/2) / (sqrt(pi) Gamma((d-1)/2)): density of t = <x, e> under the uniform measure
+def sphere_constant(d: int) -> float:
+    """``c_d = Gamma(d/2) / (sqrt(pi) Gamma((d-1)/2))``: the density of ``t = <x, e>`` on [-1, 1] is
+    ``c_d (1 - t^2)^((d-3)/2)`` for ``x`` uniform on S^{d-1} and a fixed unit ``e``.
+
+    Parameters
+    ----------
+    d : int
+        The ambient dimension, >= 2.
+
+    Returns
+    -------
+    float
+        ``c_d`` (``1/pi`` for d = 2, ``1/2`` for d = 3).
+    """
+    d = check_d(d)
     return math.exp(gammaln(d / 2) - gammaln((d - 1) / 2)) / math.sqrt(math.pi)
+
+
+def funk_hecke_weights(d: int, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Quadrature weights of the Funk--Hecke integral in the angle: ``c_d w_i sin^(d-2)(theta_i)``.
+
+    With them ``mu_k = sum_i kappa(cos theta_i) P_k(cos theta_i) weights_i`` (:func:`funk_hecke`;
+    ``c_d`` is :func:`sphere_constant`); they sum to 1 (the uniform probability measure).
+
+    Parameters
+    ----------
+    d : int
+        The ambient dimension, >= 2.
+    theta, w : (n,) arrays
+        Nodes and weights on ``[0, pi]`` from :func:`theta_nodes`.
+
+    Returns
+    -------
+    (n,) float64 array.
+    """
+    return sphere_constant(d) * w * np.sin(theta) ** (d - 2)
 
 
 def funk_hecke(kappa: Callable[[np.ndarray], np.ndarray], d: int, kmax: int, *,
@@ -191,11 +225,34 @@ def funk_hecke(kappa: Callable[[np.ndarray], np.ndarray], d: int, kmax: int, *,
         raise ValueError(f"kappa(t) must return shape (..., {t.size}) for t of shape {t.shape}, got {vals.shape}")
     if not np.all(np.isfinite(vals)):
         raise ValueError("kappa(t) returned non-finite values on [-1, 1]")
-    return _funk_hecke_values(vals, t, theta, w, d, kmax)
+    return funk_hecke_values(vals, t, theta, w, d, kmax)
 
 
-def _funk_hecke_values(vals, t, theta, w, d, kmax):
-    weight = _sphere_constant(d) * w * np.sin(theta) ** (d - 2)
+def funk_hecke_values(vals, t, theta, w, d: int, kmax: int) -> np.ndarray:
+    """Funk--Hecke eigenvalues from kernel values already tabulated at the quadrature nodes.
+
+    The core of :func:`funk_hecke` (which validates and tabulates first): ``mu_k = sum_i vals_i P_k(t_i)
+    c_d w_i sin^(d-2)(theta_i)`` (:func:`funk_hecke_weights`). For callers that evaluate several kernels at
+    the nodes at once (e.g. :func:`lofi_utils.kernels.ntk_spectrum`). No validation.
+
+    Parameters
+    ----------
+    vals : (n,) or (..., n) array
+        ``kappa(t)`` at the nodes (one or several kernels).
+    t : (n,) array
+        ``cos(theta)``.
+    theta, w : (n,) arrays
+        Nodes and weights from :func:`theta_nodes`.
+    d : int
+        The ambient dimension, >= 2.
+    kmax : int
+        Highest degree, >= 0.
+
+    Returns
+    -------
+    float64 array of shape ``(kmax+1,)`` or ``(..., kmax+1)``.
+    """
+    weight = funk_hecke_weights(d, theta, w)
     table = gegenbauer_table(kmax, d, t)                   # (kmax+1, n)
     return (vals * weight) @ table.T
 
@@ -286,3 +343,31 @@ def circle_points(n: int, *, radius: float = 1.0) -> tuple[np.ndarray, np.ndarra
     check_positive(radius, "radius")
     theta = 2 * np.pi * np.arange(n) / n
     return theta, radius * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+
+
+def zonal_target(x, k: int, e) -> np.ndarray:
+    """Unit-variance degree-k zonal harmonic ``sqrt(N(d, k)) P_k(x . e / (|x| |e|))`` at the points ``x``.
+
+    ``E[y^2] = 1`` for ``x`` uniform on a sphere (``int P_k^2 = 1/N(d, k)``); a degree-k target for the
+    learning experiments.
+
+    Parameters
+    ----------
+    x : (N, d) array
+        Points (any radius; only their directions matter).
+    k : int
+        Degree >= 0.
+    e : (d,) array
+        The direction of the zonal axis (any length).
+
+    Returns
+    -------
+    (N,) float64 array.
+    """
+    x = np.asarray(x, dtype=float)
+    e = np.asarray(e, dtype=float)
+    if x.ndim != 2 or e.shape != (x.shape[1],):
+        raise ValueError(f"x must be (N, d) and e (d,), got {x.shape} and {e.shape}")
+    k = check_int(k, "k", minimum=0)
+    t = np.clip((x / np.linalg.norm(x, axis=1, keepdims=True)) @ (e / np.linalg.norm(e)), -1.0, 1.0)
+    return math.sqrt(harmonic_dimension(x.shape[1], k)) * gegenbauer_table(k, x.shape[1], t)[k]

@@ -345,7 +345,7 @@ def test_check_data_path_checks_everything_at_once(tmp_path):
 
 
 def test_real_data_is_chosen_by_content(tmp_path):
-    from lofi_utils import layerwise as LW
+    from lofi_utils import datasets as LW
 
     data = LW.load_real_data(_cifar10(tmp_path / "my_images", n=4), n=8, seed=0)
     assert data.name == "CIFAR-10" and data.X.shape == (8, 3072)
@@ -374,7 +374,7 @@ def test_chapters_check_a_given_data_path_first():
     """Each chapter that reads ``data_path`` checks it in the code cell right after its setup cell."""
     from conftest import ROOT
 
-    for name, call in (("02_layerwise", "layerwise.load_real_data(data_path"),
+    for name, call in (("02_layerwise", "datasets.load_real_data(data_path"),
                        ("03_neural_lofi", 'datasets.check_data_path(data_path, "cifar10"'),
                        ("04_amplitude_phase", "datasets.check_data_path(data_path, dataset")):
         text = (ROOT / "notebooks" / f"{name}.md").read_text(encoding="utf-8")

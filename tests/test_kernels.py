@@ -1,10 +1,13 @@
-"""Mathematical facts of lofi_utils.hermite and lofi_utils.kernels (NNGP/NTK recursions, spectra)."""
+"""Mathematical facts of lofi_utils.kernels (dual activations, NNGP/NTK recursions, spectra).
+
+(The Hermite coefficients and Mehler series are pinned in tests/test_hermite.py.)"""
 
 import math
 
 import numpy as np
 import pytest
 
+from lofi_utils import activations as Act
 from lofi_utils import hermite as H
 from lofi_utils import kernels as K
 from lofi_utils.sphere import funk_hecke, funk_hecke_from_series
@@ -16,35 +19,16 @@ def arccos1(t):
     return (np.sin(th) + (np.pi - th) * np.cos(th)) / np.pi
 
 
-# --------------------------------------------------------------------------- Hermite
-def test_relu_hermite_first_coefficients():
-    a2 = H.relu_hermite_coeffs(8)
-    ref = [1 / np.pi, 0.5, 1 / (2 * np.pi), 0, 1 / (24 * np.pi), 0, 9 / (720 * np.pi), 0, 225 / (40320 * np.pi)]
-    assert np.allclose(a2, ref, rtol=1e-14, atol=0)
-
-
-def test_relu_hermite_series_reproduces_arccos_kernel():
-    rho = np.linspace(-0.9, 0.9, 37)
-    a2 = H.relu_hermite_coeffs(300)
-    assert np.abs(H.dual_series(a2, rho) - arccos1(rho)).max() < 1e-6
-    # V' = E[sigma' sigma'] = (pi - arccos rho)/pi
-    assert np.abs(H.dual_series_derivative(a2, rho) - (np.pi - np.arccos(rho)) / np.pi).max() < 1e-6
-    # E[sigma^2] = sum a_n^2 = 1, approached like n^-3/2 from below
-    s = H.relu_hermite_coeffs(20000).sum()
-    assert 0.999 < s < 1.0
-
-
-def test_hermite_coeffs_polynomial_and_erf():
-    # sigma = He_3 / sqrt(3!) has a = e_3 exactly
-    a = H.hermite_coeffs(lambda z: (z**3 - 3 * z) / math.sqrt(6), 6, n_nodes=20)
-    assert np.allclose(a, np.eye(7)[3], atol=1e-14)
-    # erf(z): only odd coefficients, sum of squares = E[erf(z)^2] = (2/pi) arcsin(2/3)
-    s, _ = K.activation_fn("erf")
-    a = H.hermite_coeffs(s, 120, n_nodes=200)
-    assert np.abs(a[0::2]).max() < 1e-15
-    rho = np.linspace(-1, 1, 21)
-    V, _ = K.dual_activation("erf", 1.0, rho)
-    assert np.abs(H.dual_series(a**2, rho) - V).max() < 1e-12
+# --------------------------------------------------------------------------- activations
+def test_activations_are_the_registrys():
+    """The kernels are computed for the very functions the networks apply (lofi_utils.activations)."""
+    assert K.ACTIVATIONS == Act.names(kernel=True) == ("relu", "erf", "tanh")
+    assert K.ERF_SCALE == Act.ERF_SCALE
+    for name in K.ACTIVATIONS:
+        sigma, sigma_prime = K.activation_fn(name)
+        assert sigma is Act.get(name).numpy and sigma_prime is Act.get(name).numpy_prime
+    with pytest.raises(ValueError, match="relu, erf, tanh"):
+        K.activation_fn("sin")
 
 
 # --------------------------------------------------------------------------- dual activations

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 import torch
 
+from lofi_utils import activations as A
 from lofi_utils import kernels as K
-from lofi_utils.ntk import MLP, bin_by_cosine, empirical_layer_ntk, empirical_ntk, jacobian_layer_ntk
+from lofi_utils.ntk import (
+    MLP,
+    bin_by_cosine,
+    empirical_layer_ntk,
+    empirical_ntk,
+    jacobian_layer_ntk,
+    jacobian_layer_ntk_blocked,
+)
 from lofi_utils.sphere import sample_sphere
 
 torch.set_num_threads(1)
@@ -47,6 +55,23 @@ def test_factorised_layer_ntk_equals_jacobian_route(act, bias):
     both = jacobian_layer_ntk(m, torch.cat([x, x2]))
     assert torch.allclose(empirical_layer_ntk(m, x, x2, chunk=2), both[:, :9, 9:], atol=1e-12)
     assert torch.allclose(empirical_ntk(m, x), slow.sum(0), atol=1e-12)
+
+
+def test_blocked_jacobian_route_equals_the_full_one():
+    m = MLP(4, 10, 3, bias=0.4, seed=2, dtype=torch.float64)
+    x = torch.as_tensor(sample_sphere(11, 4, radius=2.0, rng=np.random.default_rng(0)))
+    full = jacobian_layer_ntk(m, x)
+    assert torch.allclose(jacobian_layer_ntk_blocked(m, x, chunk=6), full, atol=1e-12)
+    assert torch.allclose(empirical_layer_ntk(m, x), full, atol=1e-12)
+
+
+@pytest.mark.parametrize("act", K.ACTIVATIONS)
+def test_network_applies_the_registry_activation(act):
+    """The network's sigma is the registry's torch function, the one its kernel is computed for."""
+    m = MLP(3, 8, 3, activation=act, seed=0, dtype=torch.float64)
+    x = sphere_tensor(5, 3, 0)
+    _, zs, hs = m.forward_layers(x)
+    assert torch.equal(hs[1], A.get(act).torch(zs[0]))
 
 
 def test_linear_model_ntk_is_exact():

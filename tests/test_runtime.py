@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from lofi_utils.runtime import pick_device, seed_everything, set_threads, setup
+from lofi_utils.runtime import lapack_one_thread, pick_device, seed_everything, set_threads, setup, torch_threads
 
 
 def test_cpu_device_and_forced_choice(monkeypatch):
@@ -69,3 +69,19 @@ def test_chapter_start_rejects_a_seed_out_of_range():
 
     with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 4294967295\], got 99999999999999999999999"):
         chapter.start("spectral_bias", "smoke", seed=99999999999999999999999)
+
+
+def test_thread_context_managers_restore_the_setting():
+    old = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == old
+    with torch_threads(None):                       # None: leave alone
+        assert torch.get_num_threads() == old
+    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+        with torch_threads(0):
+            pass
+    a = np.random.default_rng(0).standard_normal((40, 40))
+    with lapack_one_thread():
+        lam = np.linalg.eigvalsh(a + a.T)
+    assert np.allclose(lam, np.linalg.eigvalsh(a + a.T))

@@ -113,6 +113,33 @@ def test_series_moment_zero_pattern_and_route():
                            rtol=1e-11, atol=5e-15)
 
 
+
+def test_funk_hecke_pieces_are_the_funk_hecke_formula():
+    assert S.sphere_constant(2) == pytest.approx(1 / math.pi) and S.sphere_constant(3) == pytest.approx(0.5)
+    theta, w = S.theta_nodes(600)
+    for d in (2, 3, 7):
+        weights = S.funk_hecke_weights(d, theta, w)
+        assert weights.sum() == pytest.approx(1.0, rel=1e-13)             # a probability measure in t = cos(theta)
+        vals = np.stack([np.exp(np.cos(theta)), relu_ntk2(np.cos(theta))])
+        assert np.allclose(S.funk_hecke_values(vals, np.cos(theta), theta, w, d, 6),
+                           [S.funk_hecke(np.exp, d, 6, n_nodes=600), S.funk_hecke(relu_ntk2, d, 6, n_nodes=600)],
+                           rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("d,k", [(2, 3), (3, 2), (5, 1), (5, 4)])
+def test_zonal_target_is_a_unit_variance_harmonic(d, k):
+    e = np.zeros(d)
+    e[0] = 3.0                                                          # any length
+    theta, w = S.theta_nodes(400)
+    x = np.zeros((theta.size, d))
+    x[:, 0], x[:, 1] = np.cos(theta), np.sin(theta)                     # the zonal function depends on x.e only
+    y = S.zonal_target(2.0 * x, k, e)
+    assert S.funk_hecke_weights(d, theta, w) @ y**2 == pytest.approx(1.0, rel=1e-12)
+    assert np.allclose(y, math.sqrt(S.harmonic_dimension(d, k)) * S.gegenbauer(k, d, np.cos(theta)))
+    with pytest.raises(ValueError, match="e"):
+        S.zonal_target(x, k, e[:-1])
+
+
 def test_sampling_and_circle_points():
     rng = np.random.default_rng(0)
     x = S.sample_sphere(4000, 5, radius=2.0, rng=rng)

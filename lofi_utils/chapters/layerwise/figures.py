@@ -1,0 +1,210 @@
+"""Chapter 2's figures, by section (each draws on the given axes, or a new one, and returns them).
+
+1. :func:`plot_layer_kernels` -- the normalised per-layer kernels against the cosine.
+2. :func:`plot_layer_shares` -- the shares ``s_k^(l)`` against the degree (also the widget's figure).
+3. :func:`plot_high_dim` -- shares against the dimension, approaching the Maclaurin shares.
+4. :func:`plot_layer_width_errors`, :func:`plot_probe_shares` -- finite networks.
+5. :func:`plot_attribution`, :func:`plot_contributions` -- who reduces the error.
+6. :func:`plot_data_shares`, :func:`plot_work_shares` -- real data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...attribution import AttributionComparison, AttributionResult
+from ...kernels import layer_kernels
+from ...layer_spectra import DataSpectrum, LayerSpectrum, layer_spectrum, maclaurin_shares, relu_share_limit
+from ...plotting import PALETTE, get_ax, label, sequential_colors
+from .finite_width import LayerWidthSweep, ProbeShares
+
+__all__ = ["plot_layer_kernels", "plot_layer_shares", "plot_high_dim", "plot_layer_width_errors",
+           "plot_probe_shares", "plot_attribution", "plot_contributions", "plot_data_shares", "plot_work_shares"]
+
+
+def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.0, ax=None):
+    """The normalised per-layer kernels ``Theta_l(t) / Theta_l(1)`` against the cosine t. Returns the axes."""
+    ax = get_ax(ax)
+    t = np.linspace(-1, 1, 801)
+    lk = layer_kernels(t, depth=depth, activation=activation, bias=bias)
+    cols = sequential_colors(depth)
+    for l in range(depth):
+        name = "readout" if l == depth - 1 else f"layer {l + 1}"
+        ax.plot(t, lk.theta_layers[l] / lk.theta_layers[l, -1], color=cols[l], label=name)
+    return label(ax, r"cosine $t = x\cdot x'/d$", r"$\Theta_\ell(t)/\Theta_\ell(1)$",
+                 f"{activation}, L = {depth}, β = {bias:g}", legend=True)
+
+
+def plot_layer_shares(d: int, *, depth: int, activation: str = "relu", bias: float = 0.0, kmax: int = 24,
+                      limit: bool = True, ax=None, spectrum: LayerSpectrum | None = None):
+    """Layer shares ``s_k^(l)`` against the degree k on S^{d-1} (filled markers: even k, open: odd k).
+
+    Degrees whose shares are not resolved (see :class:`lofi_utils.layer_spectra.LayerSpectrum`) are left out. For ReLU
+    with ``limit=True`` the large-k limits of :func:`lofi_utils.layer_spectra.relu_share_limit` are drawn dashed.
+    ``spectrum``: a precomputed :func:`lofi_utils.layer_spectra.layer_spectrum` (else computed). Returns the axes.
+    """
+    ax = get_ax(ax)
+    sp = spectrum or layer_spectrum(d, kmax, depth=depth, activation=activation, bias=bias)
+    s = sp.shares
+    k = sp.k
+    cols = sequential_colors(depth)
+    for l in range(depth):
+        name = "readout" if l == depth - 1 else f"layer {l + 1}"
+        labelled = False
+        for parity, mfc in ((0, None), (1, "none")):
+            sel = (k % 2 == parity) & np.isfinite(s[l])
+            if not sel.any():
+                continue
+            ax.plot(k[sel], s[l, sel], "o-", ms=3.5, lw=1.0, color=cols[l], mfc=mfc,
+                    label=None if labelled else name)
+            labelled = True
+        if limit and activation == "relu" and depth >= 2:
+            ax.axhline(relu_share_limit(depth, bias=bias)[l], color=cols[l], ls="--", lw=0.8)
+    ax.set_ylim(0, 1)
+    return label(ax, "degree k (filled: even, open: odd)", r"share $s_k^{(\ell)}$",
+                 f"{activation}, L = {depth}, d = {d}, β = {bias:g}", legend=True)
+
+
+def plot_high_dim(depth: int, ks: Sequence[int], ds: Sequence[int], *, activation: str = "relu",
+                  bias: float = 0.0, ax=None):
+    """Layer-1 and readout shares at degrees ``ks`` against the dimension d, approaching the Maclaurin
+    shares ``b_k^(l) / sum b_k`` (dashed) as d grows. Returns the axes."""
+    ax = get_ax(ax)
+    ks = list(ks)
+    ds = np.asarray(ds)
+    lim = maclaurin_shares(depth, max(ks), activation=activation, bias=bias)
+    cols = PALETTE
+    for i, k in enumerate(ks):
+        sh = np.array([layer_spectrum(int(d), max(ks), depth=depth, activation=activation, bias=bias).shares[:, k]
+                       for d in ds])
+        ax.plot(ds, sh[:, 0], "o-", color=cols[i % len(cols)], label=f"k = {k}: layer 1")
+        ax.plot(ds, sh[:, -1], "s:", color=cols[i % len(cols)], mfc="none", label=f"k = {k}: readout")
+        ax.axhline(lim[0, k], color=cols[i % len(cols)], ls="--", lw=0.8)
+        ax.axhline(lim[-1, k], color=cols[i % len(cols)], ls="--", lw=0.8)
+    ax.set_xscale("log")
+    label(ax, "dimension d", r"share $s_k^{(\ell)}$", f"{activation}, L = {depth}: d → ∞ (dashed)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return ax
+
+
+def plot_layer_width_errors(sweep: LayerWidthSweep, ax=None):
+    """Per-layer relative error of the empirical NTK against the width (log-log), with the ``n^(-1/2)`` law."""
+    ax = get_ax(ax)
+    cols = sequential_colors(sweep.depth)
+    w = sweep.widths
+    for l in range(sweep.depth):
+        ax.plot(w, sweep.mean_errors[:, l], "o-", color=cols[l],
+                label="readout" if l == sweep.depth - 1 else f"layer {l + 1}")
+    ax.plot(w, sweep.mean_errors[0].max() * np.sqrt(w[0] / w), "--", color="0.3", lw=1,
+            label=r"$\propto n^{-1/2}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return label(ax, "width n", r"$\|\hat\Theta_\ell-\Theta_\ell\|_F/\|\Theta_\ell\|_F$",
+                 f"{sweep.activation}, L = {sweep.depth}, d = {sweep.d}, N = {sweep.n_points}", legend=True)
+
+
+def plot_probe_shares(ps: ProbeShares, ax=None):
+    """Shares measured with zonal probes (network: markers with seed range; analytic Gram: crosses) over
+    the population shares (lines), against the degree k."""
+    ax = get_ax(ax)
+    L = ps.theory.shape[1]
+    cols = sequential_colors(L)
+    for l in range(L):
+        ax.plot(ps.ks, ps.theory[:, l], "-", color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
+        lo, hi = ps.network[:, :, l].min(axis=0), ps.network[:, :, l].max(axis=0)
+        m = ps.network_mean[:, l]
+        ax.errorbar(ps.ks, m, yerr=[m - lo, hi - m], fmt="o", ms=4, color=cols[l], capsize=2)
+        ax.plot(ps.ks, ps.analytic[:, l], "x", color=cols[l], ms=6)
+    ax.plot([], [], "o", color="0.4", label=f"network, width {ps.width}")
+    ax.plot([], [], "x", color="0.4", label="analytic Gram, same points")
+    return label(ax, "degree k", r"share $s_k^{(\ell)}$", f"zonal probes, N = {ps.n_points}", legend=True)
+
+
+def plot_attribution(comparisons: Sequence[AttributionComparison], theory=None, ax=None):
+    """Grouped bars of the per-layer shares of the test-loss reduction, one group per target.
+
+    Bars: the network (filled), its initial-kernel linearisation (hatched); markers: the analytic-kernel
+    linearisation (x) and, when ``theory`` (T, L) is given, the population shares ``s_k^(l)`` (black dash).
+    Returns the axes.
+    """
+    ax = get_ax(ax)
+    T = len(comparisons)
+    L = comparisons[0].network.contrib.shape[1]
+    cols = sequential_colors(L)
+    w = 0.8 / L
+    for i, c in enumerate(comparisons):
+        for l in range(L):
+            xpos = i + (l - (L - 1) / 2) * w
+            ax.bar(xpos - w / 4, c.network.shares[l], w / 2, color=cols[l],
+                   label=("readout" if l == L - 1 else f"layer {l + 1}") if i == 0 else None)
+            ax.bar(xpos + w / 4, c.initial.shares[l], w / 2, color=cols[l], alpha=0.45, hatch="//")
+            ax.plot(xpos, c.analytic.shares[l], "x", color="0.2", ms=5,
+                    label="analytic kernel, same points" if i == 0 and l == 0 else None)
+            if theory is not None:
+                ax.plot([xpos - w / 2, xpos + w / 2], [theory[i][l]] * 2, "-", color="k", lw=1.6,
+                        label=r"theory $s_k^{(\ell)}$" if i == 0 and l == 0 else None)
+    ax.set_xticks(range(T))
+    ax.set_xticklabels([c.label for c in comparisons])
+    ax.set_ylim(0, max(0.6, ax.get_ylim()[1]))
+    ax.legend(loc="upper left", ncol=2)
+    return label(ax, "target", "share of the test-loss reduction",
+                 "network (filled), its initial kernel (hatched)")
+
+
+def plot_contributions(result: AttributionResult, ax=None, *, title: str = ""):
+    """Cumulative per-layer contributions ``C_l(t)`` and the measured test-loss drop against the step."""
+    ax = get_ax(ax)
+    L = result.contrib.shape[1]
+    cols = sequential_colors(L)
+    t = np.arange(result.contrib.shape[0]) * result.extra.get("record_every", 1)
+    for l in range(L):
+        ax.plot(t, result.contrib[:, l], color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
+    ax.plot(t, result.contrib.sum(axis=1), color="k", lw=2, label=r"$\sum_\ell C_\ell$")
+    ax.plot(t, result.test_loss[0] - result.test_loss, "--", color=PALETTE[1], lw=1.4,
+            label="measured test-loss drop")
+    label(ax, "gradient-descent step", r"$C_\ell(t)$", title)
+    ax.legend(loc="center right")
+    return ax
+
+
+def plot_data_shares(spectrum: DataSpectrum, network_shares: np.ndarray | None = None, ax=None,
+                     *, title: str = ""):
+    """Per-layer shares along the NTK eigenvectors of a dataset, averaged in logarithmic bands of the
+    eigen-index (analytic: lines; a finite network's per-layer NTK: markers). Returns the axes."""
+    ax = get_ax(ax)
+    L = spectrum.depth
+    cols = sequential_colors(L)
+    c = spectrum.band_centres
+    bs = spectrum.band_shares()
+    es = None if network_shares is None else spectrum.band_shares(network_shares)
+    for l in range(L):
+        ax.plot(c, bs[l], "-", color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
+        if es is not None:
+            ax.plot(c, es[l], "o", color=cols[l], ms=4)
+    if es is not None:
+        ax.plot([], [], "o", color="0.4", label="finite network")
+    ax.set_xscale("log")
+    return label(ax, "eigen-index i of the NTK Gram matrix (band centre)", r"share $s_i^{(\ell)}$", title,
+                 legend=True)
+
+
+def plot_work_shares(result: AttributionResult, ax=None, *, windows: int = 8, title: str = ""):
+    """Share of each layer in the test-loss reduction made during successive windows of training.
+
+    The increments of ``C_l`` over ``windows`` equal windows of steps, divided by the increment of
+    ``sum_l C_l``: how the work moves between layers as training proceeds. Returns the axes.
+    """
+    ax = get_ax(ax)
+    C = result.contrib
+    L = C.shape[1]
+    edges = np.unique(np.linspace(0, C.shape[0] - 1, windows + 1).astype(int))
+    inc = np.diff(C[edges], axis=0)                           # (W, L)
+    share = inc / inc.sum(axis=1, keepdims=True)
+    mid = 0.5 * (edges[1:] + edges[:-1]) * result.extra.get("record_every", 1)
+    cols = sequential_colors(L)
+    for l in range(L):
+        ax.plot(mid, share[:, l], "o-", ms=3.5, color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
+    return label(ax, "gradient-descent step (window centre)", "share of the window's reduction", title,
+                 legend=True)
