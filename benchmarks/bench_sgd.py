@@ -29,8 +29,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
 
-from lofi_utils import escape_scans, phase_model, sgd, sgd_chain
-from lofi_utils.profiles import get_profile
+from lofi_utils import escape_scans, phase_model, sgd, sgd_chain  # noqa: E402  (after the sys.path line)
+from lofi_utils.profiles import get_profile  # noqa: E402
 
 
 def naive_loop(N: int, steps: int, *, a: float = 0.0, beta: float = 5.0, c: float = 1.0, seed: int = 0,

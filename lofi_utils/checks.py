@@ -50,7 +50,8 @@ class CheckRecord:
     def describe(self) -> str:
         m = _fmt(self.measured)
         if self.relation == "true":
-            return f"{self.name}: {'holds' if self.passed else 'FAILS'} ({self.claim}){'' if m == 'True' else ' measured ' + m}"
+            shown = "" if m == "True" else " measured " + m
+            return f"{self.name}: {'holds' if self.passed else 'FAILS'} ({self.claim}){shown}"
         e = _fmt(self.expected)
         if self.relation == "close":
             rel = f"{m} vs {e} ± {_fmt(self.tol)}"

@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-
 from conftest import ROOT
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))
@@ -117,6 +116,7 @@ def test_student_edition_built_over_the_full_one(smoke_book, student_book, tmp_p
     import shutil
 
     from conftest import build_book
+
     from lofi_utils import editions
 
     base = smoke_book.parents[2]

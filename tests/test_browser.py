@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from conftest import ROOT
 
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
@@ -131,7 +130,8 @@ def test_detectors_catch_what_they_should(tmp_path):
     (tmp_path / "a.html").write_text("x")
     (tmp_path / "img.png").write_bytes(b"x")
     page = tmp_path / "a.html"
-    html = '<a href="a.html#s"></a><a href="gone.html"></a><a href="https://x.org"></a><img src="img.png"><img src="no.png">'
+    html = ('<a href="a.html#s"></a><a href="gone.html"></a><a href="https://x.org"></a>'
+            '<img src="img.png"><img src="no.png">')
     assert _local_targets(html, page, tmp_path, r'<a[^>]+href="([^"]+)"') == ["gone.html"]
     assert _local_targets(html, page, tmp_path, r'<img[^>]+src="([^"]+)"') == ["no.png"]
     log = '[1:1:INFO:CONSOLE:1] "Uncaught ReferenceError: f is not defined", source: http://h/p.html (1)'

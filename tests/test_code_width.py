@@ -12,7 +12,6 @@ narrower limit.
 """
 
 import re
-from pathlib import Path
 
 from conftest import ROOT
 

@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 #: the unit tests only: chapters, book builds, the browser walk and this file are left out

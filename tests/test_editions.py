@@ -6,8 +6,8 @@ import json
 
 import nbformat
 import pytest
-
 from conftest import ROOT
+
 from lofi_utils import editions
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.md"))

@@ -3,8 +3,8 @@
 import time
 
 import pytest
-
 from conftest import ROOT
+
 from lofi_utils.runner import run_notebook
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))

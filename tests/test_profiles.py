@@ -1,7 +1,6 @@
 import re
 
 import pytest
-
 from conftest import ROOT
 
 from lofi_utils import profiles
@@ -73,9 +72,9 @@ def test_overrides_and_attribute_access():
     with pytest.raises(ValueError, match="is a section; override it with a dict"):
         get_profile("spectral_bias", "smoke", sines=3)
     with pytest.raises(AttributeError, match="has no size"):
-        P.not_a_size
+        _ = P.not_a_size
     with pytest.raises(AttributeError, match="section 'sines' of profile 'smoke' .* has no size 'wdth'; it has: freqs"):
-        P.sines.wdth
+        _ = P.sines.wdth
     with pytest.raises(ValueError, match="unknown chapter"):
         get_profile("no_such_chapter", "smoke")
 

@@ -3,8 +3,8 @@ import sys
 
 import nbformat
 import pytest
-
 from conftest import ROOT
+
 from lofi_utils.runner import NotebookFailed, parse_value, run_notebook
 
 TINY = ROOT / "tests" / "data" / "tiny.md"

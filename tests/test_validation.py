@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from lofi_utils.validation import (check_choice, check_in_range, check_int, check_nonnegative, check_positive,
-                                   check_rng, is_int)
+from lofi_utils.validation import (
+    check_choice,
+    check_in_range,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_rng,
+    is_int,
+)
 
 NOT_INTEGERS = [True, False, np.bool_(True), 2.0, 2.5, np.float64(3.0), "3", b"3", None, float("nan"),
                 float("inf"), [3], np.array([3]), 3 + 0j]
@@ -117,7 +124,8 @@ def test_check_in_range_ends_closed_or_open_exactly():
     for v, kw, shown in ((0, {"low_open": True}, "(0, 1]"), (1, {"high_open": True}, "[0, 1)"),
                          (math.nextafter(0, -1), {}, "[0, 1]"), (math.nextafter(1, 2), {}, "[0, 1]"),
                          (1.0, {"low_open": True, "high_open": True}, "(0, 1)")):
-        assert _raises(lambda: check_in_range(v, "x", 0, 1, **kw), "x") == f"x must be a number in {shown}, got {v!r}"
+        assert _raises(lambda v=v, kw=kw: check_in_range(v, "x", 0, 1, **kw), "x") == \
+            f"x must be a number in {shown}, got {v!r}"
 
 
 @pytest.mark.parametrize("v", [float("nan"), float("inf"), -float("inf"), *NOT_NUMBERS])
@@ -148,7 +156,7 @@ def test_check_choice_returns_the_value_and_names_the_allowed_ones():
 def test_check_choice_casefold_lower_cases_strings_only():
     assert check_choice("ReLU", "activation", ("relu", "erf"), casefold=True) == "relu"
     for bad in ("gelu", 3, None, b"relu"):
-        _raises(lambda: check_choice(bad, "activation", ("relu", "erf"), casefold=True),
+        _raises(lambda bad=bad: check_choice(bad, "activation", ("relu", "erf"), casefold=True),
                 "^" + re.escape(f"unknown activation {bad!r}; allowed: relu, erf") + "$")
 
 
@@ -159,7 +167,8 @@ def test_check_rng_passes_a_generator_through_and_seeds_from_integers():
     for seed in (0, 5, np.int64(5), 2**40):
         assert np.array_equal(check_rng(seed).random(3), np.random.default_rng(int(seed)).random(3))
     for bad in (None, -1, True, 1.5, "3", np.random.RandomState(0)):
-        msg = _raises(lambda: check_rng(bad), "^rng must be a numpy Generator or a non-negative integer seed, got ")
+        msg = _raises(lambda bad=bad: check_rng(bad),
+                      "^rng must be a numpy Generator or a non-negative integer seed, got ")
         assert msg.endswith(repr(bad))
     _raises(lambda: check_rng(-2, "seed"), "^seed must be")
 
