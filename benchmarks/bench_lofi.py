@@ -39,7 +39,7 @@ def one(args) -> None:
     import torch
 
     from lofi_utils import lofi as L
-    from lofi_utils.lofi_experiments import hierarchical_target
+    from lofi_utils.lofi import hierarchical_target
 
     torch.set_num_threads(args.threads)
     dev = torch.device(args.device)

@@ -13,8 +13,8 @@ Steps (issue numbers as in the project's notes):
    profile is ``smoke`` so that its own closing N^3 fit stays small: the paper fit is the next step.
 2. ``ch4_nscan_paper`` (issue 5): the paper profile's N^3 escape-time scan of the chapter
    (``fourier_phase`` table: ``n_scan.Ns`` = 32..256, ``n_scan.seeds`` = 32, ``n_scan.c``, ``n_scan.cap``,
-   ``n_scan.record``): exactly the chapter's :func:`lofi_utils.sgd.escape_time_scan` call and
-   :func:`lofi_utils.sgd.fit_escape_scan`. Three stages: a probe of the largest N alone (two chunks,
+   ``n_scan.record``): exactly the chapter's :func:`lofi_utils.escape_scans.escape_time_scan` call and
+   :func:`lofi_utils.escape_scans.fit_escape_scan`. Three stages: a probe of the largest N alone (two chunks,
    run-steps/s); the scan without the largest N (an exponent whatever follows); the full scan when its
    predicted time (the reduced scan's time plus the largest N's expected run-steps at the probe's rate) fits
    what is left of the cap, else the JSON keeps the prediction. Target: N up to 256 with >= 32 seeds in
@@ -24,7 +24,7 @@ Steps (issue numbers as in the project's notes):
    chapter's own cell), with wall time and ``torch.cuda.max_memory_allocated`` in two parts, layer 1 (to compare
    with the size of one p x p matrix: none is formed) and the dual readout's solve (two n x n float64 matrices).
 4. ``ch3_bench_lofi`` (issue 4): ``benchmarks/bench_lofi.py --device cuda --p 1000 4000 16000``.
-5. ``ch3_depth_paper`` (issue 4): :func:`lofi_utils.lofi_experiments.depth_study` at the paper profile's
+5. ``ch3_depth_paper`` (issue 4): :func:`lofi_utils.chapters.neural_lofi.depth.depth_study` at the paper profile's
    ``depth_*`` sizes, one sample size at a time from the largest down (each n is its own call, so its
    draws differ from the chapter's single call; the law is the same), until the cap.
 6. ``ch2_layer_ntk`` (issue 3): ``benchmarks/bench_layer_ntk.py`` on CUDA (N = 2000, width 1024, L = 4).
@@ -174,7 +174,7 @@ def child_nscan(a, out: _Progress) -> None:
     import numpy as np
     import torch
 
-    from lofi_utils import sgd
+    from lofi_utils import escape_scans, sgd, sgd_chain
     from lofi_utils.profiles import get_profile
 
     dev = torch.device(a.device)
@@ -188,8 +188,8 @@ def child_nscan(a, out: _Progress) -> None:
     out.put(Ns=Ns, seeds=seeds, c=c, cap=cap, record_every=rec, device=str(dev), stage="probe")
     Nmax = max(Ns)
     # warm-up (CUDA context, kernels), then the probe: the largest N alone, far from its escape
-    sgd.overlap_chain(Nmax, eta=c / Nmax**2, max_steps=max(1, probe_steps // 32), runs=seeds, seed=98, device=dev)
-    probe = sgd.overlap_chain(Nmax, eta=c / Nmax**2, max_steps=probe_steps, runs=seeds, seed=99, device=dev)
+    sgd_chain.overlap_chain(Nmax, eta=c / Nmax**2, max_steps=max(1, probe_steps // 32), runs=seeds, seed=98, device=dev)
+    probe = sgd_chain.overlap_chain(Nmax, eta=c / Nmax**2, max_steps=probe_steps, runs=seeds, seed=99, device=dev)
     thr = probe.lane_steps / probe.seconds
     Na = np.asarray(Ns, dtype=float)
     expected = seeds * np.minimum(sgd.drift_escape_time(Na, c=c), cap * Na**3 / c)  # run-steps per N
@@ -199,9 +199,9 @@ def child_nscan(a, out: _Progress) -> None:
                   "predicted_seconds: their sum at the probe's rate (small-N chunks are slower per step)"),
             stage="reduced scan")
     t0 = time.perf_counter()
-    small = sgd.escape_time_scan(Ns[:-1], seeds=seeds, c=c, cap=cap, seed=0, record_every=rec, device=dev)
+    small = escape_scans.escape_time_scan(Ns[:-1], seeds=seeds, c=c, cap=cap, seed=0, record_every=rec, device=dev)
     wall = time.perf_counter() - t0
-    out.put(reduced=_scan_record(small, sgd.fit_escape_scan(small, c=c, seed=0, early=0.5, N_min=16), wall))
+    out.put(reduced=_scan_record(small, escape_scans.fit_escape_scan(small, c=c, seed=0, early=0.5, N_min=16), wall))
     predicted = wall + float(expected[-1] / thr)
     left = a.cap - (time.perf_counter() - _T0)
     out.put(predicted_seconds=predicted, predicted_within_10min=predicted <= 600.0, time_left_at_full_scan=left)
@@ -211,9 +211,9 @@ def child_nscan(a, out: _Progress) -> None:
         return
     out.put(stage="full scan")
     t0 = time.perf_counter()
-    scan = sgd.escape_time_scan(Ns, seeds=seeds, c=c, cap=cap, seed=0, record_every=rec, device=dev)
+    scan = escape_scans.escape_time_scan(Ns, seeds=seeds, c=c, cap=cap, seed=0, record_every=rec, device=dev)
     wall = time.perf_counter() - t0
-    fit = sgd.fit_escape_scan(scan, c=c, seed=0, early=0.5, N_min=16)
+    fit = escape_scans.fit_escape_scan(scan, c=c, seed=0, early=0.5, N_min=16)
     out.put(full=_scan_record(scan, fit, wall), within_10min=wall <= 600.0, stage="done")
     print(scan.table())
     print(fit)
@@ -225,7 +225,7 @@ def child_lofi_big(a, out: _Progress) -> None:
     import torch
 
     from lofi_utils import lofi as L
-    from lofi_utils import lofi_experiments as E
+    from lofi_utils.lofi import model as lofi_model
     from lofi_utils.profiles import get_profile
 
     dev = torch.device(a.device)
@@ -238,13 +238,13 @@ def child_lofi_big(a, out: _Progress) -> None:
     seed = 0
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, 1])
-    task = E.hierarchical_target(d, r, rng=rng)
+    task = L.hierarchical_target(d, r, rng=rng)
     X, y = task.sample(n, rng)
     Xv, yv = task.sample(n_val, rng)
     Xt, yt = task.sample(n_test, rng)
     model = L.NeuralLoFi([p, p], [k, None], seed=seed, device=dev)
     itemsize = torch.finfo(model.dtype).bits // 8
-    cached = n * p * itemsize <= model._cache_limit()
+    cached = n * p * itemsize <= model.cache_limit()
     out.put(n=n, p=p, k=k, d=d, r=r, n_val=n_val, n_test=n_test, dtype=str(model.dtype), device=str(dev),
             data_seconds=time.perf_counter() - t0, Z_bytes=n * p * itemsize, Z_cached=cached,
             pxp_bytes=p * p * itemsize, nxn_gram_bytes=n * n * 8,
@@ -260,7 +260,7 @@ def child_lofi_big(a, out: _Progress) -> None:
     if dev.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-        solve = L.fit_kernel_ridge
+        solve = lofi_model.fit_kernel_ridge   # the name NeuralLoFi.fit calls
 
         def solve_after_mark(*args, **kw):  # split the peak: layer 1 (and the Gram matrices), then the solve
             torch.cuda.synchronize()
@@ -268,13 +268,13 @@ def child_lofi_big(a, out: _Progress) -> None:
             torch.cuda.reset_peak_memory_stats()
             return solve(*args, **kw)
 
-        L.fit_kernel_ridge = solve_after_mark
+        lofi_model.fit_kernel_ridge = solve_after_mark
     t0 = time.perf_counter()
     try:
         model.fit(X, y, X_val=Xv, y_val=yv)
     finally:
         if dev.type == "cuda":
-            L.fit_kernel_ridge = solve
+            lofi_model.fit_kernel_ridge = solve
     _sync(dev)
     fit_s = time.perf_counter() - t0
     peak = peak_filter = peak_solve = None
@@ -287,13 +287,13 @@ def child_lofi_big(a, out: _Progress) -> None:
     out.put(fit_seconds=fit_s, peak_bytes=peak, peak_over_pxp=None if peak is None else peak / (p * p * itemsize),
             peak_filter_bytes=peak_filter, peak_solve_bytes=peak_solve,
             peak_filter_over_pxp=None if peak_filter is None else peak_filter / (p * p * itemsize),
-            layer1_solver=st.solver, layer1_iterations=st.iterations, dual_readout=model._H_train is not None,
+            layer1_solver=st.solver, layer1_iterations=st.iterations, dual_readout=model.dual_readout,
             ridge_lambda=model.readout.lam)
     t0 = time.perf_counter()
     mse = model.mse(Xt, yt)
     h1 = model.transform(Xt, upto=1).cpu().numpy()
     _sync(dev)
-    r2 = E.span_r2(h1, task.hidden(Xt))
+    r2 = L.span_r2(h1, task.hidden(Xt))
     out.put(predict_seconds=time.perf_counter() - t0, test_mse=mse, var_y=float(yt.var()),
             mse_over_var=mse / float(yt.var()), r2_hidden=_flist(r2),
             peak_bytes_with_predict=torch.cuda.max_memory_allocated() if dev.type == "cuda" else None)
@@ -309,7 +309,8 @@ def child_depth(a, out: _Progress) -> None:
     import numpy as np
     import torch
 
-    from lofi_utils import lofi_experiments as E
+    from lofi_utils import lofi
+    from lofi_utils.chapters.neural_lofi import depth
     from lofi_utils.profiles import get_profile
 
     dev = torch.device(a.device)
@@ -320,13 +321,14 @@ def child_depth(a, out: _Progress) -> None:
         T = dict(d=P.depth.d, r=P.depth.r, gain=P.depth.gain, ns=list(P.depth.ns), p1=P.depth.p1, p2=P.depth.p2,
                  p_out=P.depth.pout, n_val=P.depth.val, n_test=P.depth.test, seeds=P.depth.seeds)
     seed = 0
-    task = E.hierarchical_target(T["d"], T["r"], gain=T["gain"], balanced=True, rng=np.random.default_rng([seed, 41]))
+    task = lofi.hierarchical_target(T["d"], T["r"], gain=T["gain"], balanced=True,
+                                    rng=np.random.default_rng([seed, 41]))
     rows = []
     out.put(sizes=T, order="largest n first", rows=rows, device=str(dev))
     for n in sorted(T["ns"], reverse=True):
         t0 = time.perf_counter()
-        st = E.depth_study(task, [n], p1=T["p1"], p2=T["p2"], p_out=T["p_out"], n_val=T["n_val"],
-                           n_test=T["n_test"], seeds=T["seeds"], seed=seed, device=dev)
+        st = depth.depth_study(task, [n], p1=T["p1"], p2=T["p2"], p_out=T["p_out"], n_val=T["n_val"],
+                               n_test=T["n_test"], seeds=T["seeds"], seed=seed, device=dev)
         _sync(dev)
         rel = {nm: _finite(st.mean(nm)[0] / st.var_y) for nm in st.mse}
         rows.append(dict(n=int(n), seconds=time.perf_counter() - t0, mse_over_var=rel,

@@ -357,7 +357,7 @@ def test_real_data_is_chosen_by_content(tmp_path):
 
 
 def test_chapter_loaders_check_their_sizes(fake_cifar10):
-    from lofi_utils import lofi_experiments as E
+    from lofi_utils.chapters.neural_lofi import baselines as E
     from lofi_utils.chapters.amplitude_phase import image_data as AP
 
     with pytest.raises(ValueError) as err:

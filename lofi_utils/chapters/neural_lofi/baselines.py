@@ -1,0 +1,208 @@
+"""Section 3 of the Neural LoFi chapter: LoFi against the lazy baselines, on the synthetic target and real images.
+
+The models (:func:`baseline_specs`): random features of width ``p`` and ``2p``, LoFi (filter to ``k``, then a
+lift) and LoFi without the second lift; at infinite width the depth-2 NNGP kernel and kernel LoFi. The sweep
+over ``n`` on the hierarchical target (:func:`compare_models`, :class:`Comparison`, :func:`plot_comparison`), the
+digits (odd against even, :func:`digits_comparison`) and CIFAR-10 animals against vehicles
+(:func:`cifar_comparison`), each recorded in a :class:`RealComparison`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...lofi import HierarchicalTarget, KernelLoFi, NeuralLoFi, span_r2
+from ...plotting import PALETTE, get_ax, label
+from ...validation import check_int
+
+__all__ = ["baseline_specs", "Comparison", "compare_models", "plot_comparison", "digits_pm1", "RealComparison",
+           "digits_comparison", "cifar_binary", "cifar_comparison"]
+
+
+def baseline_specs(p: int, k: int) -> dict:
+    """The finite-width models compared in the chapter: name -> ``(widths, ranks)`` of
+    :class:`~lofi_utils.lofi.NeuralLoFi`."""
+    return {
+        "RF(p)": ([p], [None]),
+        "RF(2p)": ([2 * p], [None]),
+        "LoFi": ([p, p], [k, None]),
+        "LoFi, no lift": ([p], [k]),
+    }
+
+
+@dataclass
+class Comparison:
+    """Test MSE per model (name -> (len(ns), seeds)), the label variance, and the overlap of the first
+    LoFi layer's features with the hidden directions (``span_r2``; (len(ns), seeds)), NaN where not run."""
+
+    ns: np.ndarray
+    mse: dict
+    var_y: float
+    overlap: np.ndarray = None
+    err01: dict = field(default_factory=dict)
+
+    def mean(self, name: str) -> np.ndarray:
+        """Mean over seeds per ``n`` (NaN where the model was not run)."""
+        v = self.mse[name]
+        ok = ~np.isnan(v)
+        return np.where(ok.any(1), np.where(ok, v, 0.0).sum(1) / np.maximum(ok.sum(1), 1), np.nan)
+
+    def table(self) -> str:
+        names = list(self.mse)
+        w = max(16, max(len(nm) for nm in names) + 2)
+        head = "n".rjust(7) + "".join(f"{nm:>{w}s}" for nm in names)
+        rows = [head]
+        means = {nm: self.mean(nm) for nm in names}
+        for i, n in enumerate(self.ns):
+            rows.append(f"{int(n):7d}" + "".join(f"{means[nm][i]:{w}.3f}" if np.isfinite(means[nm][i])
+                                                 else f"{'-':>{w}s}" for nm in names))
+        return "\n".join(rows) + f"\n(test MSE, mean over seeds; Var y = {self.var_y:.3f})"
+
+
+def _kernel_models(k: int, depth_nngp: int) -> dict:
+    return {f"NNGP (depth {depth_nngp})": [None] * depth_nngp, "kernel LoFi": [k] + [None] * (depth_nngp - 1)}
+
+
+def compare_models(task: HierarchicalTarget, ns: Sequence[int], *, p: int, k: int, n_val: int, n_test: int,
+                   seeds: int = 2, seed: int = 0, kernel_n_max: int = 0, device=None) -> Comparison:
+    """Test MSE of RF(p), RF(2p), LoFi (filter -> lift -> ridge), LoFi without lift and, for ``n <=
+    kernel_n_max``, the depth-2 NNGP kernel ridge and kernel LoFi, on ``task``; penalties on a validation set."""
+    ns = np.asarray(ns, dtype=int)
+    specs = baseline_specs(p, k)
+    kern = _kernel_models(k, 2) if kernel_n_max > 0 else {}
+    mse = {nm: np.full((len(ns), seeds), np.nan) for nm in list(specs) + list(kern)}
+    over = np.full((len(ns), seeds), np.nan)
+    var_y = []
+    for s in range(seeds):
+        rng = np.random.default_rng([seed, 11, s])
+        Xv, yv = task.sample(n_val, rng)
+        Xt, yt = task.sample(n_test, rng)
+        var_y.append(yt.var())
+        for i, n in enumerate(ns):
+            X, y = task.sample(n, rng)
+            for nm, (ws, ks) in specs.items():
+                m = NeuralLoFi(ws, ks, seed=seed + 100 * s + i, device=device).fit(X, y, X_val=Xv, y_val=yv)
+                mse[nm][i, s] = m.mse(Xt, yt)
+                if nm == "LoFi":
+                    over[i, s] = span_r2(m.transform(Xt, upto=1).cpu().numpy(), task.hidden(Xt)).mean()
+            if n <= kernel_n_max:
+                for nm, ranks in kern.items():
+                    pred, _ = KernelLoFi(ranks).fit_predict(X, y, Xv, yv, Xt)
+                    mse[nm][i, s] = float(np.mean((pred - yt) ** 2))
+    return Comparison(ns=ns, mse=mse, var_y=float(np.mean(var_y)), overlap=over)
+
+
+def plot_comparison(cmp: Comparison, ax=None, *, title: str = "Neural LoFi against lazy baselines"):
+    """Test MSE against ``n`` for every model (mean over seeds, band = min-max), with ``Var y`` dashed."""
+    ax = get_ax(ax)
+    styles = {"RF(p)": (PALETTE[5], "s--"), "RF(2p)": (PALETTE[0], "s-"), "LoFi": (PALETTE[1], "o-"),
+              "LoFi, no lift": (PALETTE[7], "x:"), "kernel LoFi": (PALETTE[1], "D--"),
+              "NNGP (depth 2)": (PALETTE[2], "D--")}
+    for nm, v in cmp.mse.items():
+        ok = ~np.all(np.isnan(v), axis=1)
+        if not ok.any():
+            continue
+        col, st = styles.get(nm, (None, "o-"))
+        ax.plot(cmp.ns[ok], cmp.mean(nm)[ok], st, color=col, label=nm, ms=4)
+        ax.fill_between(cmp.ns[ok], np.nanmin(v[ok], 1), np.nanmax(v[ok], 1), color=col, alpha=0.12, lw=0)
+    ax.axhline(cmp.var_y, color="0.4", ls="--", lw=1, label="Var y (predict the mean)")
+    ax.set_xscale("log")
+    return label(ax, "training samples n", "test MSE", title, legend=True)
+
+
+def digits_pm1(*, n_train: int, n_val: int, seed: int = 0):
+    """scikit-learn digits on the sphere, odd digits ``+1`` and even ``-1``, split into train/validation/test.
+
+    Returns ``(X, y, X_val, y_val, X_test, y_test)`` (the test set is all remaining images).
+    """
+    from ...datasets import digits
+
+    X, lab = digits(normalize="sphere")
+    y = np.where(lab % 2 == 1, 1.0, -1.0)
+    if n_train + n_val >= len(y):
+        raise ValueError(f"n_train + n_val must leave test images (at most {len(y) - 1}), got {n_train + n_val}")
+    idx = np.random.default_rng(seed).permutation(len(y))
+    a, b = idx[:n_train], idx[n_train:n_train + n_val]
+    c = idx[n_train + n_val:]
+    return X[a], y[a], X[b], y[b], X[c], y[c]
+
+
+@dataclass
+class RealComparison:
+    """Test MSE and 0-1 error (sign of the prediction) per model on a real binary task: name -> list over seeds."""
+
+    mse: dict
+    err: dict
+
+    def mean(self, name: str) -> float:
+        """Mean test MSE of ``name`` over seeds."""
+        return float(np.mean(self.mse[name]))
+
+    def table(self) -> str:
+        return "\n".join(f"{nm:16s} test MSE {np.mean(v):.3f}   error {100 * np.mean(self.err[nm]):.1f} %"
+                         for nm, v in self.mse.items())
+
+    def add(self, name: str, pred, y) -> None:
+        """Record the MSE and the 0-1 error of predictions ``pred`` (n,) against labels ``y`` (n,) in {-1, +1}."""
+        pred, y = np.asarray(pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self.mse.setdefault(name, []).append(float(np.mean((pred - y) ** 2)))
+        self.err.setdefault(name, []).append(float(np.mean(np.sign(pred) != y)))
+
+
+def digits_comparison(*, n_train: int, n_val: int, p: int, k: int, seeds: int = 2, seed: int = 0,
+                      device=None) -> RealComparison:
+    """Digits, odd against even (:func:`digits_pm1`, a new split per seed): RF(p), RF(2p), LoFi (filter to
+    ``k`` then a lift of width ``p``), the depth-2 NNGP kernel and kernel LoFi, penalties on the validation split."""
+    out = RealComparison({}, {})
+    specs = {nm: v for nm, v in baseline_specs(p, k).items() if nm != "LoFi, no lift"}
+    for s in range(int(seeds)):
+        X, y, Xv, yv, Xt, yt = digits_pm1(n_train=n_train, n_val=n_val, seed=seed + s)
+        for nm, (ws, ks) in specs.items():
+            m = NeuralLoFi(ws, ks, seed=seed + s, device=device).fit(X, y, X_val=Xv, y_val=yv)
+            out.add(nm, m.predict(Xt).cpu().numpy(), yt)
+        for nm, ranks in _kernel_models(k, 2).items():
+            out.add(nm, KernelLoFi(ranks).fit_predict(X, y, Xv, yv, Xt)[0], yt)
+    return out
+
+
+def cifar_binary(path, *, n_train: int, n_val: int, n_test: int, seed: int = 0):
+    """CIFAR-10 animals (+1) against vehicles (-1), flattened and normalised per channel with the mean and
+    standard deviation of the training split. ``n_train + n_val`` images are drawn from the training batches
+    (permutation from ``seed``), the first ``n_test`` of the test batch are the test set.
+    Returns ``(X, y, X_val, y_val, X_test, y_test)``, ``X`` (n, 3072) float64. Raises
+    :class:`datasets.DataMissing` when the files are not at ``path``."""
+    from ... import datasets
+
+    Xc, lc = datasets.load_cifar10(path, split="train")
+    Xct, lct = datasets.load_cifar10(path, split="test")
+    if n_train + n_val > len(lc) or n_test > len(lct):
+        raise ValueError(f"asked for {n_train}+{n_val} training and {n_test} test images; the files hold "
+                         f"{len(lc)} and {len(lct)}")
+    idx = np.random.default_rng([seed, 5]).permutation(len(lc))[:n_train + n_val]
+    tr = Xc[idx[:n_train]].reshape(-1, 3).astype(np.float64)
+    mean, std = tr.mean(0), tr.std(0)
+
+    def prep(im):
+        return ((im.astype(np.float64) - mean) / std).reshape(len(im), -1)
+
+    a, b = idx[:n_train], idx[n_train:]
+    lab = datasets.cifar10_animals_vs_vehicles
+    return prep(Xc[a]), lab(lc[a]), prep(Xc[b]), lab(lc[b]), prep(Xct[:n_test]), lab(lct[:n_test])
+
+
+def cifar_comparison(path, *, n_train: int, n_val: int, n_test: int, p: int, k: int, seed: int = 0,
+                     device=None) -> RealComparison:
+    """The paper's main real-data comparison at a chosen size: three layers of width ``p``, filters of rank
+    ``k`` at the first two and a random third layer, against the random-feature network of the same widths,
+    on :func:`cifar_binary`. Sizes that are not positive integers raise ``ValueError`` before any file is read."""
+    for nm, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
+        check_int(v, nm, minimum=1)
+    X, y, Xv, yv, Xt, yt = cifar_binary(path, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)
+    out = RealComparison({}, {})
+    for nm, ks in (("RF network", [None, None, None]), ("LoFi", [k, k, None])):
+        m = NeuralLoFi([p] * 3, ks, seed=seed, device=device).fit(X, y, X_val=Xv, y_val=yv)
+        out.add(nm, m.predict(Xt).cpu().numpy(), yt)
+    return out

@@ -1,0 +1,127 @@
+"""Section 5 of the Neural LoFi chapter: depth builds features from features.
+
+The two-filter network against one filter, random features and an oracle on a balanced hierarchical target
+(:func:`depth_specs`, :func:`depth_study`, :class:`DepthStudy`, :func:`plot_depth_study`), with what each layer
+carries (R^2 of ``u`` and of ``h*``), and single runs with another layer-2 activation or random signs
+(:func:`depth_variant`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...lofi import HierarchicalTarget, NeuralLoFi, hierarchical_target, span_r2
+from ...plotting import PALETTE, label, subplots
+from ...validation import check_int
+from .baselines import Comparison
+
+__all__ = ["depth_specs", "DepthStudy", "depth_study", "plot_depth_study", "depth_variant"]
+
+
+def depth_specs(k1: int, *, p1: int, p2: int, p_out: int) -> dict:
+    """The models of the depth study: name -> keyword arguments of :class:`~lofi_utils.lofi.NeuralLoFi`.
+
+    ``"LoFi, 2 filters"``: layer 1 lifts ``x`` (ReLU, width ``p1``) and keeps ``k1`` directions (whitened);
+    layer 2 lifts them with the degree-2 activation ``He_2`` (width ``p2``, no bias), whose features span
+    the quadratic polynomials of the layer-1 features, and keeps one direction, the degree-1 direction
+    ``E[w z_2]``; layer 3 is a ReLU lift with bias of that single feature (width ``p_out``), read out by
+    ridge. ``"LoFi, 1 filter"`` is the same network without the second filter: ridge on a ReLU lift with
+    bias (width ``p2``) of the ``k1`` layer-1 features. ``"RF"`` is a random-feature network on ``x`` of
+    width ``p1 + p2``.
+    """
+    for v, nm in ((k1, "k1"), (p1, "p1"), (p2, "p2"), (p_out, "p_out")):
+        check_int(v, nm, minimum=1)
+    return {
+        "LoFi, 2 filters": dict(widths=[p1, p2, p_out], ranks=[k1, 1, None], whiten=[True, False, False],
+                                activation=["relu", "quadratic", "relu"], bias=[0.0, 0.0, 1.0],
+                                prepend_linear=[False, True, False]),
+        "LoFi, 1 filter": dict(widths=[p1, p2], ranks=[k1, None], whiten=[True, False], bias=[0.0, 1.0]),
+        f"RF({p1 + p2})": dict(widths=[p1 + p2], ranks=[None]),
+    }
+
+
+@dataclass
+class DepthStudy(Comparison):
+    """:class:`Comparison` of the depth study, plus what each layer of the two-filter network carries:
+    ``r2[name]`` (len(ns), seeds), the fraction of variance explained linearly (:func:`span_r2`) by a
+    layer's features of the hidden projections ``u`` (mean over the ``r`` columns) or of ``h*``.
+    The model ``"RF on u (oracle)"`` is a random-feature ridge on the true ``u = W^T x``."""
+
+    r2: dict = field(default_factory=dict)
+
+
+def depth_study(task: HierarchicalTarget, ns: Sequence[int], *, p1: int, p2: int, p_out: int, n_val: int,
+                n_test: int, seeds: int = 2, seed: int = 0, device=None) -> DepthStudy:
+    """Run the models of :func:`depth_specs` (with ``k1 = r``) and the oracle on ``task`` for every ``n``
+    and seed (fresh data per seed; penalties on a validation set of ``n_val``; test on ``n_test``)."""
+    from tqdm.auto import tqdm
+
+    ns = np.asarray(ns, dtype=int)
+    if ns.ndim != 1 or len(ns) == 0 or (ns < 2).any():
+        raise ValueError(f"ns must be a non-empty list of sample sizes >= 2, got {ns.tolist()}")
+    specs = depth_specs(task.r, p1=p1, p2=p2, p_out=p_out)
+    names = list(specs) + ["RF on u (oracle)"]
+    mse = {nm: np.full((len(ns), seeds), np.nan) for nm in names}
+    r2 = {nm: np.full((len(ns), seeds), np.nan) for nm in ("layer 1 ~ u", "layer 1 ~ h*", "layer 2 ~ h*")}
+    var_y = []
+    with tqdm(total=len(ns) * seeds, desc="depth study", leave=False) as bar:
+        for s in range(seeds):
+            rng = np.random.default_rng([seed, 23, s])
+            Xv, yv = task.sample(n_val, rng)
+            Xt, yt = task.sample(n_test, rng)
+            Ut, ht = task.hidden(Xt), task.feature(Xt)
+            var_y.append(yt.var())
+            for i, n in enumerate(ns):
+                X, y = task.sample(int(n), rng)
+                for nm, kw in specs.items():
+                    m = NeuralLoFi(**kw, seed=seed + 100 * s + i, device=device).fit(X, y, X_val=Xv, y_val=yv)
+                    mse[nm][i, s] = m.mse(Xt, yt)
+                    if nm == "LoFi, 2 filters":
+                        H1, H2 = (m.transform(Xt, upto=j).cpu().numpy() for j in (1, 2))
+                        r2["layer 1 ~ u"][i, s] = span_r2(H1, Ut).mean()
+                        r2["layer 1 ~ h*"][i, s] = span_r2(H1, ht)[0]
+                        r2["layer 2 ~ h*"][i, s] = span_r2(H2, ht)[0]
+                oracle = NeuralLoFi([p2], [None], bias=1.0, seed=seed + 100 * s + i, device=device)
+                oracle.fit(task.hidden(X), y, X_val=task.hidden(Xv), y_val=yv)
+                mse["RF on u (oracle)"][i, s] = oracle.mse(Ut, yt)
+                bar.update()
+    return DepthStudy(ns=ns, mse=mse, var_y=float(np.mean(var_y)), r2=r2)
+
+
+def plot_depth_study(st: DepthStudy, axs=None):
+    """Left: test MSE / Var y against ``n`` for every model (mean over seeds, band = min-max). Right: what the
+    two-filter network's layers carry, R^2 of ``u`` and of ``h*`` from layer 1 and of ``h*`` from layer 2."""
+    if axs is None:
+        _, a = subplots(1, 2, width=3.9, height=3.1)
+        axs = a[0]
+    cols = [PALETTE[1], PALETTE[0], PALETTE[5], PALETTE[2]]
+    marks = ["o-", "s-", "s--", "D:"]
+    for (nm, v), col, mk in zip(st.mse.items(), cols, marks):
+        axs[0].plot(st.ns, st.mean(nm) / st.var_y, mk, color=col, label=nm, ms=4)
+        axs[0].fill_between(st.ns, v.min(1) / st.var_y, v.max(1) / st.var_y, color=col, alpha=0.12, lw=0)
+    axs[0].set_xscale("log")
+    label(axs[0], "training samples n", "test MSE / Var y", "one filter against two", legend=True)
+    for (nm, v), col, mk in zip(st.r2.items(), [PALETTE[0], PALETTE[7], PALETTE[1]], ["s-", "x:", "o-"]):
+        axs[1].plot(st.ns, v.mean(1), mk, color=col, label=f"R$^2$({nm.replace(' ~ ', ' features → ')})", ms=4)
+    axs[1].set_xscale("log")
+    axs[1].set_ylim(-0.05, 1.05)
+    label(axs[1], "training samples n", "variance explained (linear)", "what each layer selected", legend=True)
+    return axs
+
+
+def depth_variant(d: int, r: int, n: int, *, gain: float = 4.0, balanced: bool = True,
+                  activation2: str = "quadratic", bias2: float = 0.0, p: int = 1200, p_out: int = 200,
+                  n_val: int = 500, n_test: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """One run of the two-filter network of :func:`depth_specs` with a chosen layer-2 activation and bias,
+    on a fresh :func:`hierarchical_target` (``balanced`` signs or not). Returns ``(R^2 of h* from the layer-2
+    feature, test MSE / Var y)``."""
+    rng = np.random.default_rng([seed, 43])
+    task = hierarchical_target(d, r, gain=gain, balanced=balanced, rng=rng)
+    (X, y), (Xv, yv), (Xt, yt) = (task.sample(m, rng) for m in (n, n_val, n_test))
+    kw = depth_specs(r, p1=p, p2=p, p_out=p_out)["LoFi, 2 filters"]
+    kw.update(activation=["relu", activation2, "relu"], bias=[0.0, float(bias2), 1.0])
+    m = NeuralLoFi(**kw, seed=seed).fit(X, y, X_val=Xv, y_val=yv)
+    return float(span_r2(m.transform(Xt, upto=2).cpu().numpy(), task.feature(Xt))[0]), m.mse(Xt, yt) / yt.var()

@@ -1,0 +1,203 @@
+"""The ridge readout of Neural LoFi: ridge with intercept on features, or kernel ridge on a Gram matrix.
+
+The penalty is chosen on held-out data from a grid (:data:`DEFAULT_LAMS`), all penalties from one
+eigendecomposition. :func:`fit_ridge` works on features ``F`` (n, p) (primal or dual, whichever is smaller),
+:func:`fit_kernel_ridge` on a Gram matrix ``K`` (n, n), centred with :func:`center_gram` (the Gram matrix of
+the centred features) and :func:`center_gram_eval` (test rows against the training points);
+:func:`ridge_closed_form` is the NumPy reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .tensors import as_tensor, check_inputs, check_labels
+
+__all__ = ["DEFAULT_LAMS", "RidgeFit", "check_penalties", "ridge_closed_form", "fit_ridge", "center_gram",
+           "center_gram_eval", "fit_kernel_ridge"]
+
+#: Ridge penalties ``lambda`` of ``(1/n)|y - F beta - b|^2 + lambda |beta|^2`` searched by default.
+DEFAULT_LAMS: tuple[float, ...] = tuple(float(v) for v in np.logspace(-7, 1, 17))
+
+
+@dataclass
+class RidgeFit:
+    """A ridge readout ``y_hat = F beta + b`` with its penalty chosen on held-out data.
+
+    ``lams`` (m,) the grid, ``val_mse`` (m,) the held-out MSE per penalty, ``lam`` the chosen one.
+    Primal: ``beta`` (p,); dual (kernel): ``alpha`` (n,) with ``y_hat(x) = k_c(x)^T alpha + b``.
+    """
+
+    lam: float
+    lams: np.ndarray
+    val_mse: np.ndarray
+    intercept: float
+    beta: torch.Tensor | None = None
+    mean: torch.Tensor | None = None
+    alpha: torch.Tensor | None = None
+    kernel_means: tuple | None = None
+
+    def predict(self, F: torch.Tensor) -> torch.Tensor:
+        """Predictions for features ``F`` (n_eval, p) (primal fits only)."""
+        if self.beta is None:
+            raise ValueError("a kernel ridge fit predicts from a Gram matrix: use predict_kernel(K_eval)")
+        return (F.to(self.beta.dtype) - self.mean) @ self.beta + self.intercept
+
+    def predict_kernel(self, K_eval: torch.Tensor) -> torch.Tensor:
+        """Predictions from the (n_eval, n_train) Gram matrix against the training points (dual fits)."""
+        if self.alpha is None:
+            raise ValueError("a primal ridge fit predicts from features: use predict(F)")
+        return center_gram_eval(K_eval.to(self.alpha.dtype), *self.kernel_means) @ self.alpha + self.intercept
+
+
+def check_penalties(lams) -> np.ndarray:
+    """The ridge penalty grid ``lams`` as a 1-D float array; ``ValueError`` unless non-empty, finite and ``>= 0``."""
+    lams = np.atleast_1d(np.asarray(lams, dtype=float))
+    if lams.size == 0 or np.any(~np.isfinite(lams)) or np.any(lams < 0):
+        raise ValueError("ridge penalties must be a non-empty list of finite numbers >= 0")
+    return lams
+
+
+def ridge_closed_form(F, y, lam: float) -> tuple[np.ndarray, float]:
+    """Reference ridge with intercept by the normal equations (float64 NumPy; small problems).
+
+    Minimises ``(1/n)|y - F beta - b 1|^2 + lam |beta|^2``: with ``F_c, y_c`` centred,
+    ``beta = (F_c^T F_c + n lam I)^{-1} F_c^T y_c`` and ``b = mean(y) - mean(F) beta``.
+    ``F`` (n, p), ``y`` (n,). Returns ``(beta, b)``.
+    """
+    F = np.asarray(F, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, p = F.shape
+    mu, ym = F.mean(0), y.mean()
+    Fc = F - mu
+    beta = np.linalg.solve(Fc.T @ Fc + n * lam * np.eye(p), Fc.T @ (y - ym))
+    return beta, float(ym - mu @ beta)
+
+
+def fit_ridge(F: torch.Tensor, y, *, F_val: torch.Tensor, y_val, lams=DEFAULT_LAMS) -> RidgeFit:
+    """Ridge with intercept on features ``F`` (n, p), penalty chosen by the MSE on ``(F_val, y_val)``.
+
+    Objective ``(1/n)|y - F beta - b|^2 + lambda |beta|^2`` for every ``lambda`` in ``lams``, all from one
+    eigendecomposition of the smaller of ``F_c^T F_c`` (p x p) and ``F_c F_c^T`` (n x n), in float64.
+    Returns the :class:`RidgeFit` at the best penalty.
+    """
+    lams = check_penalties(lams)
+    F = check_inputs(F, "F", F.device, torch.float64)
+    dev = F.device
+    y = check_labels(y, F.shape[0], dev, torch.float64)
+    Fv = check_inputs(F_val, "F_val", dev, torch.float64, d=F.shape[1])
+    yv = check_labels(y_val, Fv.shape[0], dev, torch.float64, "y_val")
+    n, p = F.shape
+    mu, ym = F.mean(0), y.mean()
+    Fc, yc, Fvc = F - mu, y - ym, Fv - mu
+    lam_t = torch.as_tensor(lams, dtype=torch.float64, device=dev)
+    if p <= n:
+        s, U = torch.linalg.eigh(Fc.T @ Fc)
+        g = U.T @ (Fc.T @ yc)                                  # (p,)
+        coef = g[None, :] / (s[None, :].clamp_min(0) + n * lam_t[:, None])   # (m, p) in the eigenbasis
+        pred = (Fvc @ U) @ coef.T + ym                          # (n_val, m)
+        mse = ((pred - yv[:, None]) ** 2).mean(0)
+        j = int(torch.argmin(mse))
+        beta = U @ coef[j]
+    else:
+        s, Q = torch.linalg.eigh(Fc @ Fc.T)
+        g = Q.T @ yc
+        coef = g[None, :] / (s[None, :].clamp_min(0) + n * lam_t[:, None])  # (m, n)
+        pred = (Fvc @ (Fc.T @ Q)) @ coef.T + ym
+        mse = ((pred - yv[:, None]) ** 2).mean(0)
+        j = int(torch.argmin(mse))
+        beta = Fc.T @ (Q @ coef[j])
+    return RidgeFit(lam=float(lams[j]), lams=lams, val_mse=mse.cpu().numpy(), intercept=float(ym),
+                    beta=beta, mean=mu)
+
+
+def center_gram(K: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    """The Gram matrix of the centred features: ``K_c = K - 1 r^T - r 1^T + a``.
+
+    Parameters
+    ----------
+    K : torch.Tensor
+        Shape (n, n), the Gram matrix ``Z Z^T`` of features ``Z`` (n, p) (or a kernel on the training points).
+
+    Returns
+    -------
+    K_c : torch.Tensor
+        Shape (n, n), ``(Z - mean Z)(Z - mean Z)^T``.
+    (r, a) : tuple of torch.Tensor
+        The column means ``r`` (n,) and the grand mean ``a`` (scalar), for :func:`center_gram_eval`.
+    """
+    r = K.mean(0)
+    a = r.mean()
+    return K - r[None, :] - r[:, None] + a, (r, a)
+
+
+def center_gram_eval(Ke: torch.Tensor, r: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """Rows ``K(x, X)`` (n_e, n) of evaluation points against the training points, centred like
+    :func:`center_gram` (``(r, a)`` are its means): the inner products of the centred features, (n_e, n)."""
+    return Ke - Ke.mean(1, keepdim=True) - r[None, :] + a
+
+
+def fit_kernel_ridge(K: torch.Tensor | np.ndarray, y, *, K_val, y_val, lams=DEFAULT_LAMS,
+                     overwrite: bool = False, eig_max: int = 20000) -> RidgeFit:
+    """Kernel ridge with intercept: the dual of :func:`fit_ridge` for a Gram matrix ``K`` (n, n).
+
+    With ``K_c`` the Gram matrix of the centred features, ``alpha = (K_c + n lambda I)^{-1} y_c`` and
+    ``y_hat(x) = k_c(x)^T alpha + mean(y)``; the penalty is chosen on ``K_val`` (n_val, n) against
+    ``y_val``. Identical to :func:`fit_ridge` when ``K = F F^T``. One eigendecomposition serves every
+    penalty when ``n <= eig_max``; above, one Cholesky factorisation per penalty (less memory).
+    ``overwrite=True`` centres a float64 ``K`` in place. Returns a dual :class:`RidgeFit`.
+    """
+    lams = check_penalties(lams)
+    owned = isinstance(K, torch.Tensor) and K.dtype == torch.float64 and overwrite
+    K = as_tensor(K, None if not isinstance(K, torch.Tensor) else K.device, torch.float64)
+    dev = K.device
+    n = K.shape[0]
+    if K.shape != (n, n):
+        raise ValueError(f"K must be square (n, n), got {tuple(K.shape)}")
+    y = check_labels(y, n, dev, torch.float64)
+    Kv = as_tensor(K_val, dev, torch.float64)
+    if Kv.ndim != 2 or Kv.shape[1] != n:
+        raise ValueError(f"K_val must be (n_val, n) with n = {n} training points, got shape {tuple(Kv.shape)}")
+    yv = check_labels(y_val, Kv.shape[0], dev, torch.float64, "y_val")
+    r = K.mean(0)
+    a = r.mean()
+    means = (r, a)
+    Kc = K if owned else K.clone()
+    Kc -= r[None, :]
+    Kc -= r[:, None]
+    Kc += a
+    Kvc = center_gram_eval(Kv, *means)
+    ym = y.mean()
+    yc = y - ym
+    if n <= eig_max:
+        s, Q = torch.linalg.eigh(Kc)
+        g = Q.T @ yc
+        lam_t = torch.as_tensor(lams, dtype=torch.float64, device=dev)
+        coef = g[None, :] / (s[None, :].clamp_min(0) + n * lam_t[:, None])
+        pred = (Kvc @ Q) @ coef.T + ym
+        mse = ((pred - yv[:, None]) ** 2).mean(0)
+        j = int(torch.argmin(mse))
+        alpha = Q @ coef[j]
+    else:
+        mse, alphas = [], []
+        diag = Kc.diagonal()
+        for lam in lams:
+            diag += n * lam
+            Lc, info = torch.linalg.cholesky_ex(Kc)
+            diag -= n * lam
+            if int(info) != 0:
+                mse.append(float("inf"))
+                alphas.append(None)
+                continue
+            al = torch.cholesky_solve(yc[:, None], Lc)[:, 0]
+            del Lc
+            mse.append(float(((Kvc @ al + ym - yv) ** 2).mean()))
+            alphas.append(al)
+        mse = torch.as_tensor(mse)
+        j = int(torch.argmin(mse))
+        alpha = alphas[j]
+    return RidgeFit(lam=float(lams[j]), lams=lams, val_mse=mse.cpu().numpy(), intercept=float(ym),
+                    alpha=alpha, kernel_means=means)
