@@ -13,7 +13,7 @@ TABLE = {
         "funk_hecke": dict(d=3, kmax=40),
         "decay": dict(ds=[2, 3, 5], kmax=200, nodes=6000),
         "circle": dict(widths=[256, 1024], ks=[1, 2, 3, 4, 5], steps=600, eta=0.5, points=32, kmax=16),
-        "activations": dict(names=['relu', 'tanh', 'sin'], kmax=30),
+        "activations": dict(names=['plain_relu', 'tanh', 'sin'], kmax=30),
         "fourier_features": dict(width=256, depth=3, steps=800, p=[None, 0.0, float("inf")]),
     },
     "book": {
@@ -23,7 +23,7 @@ TABLE = {
         "funk_hecke": dict(d=3, kmax=40),
         "decay": dict(ds=[2, 3, 5], kmax=200, nodes=6000),
         "circle": dict(widths=[256, 1024, 4096], ks=[1, 2, 3, 4, 5], steps=800, eta=0.5, points=32, kmax=16),
-        "activations": dict(names=['relu', 'tanh', 'sin'], kmax=30),
+        "activations": dict(names=['plain_relu', 'tanh', 'sin'], kmax=30),
         "fourier_features": dict(width=256, depth=3, steps=2000, p=[None, 0.0, 0.5, 1.0, float("inf")]),
     },
     "paper": {
@@ -34,7 +34,7 @@ TABLE = {
         "decay": dict(ds=[2, 3, 5], kmax=200, nodes=6000),
         "circle": dict(widths=[256, 1024, 4096, 16384], ks=[1, 2, 3, 4, 5, 6], steps=2000, eta=0.5, points=64,
             kmax=16),
-        "activations": dict(names=['relu', 'tanh', 'sin'], kmax=30),
+        "activations": dict(names=['plain_relu', 'tanh', 'sin'], kmax=30),
         "fourier_features": dict(width=1024, depth=3, steps=5000, p=[None, 0.0, 0.5, 1.0, 1.5, 2.0, float("inf")]),
     },
 }

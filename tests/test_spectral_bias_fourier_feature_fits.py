@@ -1,0 +1,40 @@
+"""Chapter 1, section 7: Tancik et al.'s experiment with and without Fourier features."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from lofi_utils.chapters.spectral_bias.fourier_feature_fits import train_fourier_features
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+    plt.close("all")
+
+
+def test_train_fourier_features_tiny():
+    res = train_fourier_features(p_values=(None, 1.0), n_train=16, subsample=4, max_freq=8, n_features=8,
+                                 width=16, depth=2, steps=20, record_every=10, residual_freqs=(1, 5),
+                                 seed=0, device="cpu", progress=False)
+    assert res.labels == ["no mapping", "p = 1"]
+    assert res.residual.shape == (2, 3, 2) and res.train_history.shape == (2, 3)
+    assert res.predictions.shape == (2, 64) and res.train_idx.tolist() == list(range(0, 64, 4))
+    np.testing.assert_allclose(res.train_mse, res.train_history[:, -1])
+    # train MSE is the mean squared residual at the training points
+    r = res.predictions[:, res.train_idx] - res.signal[res.train_idx]
+    np.testing.assert_allclose(res.train_mse, np.mean(r**2, axis=1), rtol=1e-12)
+    assert res.index(None) == 0 and res.index(1) == 1
+
+
+def test_train_fourier_features_rejects_bad_input():
+    with pytest.raises(ValueError, match="variant"):
+        train_fourier_features(p_values=(), steps=1, progress=False)
+    with pytest.raises(ValueError, match="Nyquist"):
+        train_fourier_features(n_train=16, residual_freqs=(8,), steps=1, progress=False)
+    with pytest.raises(ValueError, match="optimizer"):
+        train_fourier_features(optimizer="sgd", steps=1, progress=False)
