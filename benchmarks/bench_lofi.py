@@ -114,7 +114,8 @@ def main() -> None:
                 dense = run_child(p, "dense", a, tmp)
             if dense is not None:
                 dist = subspace_distance(np.load(dense["vectors"]), np.load(free["vectors"]))
-                print(f"{p:7d} {dense['seconds']:9.2f} {free['seconds']:8.2f} {dense['seconds'] / free['seconds']:8.1f}x "
+                speedup = dense["seconds"] / free["seconds"]
+                print(f"{p:7d} {dense['seconds']:9.2f} {free['seconds']:8.2f} {speedup:8.1f}x "
                       f"{free['iterations']:6d} {dist:11.1e} {dense['peak_bytes'] / 2**30:9.2f}GB "
                       f"{free['peak_bytes'] / 2**30:8.2f}GB", flush=True)
             else:

@@ -234,7 +234,8 @@ def child_lofi_big(a, out: _Progress) -> None:
         d, r, n, p, k, n_val, n_test = T["d"], T["r"], T["n"], T["p"], T["k"], T["n_val"], T["n_test"]
     else:
         P = get_profile("neural_lofi", "paper")
-        d, r, n, p, k, n_val, n_test = P.task.d, P.task.r, P.algorithm.n, P.algorithm.p, P.algorithm.k, P.comparison.val, P.comparison.test
+        d, r, n, p, k = P.task.d, P.task.r, P.algorithm.n, P.algorithm.p, P.algorithm.k
+        n_val, n_test = P.comparison.val, P.comparison.test
     seed = 0
     t0 = time.perf_counter()
     rng = np.random.default_rng([seed, 1])
@@ -762,7 +763,7 @@ def main(argv=None) -> int:
     if a.tiny:  # tiny steps take seconds: a minimum of 3 s each
         todo = [(*s[:5], 3, s[6]) for s in todo]
     if a.list:
-        for name, issue, chap, title, cap, mn, req in todo:
+        for name, issue, _chap, title, cap, mn, req in todo:
             print(f"{name:17s} issue {issue or '-'}  cap {min(cap * scale, budget):6.0f} s  min {mn:3d} s  "
                   f"{'required' if req else 'optional'}  {title}")
         return 0

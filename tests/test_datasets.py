@@ -357,8 +357,8 @@ def test_real_data_is_chosen_by_content(tmp_path):
 
 
 def test_chapter_loaders_check_their_sizes(fake_cifar10):
-    from lofi_utils.chapters.neural_lofi import baselines as E
     from lofi_utils.chapters.amplitude_phase import image_data as AP
+    from lofi_utils.chapters.neural_lofi import baselines as E
 
     with pytest.raises(ValueError) as err:
         AP.load_cifar(fake_cifar10, "cifar10", n_train=31, n_test=2)
