@@ -1,25 +1,12 @@
 """Chapter 1, section 6: learning times of the sum-of-sines networks for several activations."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-import torch
+from sines_testing import TINY, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 from lofi_utils.chapters.spectral_bias.activation_comparison import activation_label, compare_activations
 from lofi_utils.spectral1d import summarize_learning_times
 from lofi_utils.training1d import train_sum_of_sines
-
-TINY = dict(freqs=(1, 3), n_points=32, width=16, depth=2, lr=1e-2, steps=30, record_every=5,
-            device="cpu", progress=False)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-    plt.close("all")
 
 
 def test_summary_and_activation_comparison():

@@ -1,8 +1,7 @@
 """Chapter 1's figures: every function draws on the axes it is given (or new ones) and returns them."""
 
-import matplotlib.pyplot as plt
 import pytest
-import torch
+from sines_testing import TINY, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 from lofi_utils.chapters.spectral_bias import figures
 from lofi_utils.chapters.spectral_bias.activation_comparison import compare_activations
@@ -11,18 +10,6 @@ from lofi_utils.chapters.spectral_bias.fourier_feature_fits import train_fourier
 from lofi_utils.chapters.spectral_bias.ntk_width import ntk_width_sweep
 from lofi_utils.spectral1d import summarize_learning_times
 from lofi_utils.training1d import train_sum_of_sines
-
-TINY = dict(freqs=(1, 3), n_points=32, width=16, depth=2, lr=1e-2, steps=30, record_every=5,
-            device="cpu", progress=False)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-    plt.close("all")
 
 
 def test_sum_of_sines_plots_return_axes():

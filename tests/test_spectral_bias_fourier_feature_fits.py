@@ -1,20 +1,10 @@
 """Chapter 1, section 7: Tancik et al.'s experiment with and without Fourier features."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-import torch
+from sines_testing import one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 from lofi_utils.chapters.spectral_bias.fourier_feature_fits import train_fourier_features
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-    plt.close("all")
 
 
 def test_train_fourier_features_tiny():

@@ -1,9 +1,9 @@
 """Standard MLPs trained on a sum of sines: the networks, one seed, and several seeds as one batch."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from sines_testing import TINY, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 from torch import nn
 
 from lofi_utils import activations
@@ -17,18 +17,6 @@ from lofi_utils.training1d import (
     train_sum_of_sines,
     train_sum_of_sines_batch,
 )
-
-TINY = dict(freqs=(1, 3), n_points=32, width=16, depth=2, lr=1e-2, steps=30, record_every=5,
-            device="cpu", progress=False)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-    plt.close("all")
 
 
 # --------------------------------------------------------------------------- networks
