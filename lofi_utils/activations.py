@@ -9,7 +9,7 @@ disagree about what ``"relu"`` is:
 * ``torch(z)``: ``sigma`` on tensors (the NTK-parametrised networks of :mod:`lofi_utils.ntk`, the random
   lifts of :mod:`lofi_utils.lofi`);
 * ``module()``: a fresh ``torch.nn.Module`` applying ``sigma`` (the standard-parametrisation networks of
-  :mod:`lofi_utils.spectral1d`);
+  :mod:`lofi_utils.training1d`);
 * ``kernel``: whether :func:`lofi_utils.kernels.dual_activation` has ``sigma``'s dual kernel
   (closed form or series); :meth:`Activation.dual` evaluates it and :meth:`Activation.hermite2` gives the
   squared normalised Hermite coefficients ``a_n^2`` of ``sigma`` (closed form for ``relu``).

@@ -3,7 +3,7 @@
 For networks of growing width the empirical per-layer NTK ``Theta_hat_l`` of :class:`lofi_utils.ntk.MLP`
 approaches the analytic ``Theta_l`` (:func:`lofi_utils.kernels.layer_kernels`) with relative Frobenius error
 ``O(width^-1/2)``; :func:`kernel_width_sweep` measures it per layer and for the total NTK, which chapter 1
-(:func:`lofi_utils.spectra.ntk_width_sweep`) and chapter 2
+(:func:`lofi_utils.chapters.spectral_bias.ntk_width.ntk_width_sweep`) and chapter 2
 (:func:`lofi_utils.chapters.layerwise.finite_width.layer_width_sweep`) read.
 """
 
@@ -62,7 +62,7 @@ class KernelSweep:
 
 def kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int,
                         bias: float, activation: str, seed: int, device, dtype: torch.dtype) -> KernelSweep:
-    """The loop behind :func:`lofi_utils.spectra.ntk_width_sweep` and
+    """The loop behind :func:`lofi_utils.chapters.spectral_bias.ntk_width.ntk_width_sweep` and
     :func:`lofi_utils.chapters.layerwise.finite_width.layer_width_sweep`.
 
     ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); for every width
