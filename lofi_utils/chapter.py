@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import streams
 from .checks import set_context
 from .plotting import use_style
 from .profiles import Profile, get_profile
@@ -32,6 +33,16 @@ class Chapter:
     @property
     def seed(self) -> int:
         return self.runtime.seed
+
+    def stream(self, name: str, *key) -> np.random.Generator:
+        """A NumPy ``Generator`` of its own for the draw called ``name``: :func:`lofi_utils.streams.rng`
+        ``(seed, name, *key)``, independent of every other name (and of ``rng``) whatever the seed."""
+        return streams.rng(self.seed, name, *key)
+
+    def seed_for(self, name: str, *key) -> int:
+        """An integer seed of its own for the experiment called ``name`` (:func:`lofi_utils.streams.int_seed`),
+        for functions that take ``seed=``."""
+        return streams.int_seed(self.seed, name, *key)
 
 
 def start(chapter: str, profile: str | None = None, *, seed: int = 0, threads: int | None = None) -> Chapter:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import ks_2samp
 
+from . import streams
 from .phase_model import PhaseModel, check_N
 from .sgd import EscapeResult, check_order, drift_escape_time, phase_sgd
 from .sgd_chain import overlap_chain
@@ -291,22 +292,40 @@ def powerlaw_scan(N: int, a_values, templates=("pl", "flat"), *, spikes: int = 3
     spikes, seeds = check_int(spikes, "spikes", minimum=1), check_int(seeds, "seeds", minimum=1)
     c, cap, beta = check_positive(c, "c"), check_positive(cap, "cap"), check_positive(beta, "beta")
     lam, u, d_eff, m0_typ = [], [], [], []
-    w_rand = np.random.default_rng(seed + 17).standard_normal((2000, N))
+    w_rand = streams.rng(seed, "powerlaw_scan.typical_overlap").standard_normal((2000, N))
     for a in a_values:
         lam_a = PhaseModel.make(N, a, beta=beta, rng=0).lam
         d_eff.append(float(lam_a.sum() ** 2 / np.sum(lam_a**2)))
         for tk in templates:
             for sp in range(spikes):
-                mdl = PhaseModel.make(N, a, beta=beta, template=tk, rng=1000 * seed + sp, D=D)
+                rng = streams.rng(seed, "powerlaw_scan.template", sp)   # paired: one draw per sp for every a
+                mdl = PhaseModel.make(N, a, beta=beta, template=tk, rng=rng, D=D)
                 lam += [mdl.lam] * seeds
                 u += [mdl.u_fourier] * seeds
                 m0_typ.append(np.median(np.abs(mdl.overlap(w_rand))))
-    res = phase_sgd(np.array(lam), np.array(u), eta=c / N**2, max_steps=int(math.ceil(cap * N**3 / c)), beta=beta,
-                    threshold=threshold, seed=seed, device=device, progress=progress)
+    res = phase_sgd(
+        np.array(lam),
+        np.array(u),
+        eta=c / N**2,
+        max_steps=int(math.ceil(cap * N**3 / c)),
+        beta=beta,
+        threshold=threshold,
+        seed=streams.int_seed(seed, "powerlaw_scan.sgd"),
+        device=device,
+        progress=progress,
+    )
     shape = (len(a_values), len(templates), spikes * seeds)
-    return PowerLawScan(a_values=a_values, templates=templates, times=res.times.reshape(shape),
-                        m0=res.m0.reshape(shape), m0_typical=np.reshape(m0_typ, shape[:2] + (spikes,)).mean(-1),
-                        d_eff=np.array(d_eff), N=N, c=c, result=res)
+    return PowerLawScan(
+        a_values=a_values,
+        templates=templates,
+        times=res.times.reshape(shape),
+        m0=res.m0.reshape(shape),
+        m0_typical=np.reshape(m0_typ, shape[:2] + (spikes,)).mean(-1),
+        d_eff=np.array(d_eff),
+        N=N,
+        c=c,
+        result=res,
+    )
 
 
 # =========================================================================== the two simulators in law
@@ -314,16 +333,16 @@ def chain_vs_full(N: int, runs: int, *, c: float = 2.0, cap: float = 30.0, seed:
     """Escape times of the full SGD and of the overlap chain for the isotropic model, and their KS test.
 
     Both simulators run ``runs`` neurons with ``eta = c / N^2`` for at most ``int(cap N^3 / c)`` steps:
-    :func:`phase_sgd` on ``PhaseModel.make(N, 0, rng=seed)`` with seed ``seed``, :func:`overlap_chain` with
-    seed ``seed + 1``. For a flat spectrum the chain has the law of the SGD, so the two-sample
+    :func:`phase_sgd` on ``PhaseModel.make(N, 0)`` and :func:`overlap_chain`, each from its own stream of ``seed``
+    (:mod:`lofi_utils.streams`). For a flat spectrum the chain has the law of the SGD, so the two-sample
     Kolmogorov-Smirnov test should not reject. Returns ``(full, chain, ks)``: two :class:`EscapeResult` and
     ``scipy.stats.ks_2samp(full.times, chain.times)``.
     """
     check_int(runs, "runs", minimum=2)
     check_positive(c, "c")
     check_positive(cap, "cap")
-    model = PhaseModel.make(N, 0.0, rng=seed)
+    model = PhaseModel.make(N, 0.0, rng=streams.rng(seed, "chain_vs_full.model"))
     kw = dict(eta=c / N**2, max_steps=int(cap * N**3 / c), runs=runs, device=device)
-    full = phase_sgd(model.lam, model.u_fourier, seed=seed, **kw)
-    chain = overlap_chain(N, seed=seed + 1, **kw)
+    full = phase_sgd(model.lam, model.u_fourier, seed=streams.int_seed(seed, "chain_vs_full.sgd"), **kw)
+    chain = overlap_chain(N, seed=streams.int_seed(seed, "chain_vs_full.chain"), **kw)
     return full, chain, ks_2samp(full.times, chain.times)

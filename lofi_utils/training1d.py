@@ -184,7 +184,7 @@ def train_sum_of_sines(*, seed: int = 0, **kwargs) -> SumOfSinesRun:
     seed : int >= 0
         Seeds the phases and the init (the global RNG state is left untouched).
     **kwargs
-        The keywords of :func:`train_sum_of_sines_batch` except ``seeds`` (``freqs``, ``amps``, ``phases``,
+        The keywords of :func:`train_sum_of_sines_batch` except ``run_seeds`` (``freqs``, ``amps``, ``phases``,
         ``n_points``, ``width``, ``depth``, ``activation``, ``lr``, ``steps``, ``record_every``,
         ``optimizer``, ``device``, ``dtype``, ``progress``), with the same defaults: this is its one-seed case.
 
@@ -196,7 +196,7 @@ def train_sum_of_sines(*, seed: int = 0, **kwargs) -> SumOfSinesRun:
 
 
 def train_sum_of_sines_batch(
-        seeds: Sequence[int], *, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Sequence[float] | None = None,
+        run_seeds: Sequence[int], *, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Sequence[float] | None = None,
         phases: Sequence[float] | None = None, n_points: int = 200, width: int = 256, depth: int = 4,
         activation: str = "plain_relu", lr: float = 1e-3, steps: int = 3000, record_every: int = 10,
         optimizer: str = "adam", device=None, dtype: torch.dtype | str = torch.float32,
@@ -218,7 +218,8 @@ def train_sum_of_sines_batch(
 
     Parameters
     ----------
-    seeds : S integers >= 0 (the phases and the inits).
+    run_seeds : S integers >= 0, one per network: run ``s`` takes its phases from ``np.random.default_rng(s)``
+        and its init from ``torch.manual_seed(s)`` (make them with :func:`lofi_utils.streams.run_seeds`).
     freqs : K distinct integers, ``1 <= k < n_points / 2``.
     amps : K positive amplitudes (default 1). phases : K phases (default: :func:`lofi_utils.data.random_phases`
         from each seed).
@@ -237,7 +238,7 @@ def train_sum_of_sines_batch(
 
     Returns
     -------
-    list of S :class:`SumOfSinesRun`, in the order of ``seeds``; their ``seconds`` is the batch's wall time
+    list of S :class:`SumOfSinesRun`, in the order of ``run_seeds``; their ``seconds`` is the batch's wall time
     divided by ``S``.
     """
     n_points = check_int(n_points, "n_points", minimum=4)
@@ -247,9 +248,9 @@ def train_sum_of_sines_batch(
     a = np.ones(k.size) if amps is None else np.asarray(amps, dtype=np.float64).ravel()
     if a.shape != k.shape or np.any(~np.isfinite(a)) or np.any(a <= 0):
         raise ValueError(f"amps must be {k.size} positive finite numbers, got {amps!r}")
-    seeds = [check_int(s, "seed", minimum=0) for s in seeds]
+    seeds = [check_int(s, "seed", minimum=0) for s in run_seeds]
     if not seeds:
-        raise ValueError("need at least one seed")
+        raise ValueError("need at least one seed in run_seeds")
     steps = check_int(steps, "steps", minimum=1)
     record_every = check_int(record_every, "record_every", minimum=1)
     lr = check_positive(lr, "lr")
@@ -276,7 +277,7 @@ def train_sum_of_sines_batch(
     rec_pred: list[torch.Tensor] = []
     rec_loss: list[torch.Tensor] = []
     t0 = time.perf_counter()
-    desc = f"sum of sines ({activation}, seed{'s' if S > 1 else ''} {', '.join(map(str, seeds))})"
+    desc = f"sum of sines ({activation}, {S} network{'s' if S > 1 else ''})"
     for t in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
         out = net(X)                                                         # (S, n, 1)
         per_seed = torch.mean((out - Y) ** 2, dim=(1, 2))                    # (S,)

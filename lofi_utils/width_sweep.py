@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import streams
 from .kernels import layer_kernels, ntk
 from .ntk import MLP, empirical_layer_ntk
 from .sphere import sample_sphere
@@ -65,9 +66,10 @@ def kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int],
     """The loop behind :func:`lofi_utils.chapters.spectral_bias.ntk_width.ntk_width_sweep` and
     :func:`lofi_utils.chapters.layerwise.finite_width.layer_width_sweep`.
 
-    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); for every width
-    and network seed ``seed .. seed + seeds - 1`` one :class:`lofi_utils.ntk.MLP` and its per-layer empirical
-    NTK ``Theta_hat_l`` (factorised formula); the total is their sum ``Theta_hat = sum_l Theta_hat_l``
+    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (the stream ``(seed, "width_sweep.inputs")``);
+    for every width ``w`` and repetition ``s < seeds`` one :class:`lofi_utils.ntk.MLP` (seeded from the stream
+    ``(seed, "width_sweep.net", w, s)``) and its per-layer empirical NTK ``Theta_hat_l`` (factorised formula);
+    the total is their sum ``Theta_hat = sum_l Theta_hat_l``
     (:func:`lofi_utils.ntk.empirical_ntk`). Errors are relative Frobenius errors against the analytic
     ``Theta_l`` (:func:`lofi_utils.kernels.layer_kernels`) and the NTK recursion ``Theta``
     (:func:`lofi_utils.kernels.ntk`, an independent code path).
@@ -77,7 +79,7 @@ def kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int],
         raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
     check_int(seeds, "seeds", minimum=1)
     check_int(n_points, "n_points", minimum=2)
-    rng = np.random.default_rng(seed)
+    rng = streams.rng(seed, "width_sweep.inputs")
     x = sample_sphere(n_points, d, radius=math.sqrt(d), rng=rng)
     cos = np.clip(x @ x.T / d, -1.0, 1.0)
     layers = layer_kernels(cos, depth=depth, activation=activation, bias=bias).theta_layers
@@ -92,14 +94,29 @@ def kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int],
     t0 = time.perf_counter()
     for i, w in enumerate(widths):
         for s in range(seeds):
-            model = MLP(d, int(w), depth, activation=activation, bias=bias, seed=seed + s, dtype=dtype,
-                        device=device)
+            model = MLP(
+                d,
+                int(w),
+                depth,
+                activation=activation,
+                bias=bias,
+                seed=streams.int_seed(seed, "width_sweep.net", int(w), s),
+                dtype=dtype,
+                device=device,
+            )
             G = empirical_layer_ntk(model, xt)
-            E = G.sum(dim=0).detach().cpu().double().numpy()        # = empirical_ntk(model, xt)
+            E = G.sum(dim=0).detach().cpu().double().numpy()  # = empirical_ntk(model, xt)
             G = G.double().cpu().numpy()
             layer_errors[i, s] = np.linalg.norm((G - layers).reshape(L, -1), axis=1) / layer_norms
             total_errors[i, s] = np.linalg.norm(E - theta) / norm
             if i == widths.size - 1 and s == 0:
                 theta_hat = E
-    return KernelSweep(widths=widths, layer_errors=layer_errors, total_errors=total_errors, cosines=cos,
-                        theta=theta, theta_hat=theta_hat, wall_time=time.perf_counter() - t0)
+    return KernelSweep(
+        widths=widths,
+        layer_errors=layer_errors,
+        total_errors=total_errors,
+        cosines=cos,
+        theta=theta,
+        theta_hat=theta_hat,
+        wall_time=time.perf_counter() - t0,
+    )

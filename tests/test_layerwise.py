@@ -16,6 +16,7 @@ from lofi_utils import datasets as D
 from lofi_utils import kernels as K
 from lofi_utils import layer_spectra as SP
 from lofi_utils import sphere as S
+from lofi_utils import streams
 from lofi_utils.chapters.layerwise import figures, finite_width, training_runs, widget
 from lofi_utils.chapters.layerwise import share_surveys as surveys
 from lofi_utils.ntk import MLP, empirical_ntk
@@ -56,8 +57,9 @@ def test_total_and_per_layer_width_sweeps_share_one_loop():
     total = ntk_width_sweep(3, 3, 40, [32, 128], seeds=2, seed=4, dtype=torch.float32)
     layers = finite_width.layer_width_sweep(3, 3, 40, [32, 128], seeds=2, seed=4)
     assert np.array_equal(total.errors, layers.total_errors)     # same inputs, same networks
-    x = torch.as_tensor(S.sample_sphere(40, 3, radius=math.sqrt(3), rng=np.random.default_rng(4)), dtype=torch.float32)
-    widest = MLP(3, 128, 3, seed=4, dtype=torch.float32)         # theta_hat: the widest network, first seed
+    x = S.sample_sphere(40, 3, radius=math.sqrt(3), rng=streams.rng(4, "width_sweep.inputs"))
+    x = torch.as_tensor(x, dtype=torch.float32)
+    widest = MLP(3, 128, 3, seed=streams.int_seed(4, "width_sweep.net", 128, 0), dtype=torch.float32)  # theta_hat
     assert np.array_equal(total.theta_hat, empirical_ntk(widest, x).double().numpy())
     # |sum_l (Theta_hat_l - Theta_l)| <= sum_l |Theta_hat_l - Theta_l| (triangle inequality, Frobenius norms)
     norms = np.linalg.norm(K.layer_kernels(total.cosines, depth=3).theta_layers.reshape(3, -1), axis=1)

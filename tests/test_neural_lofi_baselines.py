@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from lofi_testing import one_torch_thread
 
+from lofi_utils import streams
 from lofi_utils.chapters.neural_lofi.baselines import (
     RealComparison,
     baseline_specs,
@@ -26,8 +27,9 @@ def test_real_comparison_records_and_digits_entry_equals_a_direct_fit():
     rc.add("m", [0.5, -2.0, 1.0], [1.0, -1.0, -1.0])
     assert rc.mse["m"] == [pytest.approx((0.25 + 1 + 4) / 3)] and rc.err["m"] == [pytest.approx(1 / 3)]
     dig = digits_comparison(n_train=300, n_val=100, p=200, k=10, seeds=1, seed=4)
-    X, y, Xv, yv, Xt, yt = digits_pm1(n_train=300, n_val=100, seed=4)
-    m = NeuralLoFi([200, 200], [10, None], seed=4).fit(X, y, X_val=Xv, y_val=yv)
+    split, model = streams.int_seed(4, "digits_comparison.split", 0), streams.int_seed(4, "digits_comparison.model", 0)
+    X, y, Xv, yv, Xt, yt = digits_pm1(n_train=300, n_val=100, seed=split)
+    m = NeuralLoFi([200, 200], [10, None], seed=model).fit(X, y, X_val=Xv, y_val=yv)
     assert dig.mse["LoFi"][0] == pytest.approx(m.mse(Xt, yt), rel=1e-12)
     assert set(dig.mse) == {"RF(p)", "RF(2p)", "LoFi", "NNGP (depth 2)", "kernel LoFi"}
 

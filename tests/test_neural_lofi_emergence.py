@@ -5,6 +5,7 @@ import pytest
 import torch
 from lofi_testing import one_torch_thread
 
+from lofi_utils import streams
 from lofi_utils.chapters.neural_lofi.emergence import EmergenceSweep, emergence_sweep, gd_overlap, signed_matrix
 from lofi_utils.lofi import hidden_overlap, hierarchical_target, top_k_abs
 
@@ -37,7 +38,7 @@ def test_emergence_sweep_repeats_the_four_step_core():
     # one entry of the sweep is: sample -> signed matrix -> top-r by |lambda| -> overlap with W
     sw = emergence_sweep([(16, 2)], [1.0, 8.0], seeds=2, seed=5)
     assert sw.overlap.shape == (1, 2, 2) and np.all((sw.overlap >= 0) & (sw.overlap <= 1 + 1e-12))
-    rng = np.random.default_rng([5, 16, 2, 1])        # the stream of seed index 1
+    rng = streams.rng(5, "emergence", 16, 2, 1)         # the stream of (d, r) = (16, 2), repetition 1
     task = hierarchical_target(16, 2, rng=rng)
     task.sample(32, rng)                               # c = 1 first
     X, y = task.sample(256, rng)

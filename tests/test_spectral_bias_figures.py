@@ -27,7 +27,7 @@ def test_sum_of_sines_plots_return_axes():
 
 def test_learning_times_per_activation():
     kw = {k: v for k, v in TINY.items() if k != "progress"}
-    cmp = compare_activations(("plain_relu", "tanh"), seeds=(0, 1), progress=False, **kw)
+    cmp = compare_activations(("plain_relu", "tanh"), run_seeds=(0, 1), progress=False, **kw)
     ax = figures.plot_learning_times(cmp)
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["relu", "tanh"]

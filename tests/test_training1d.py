@@ -123,7 +123,7 @@ SETTINGS = [("adam", 1e-3, "plain_relu"), ("gd", 0.1, "plain_relu"), ("gd", 0.1,
 def test_batched_seeds_match_separate_reference_runs(optimizer, lr, activation):
     # S seeds trained as one batch = S separate one-network trainings (see the comment above SHORT)
     kw = dict(SHORT, optimizer=optimizer, lr=lr, activation=activation)
-    runs = train_sum_of_sines_batch(seeds=[0, 1, 2], dtype=torch.float64, **kw)
+    runs = train_sum_of_sines_batch(run_seeds=[0, 1, 2], dtype=torch.float64, **kw)
     assert [r.config["seed"] for r in runs] == [0, 1, 2]
     assert {r.config["dtype"] for r in runs} == {"float64"}
     for seed, run in zip((0, 1, 2), runs):
@@ -148,7 +148,7 @@ def test_batched_seeds_match_separate_reference_runs(optimizer, lr, activation):
 @pytest.mark.parametrize("optimizer,lr,activation", SETTINGS)
 def test_batched_float32_forward_matches_the_reference_at_step_zero(optimizer, lr, activation):
     kw = dict(SHORT, optimizer=optimizer, lr=lr, activation=activation)
-    runs = train_sum_of_sines_batch(seeds=[0, 1, 2], **kw)
+    runs = train_sum_of_sines_batch(run_seeds=[0, 1, 2], **kw)
     assert {r.config["dtype"] for r in runs} == {"float32"}
     assert runs[0].predictions.dtype == np.float64            # stored as float64 whatever the precision
     for seed, run in zip((0, 1, 2), runs):
@@ -174,8 +174,8 @@ def test_float64_tolerance_covers_the_measured_amplification():
 def test_a_seed_does_not_depend_on_its_batch_mates():
     kw = dict(SHORT, optimizer="gd", lr=0.1, dtype=torch.float64)
     alone = train_sum_of_sines(seed=1, **kw)
-    in_three = train_sum_of_sines_batch(seeds=[0, 1, 2], **kw)[1]
-    in_two = train_sum_of_sines_batch(seeds=[1, 5], **kw)[0]
+    in_three = train_sum_of_sines_batch(run_seeds=[0, 1, 2], **kw)[1]
+    in_two = train_sum_of_sines_batch(run_seeds=[1, 5], **kw)[0]
     for other in (in_three, in_two):
         assert other.config == alone.config
         np.testing.assert_array_equal(other.phases, alone.phases)
@@ -191,11 +191,11 @@ def test_train_sum_of_sines_rejects_an_unknown_dtype():
 
 def test_train_sum_of_sines_batch_validates_seeds():
     with pytest.raises(ValueError, match="seed"):
-        train_sum_of_sines_batch(seeds=[], **TINY)
+        train_sum_of_sines_batch(run_seeds=[], **TINY)
     with pytest.raises(ValueError, match="seed"):
-        train_sum_of_sines_batch(seeds=[0, -1], **TINY)
+        train_sum_of_sines_batch(run_seeds=[0, -1], **TINY)
     with pytest.raises(TypeError, match="seed"):
-        train_sum_of_sines_batch(seeds=[0], seed=1, **TINY)
+        train_sum_of_sines_batch(run_seeds=[0], seed=1, **TINY)
 
 
 # The registry's names build the same modules the chapter's networks always used (PyTorch's nn.ReLU for

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..streams import int_seed
 from ..validation import check_int
 from .filtering import SignedCovariance, top_k_abs
 from .lift import RandomLift, check_activation
@@ -92,15 +93,18 @@ class ConvLoFi:
         y = np.asarray(y, dtype=np.float64)
         P = torch.as_tensor(patches(images, self.size))
         n, npos, m = P.shape
-        self.lift = RandomLift(m, self.channels, activation=self.activation, seed=self.seed).fit_scale(P.reshape(-1, m))
+        self.lift = RandomLift(
+            m, self.channels, activation=self.activation, seed=int_seed(self.seed, "conv.lift")
+        ).fit_scale(P.reshape(-1, m))
         self.V, self.eigvals = None, None
         if self.k is not None:
             Z = self.lift(P.reshape(-1, m))
             w = torch.as_tensor(np.repeat(y - y.mean() if self.center_y else y, npos))
             res = top_k_abs(SignedCovariance(w, Z=Z), self.k, method="dense")
             self.V, self.eigvals = res.vectors, res.values
-        self.head = NeuralLoFi([self.p_out], [None], activation=self.activation, seed=self.seed + 17,
-                               lams=self.lams)
+        self.head = NeuralLoFi(
+            [self.p_out], [None], activation=self.activation, seed=int_seed(self.seed, "conv.head"), lams=self.lams
+        )
         self.head.fit(self._maps(images), y, X_val=self._maps(images_val), y_val=y_val)
         return self
 

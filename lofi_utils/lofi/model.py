@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from numpy.typing import ArrayLike
 
+from ..streams import int_seed
 from ..validation import check_choice, check_int, check_nonnegative
 from .filtering import SOLVERS, SignedCovariance, top_k_abs
 from .lift import RandomLift, check_activation
@@ -81,7 +82,8 @@ class NeuralLoFi:
     solver : {"auto", "dense", "subspace", "arpack"}
         The eigen-solver of :func:`~lofi_utils.lofi.filtering.top_k_abs`.
     seed : int
-        Draws the lifts: layer ``l`` (from 0) uses ``seed + l``, its subspace iteration ``seed + 1000 + l``.
+        Draws the lifts: layer ``l`` (from 0) uses the stream ``(seed, "lofi.lift", l)``, its subspace iteration
+        ``(seed, "lofi.top_k", l)`` (:mod:`lofi_utils.streams`), so no two layers or seeds share a stream.
     device, dtype : optional
         Place every tensor; default the CPU in float64 (float32 on an accelerator).
     lams : sequence of float
@@ -181,7 +183,7 @@ class NeuralLoFi:
         kk = k - len(vecs)
         res = None
         if kk > 0:
-            res = top_k_abs(op, kk, method=self.solver, seed=self.seed + 1000 + layer, tol=self.tol)
+            res = top_k_abs(op, kk, method=self.solver, seed=int_seed(self.seed, "lofi.top_k", layer), tol=self.tol)
             vecs.append(res.vectors)
         V = torch.cat(vecs, dim=1)
         ev = torch.cat([torch.as_tensor(vals, dtype=self.dtype, device=self.device),
@@ -232,8 +234,16 @@ class NeuralLoFi:
         w = yt - yt.mean() if self.center_y else yt
         self.layers = []
         for l, (p, k, act) in enumerate(zip(self.widths, self.ranks, self.activations)):
-            lift = RandomLift(H.shape[1], p, activation=act, seed=self.seed + l, bias=self.biases[l],
-                              device=self.device, dtype=self.dtype, chunk=self.chunk).fit_scale(H)
+            lift = RandomLift(
+                H.shape[1],
+                p,
+                activation=act,
+                seed=int_seed(self.seed, "lofi.lift", l),
+                bias=self.biases[l],
+                device=self.device,
+                dtype=self.dtype,
+                chunk=self.chunk,
+            ).fit_scale(H)
             if k is None:
                 self.layers.append(LayerState(lift=lift, V=None, eigvals=None))
                 if l < len(self.widths) - 1 or not self._wide_last_layer(H.shape[0]):
@@ -246,8 +256,9 @@ class NeuralLoFi:
             self._H_train = H
             lift = self.layers[-1].lift
             Hv = self.transform(X_val, upto=len(self.layers) - 1)
-            self.readout = fit_kernel_ridge(lift.gram(H), yt.to(torch.float64), K_val=lift.gram(Hv, H),
-                                            y_val=y_val, lams=self.lams, overwrite=True)
+            self.readout = fit_kernel_ridge(
+                lift.gram(H), yt.to(torch.float64), K_val=lift.gram(Hv, H), y_val=y_val, lams=self.lams, overwrite=True
+            )
         else:
             self._H_train = None
             self.readout = fit_ridge(H, yt, F_val=self.transform(X_val), y_val=y_val, lams=self.lams)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import streams
 from ...escape_scans import EscapeScan, PowerLawScan, escape_fraction
 from ...fourier import (
     amplitude_equalise,
@@ -27,7 +28,7 @@ from ...fourier import (
 from ...phase_model import PhaseModel, excess_kurtosis, kappa4_spike, periodogram, power_spectrum, whitened_projection
 from ...plotting import PALETTE, get_ax, label, sequential_colors
 from ...sgd import EscapeResult, drift_escape_time
-from ...validation import check_choice, check_rng
+from ...validation import check_choice
 from .tracking import Tracking
 
 __all__ = [
@@ -129,8 +130,8 @@ def plot_phase_model(N: int = 64, a: float = 1.0, template: str = "pl", *, beta:
 
     if axs is None:
         _, axs = plt.subplots(1, 3, figsize=(11.5, 3.2), constrained_layout=True)
-    model = PhaseModel.make(N, a, beta=beta, template=template, rng=seed)
-    X, y = model.sample(n, seed + 1)
+    model = PhaseModel.make(N, a, beta=beta, template=template, rng=streams.rng(seed, "phase_model_figure.model"))
+    X, y = model.sample(n, streams.rng(seed, "phase_model_figure.sample"))
     f = np.arange(N // 2 + 1)
     ax = axs[0]
     ax.loglog(f[1:] + 1, power_spectrum(N, a)[1:], color="0.2", label=r"$\lambda_f$ (both classes)")
@@ -231,7 +232,7 @@ def plot_spectrum_template(N: int = 64, a: float = 1.0, template: str = "pl", *,
 
     if axs is None:
         _, axs = plt.subplots(1, 2, figsize=(9.0, 3.2), constrained_layout=True)
-    model = PhaseModel.make(N, a, template=template, rng=seed, D=D)
+    model = PhaseModel.make(N, a, template=template, rng=streams.rng(seed, "template_figure.model"), D=D)
     f = np.arange(N // 2 + 1)
     ax = axs[0]
     lam = power_spectrum(N, a)
@@ -243,7 +244,7 @@ def plot_spectrum_template(N: int = 64, a: float = 1.0, template: str = "pl", *,
     label(ax, "frequency f", "share of the total", f"N = {N}, a = {a:g}, template '{template}'")
     ax.legend(fontsize=7)
     ax = axs[1]
-    rng = check_rng(seed + 1)
+    rng = streams.rng(seed, "template_figure.overlaps")
     w = rng.standard_normal((n_w, N))
     m0 = np.abs(model.overlap(w))
     ax.hist(m0, bins=40, density=True, color=PALETTE[0], alpha=0.7, label=r"$|m_{eff}(0)|$, random $w$")

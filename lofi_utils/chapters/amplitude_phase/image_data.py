@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...fourier import extract_patches, standardise
-from ...validation import check_choice, check_int
+from ...validation import check_choice, check_int, check_rng
 
 __all__ = ["texture_patches", "cifar_arrays", "CIFAR_DATASETS", "load_cifar"]
 
@@ -51,13 +51,14 @@ def cifar_arrays(X, y, *, n: int | None = None, rng=0):
 CIFAR_DATASETS = ("cifar10", "cifar100")
 
 
-def load_cifar(path, dataset: str = "cifar10", *, n_train: int, n_test: int, rng: int = 0):
+def load_cifar(path, dataset: str = "cifar10", *, n_train: int, n_test: int, rng=0):
     """Standardised CIFAR-10 or CIFAR-100 subsets for the tracking experiment.
 
     Reads the "python version" folder at ``path`` (:func:`lofi_utils.datasets.load_cifar10` /
     ``load_cifar100``; a missing folder raises :class:`lofi_utils.datasets.DataMissing` with one line) and
-    keeps random subsets of ``n_train`` training (seed ``rng``) and ``n_test`` test images (seed ``rng + 1``)
-    through :func:`cifar_arrays`. Returns ``X_train`` (n_train, 3, 32, 32), ``y_train``, ``X_test``, ``y_test``.
+    keeps random subsets of ``n_train`` training and then ``n_test`` test images, both drawn from ``rng`` (a
+    ``numpy.random.Generator`` or an integer seed), through :func:`cifar_arrays`. Returns ``X_train``
+    (n_train, 3, 32, 32), ``y_train``, ``X_test``, ``y_test``.
     Asking for more images than a split holds raises ``ValueError``.
     """
     from ... import datasets
@@ -66,10 +67,11 @@ def load_cifar(path, dataset: str = "cifar10", *, n_train: int, n_test: int, rng
     for nm, v in (("n_train", n_train), ("n_test", n_test)):
         check_int(v, nm, minimum=1)
     loader = {"cifar10": datasets.load_cifar10, "cifar100": datasets.load_cifar100}[dataset]
+    rng = check_rng(rng)
     out = []
-    for split, n, seed in (("train", n_train, rng), ("test", n_test, rng + 1)):
+    for split, n in (("train", n_train), ("test", n_test)):
         X, y = loader(path, split=split)
         if n > len(y):
             raise ValueError(f"asked for {n} {split} images of {dataset}; the files at {path} hold {len(y)}")
-        out += cifar_arrays(X, y, n=n, rng=seed)
+        out += cifar_arrays(X, y, n=n, rng=rng)
     return tuple(out)

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ... import streams
 from ...fourier import (
     amplitude_equalise,
     amplitude_phase,
@@ -94,7 +95,7 @@ def make_net(kind: str, in_shape, n_classes: int, *, width: int = 256, seed: int
     (``width // 8`` and ``width // 4`` channels, ReLU, 2x2 max-pooling) and a linear read-out."""
     width, n_classes = check_int(width, "width", minimum=1), check_int(n_classes, "n_classes", minimum=1)
     check_choice(kind, "net kind", ("mlp", "cnn"))
-    torch.manual_seed(seed)
+    torch.manual_seed(streams.int_seed(seed, "net.init"))
     C, H, W = in_shape
     if kind == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(C * H * W, width), nn.ReLU(), nn.Linear(width, n_classes))
@@ -176,7 +177,7 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     Xt = torch.as_tensor(Xtr, dtype=torch.float32, device=dev)
     yt = torch.as_tensor(ytr, device=dev)
-    g = torch.Generator(device=dev).manual_seed(seed)
+    g = streams.torch_generator(seed, "net.batches", device=dev)
     sets = dict(tests or {})
     if probes is not None:
         sets.update(real=(probes.real, probes.y), amp=(probes.amp, probes.y), phase=(probes.phase, probes.y))
@@ -215,22 +216,36 @@ def steps_to(tr: Tracking, key: str, level: float) -> float:
     return float(tr.steps[hit[0]]) if hit.size else float("inf")
 
 
-def speed_comparison(X_train, y_train, X_test, y_test, *, seeds=(0,), rng=0, **train_kw) -> dict:
+def speed_comparison(X_train, y_train, X_test, y_test, *, seeds: int = 1, seed: int = 0, **train_kw) -> dict:
     """Train the same network on the amplitude-only and on the phase-only version of the task.
 
     Amplitude-only training images: phases scrambled (fresh noise per image); phase-only: the training set's mean
-    amplitude with each image's phases. Each network is tested on the same kind of test images. Returns
+    amplitude with each image's phases. Each network is tested on the same kind of test images. ``seeds``
+    networks per task, network ``s`` seeded from the stream ``(seed, "speed.net", s)`` (the same for both
+    tasks: paired runs); the scrambling phases from ``(seed, "speed.scramble")``. Returns
     ``{"amp": [Tracking per seed], "phase": [...]}`` with test accuracy under key ``"test"``.
     """
-    rng = np.random.default_rng(rng)
+    seeds = check_int(seeds, "seeds", minimum=1)
+    rng = streams.rng(seed, "speed.scramble")
     Xtr, Xte = as_nchw(X_train), as_nchw(X_test)
     A_mean = amplitude_phase(Xtr)[0].mean(axis=0)
     data = {
         "amp": (standardise(phase_scramble(Xtr, rng)), standardise(phase_scramble(Xte, rng))),
         "phase": (standardise(amplitude_equalise(Xtr, A_mean)), standardise(amplitude_equalise(Xte, A_mean))),
     }
-    return {k: [train_tracking(a, y_train, tests={"test": (b, np.asarray(y_test))}, seed=s, **train_kw)
-                for s in seeds] for k, (a, b) in data.items()}
+    return {
+        k: [
+            train_tracking(
+                a,
+                y_train,
+                tests={"test": (b, np.asarray(y_test))},
+                seed=streams.int_seed(seed, "speed.net", s),
+                **train_kw,
+            )
+            for s in range(seeds)
+        ]
+        for k, (a, b) in data.items()
+    }
 
 
 @dataclass
@@ -243,10 +258,12 @@ class SpeedSummary:
     final: dict
 
     def __str__(self) -> str:
-        return (f"steps to reach accuracy {self.level:.2f}: amplitude-only task {self.steps['amp']:g}, "
-                f"phase-only task {self.steps['phase']:g}\n"
-                f"final test accuracy: amplitude-only task {self.final['amp']:.3f}, "
-                f"phase-only task {self.final['phase']:.3f}")
+        return (
+            f"steps to reach accuracy {self.level:.2f}: amplitude-only task {self.steps['amp']:g}, "
+            f"phase-only task {self.steps['phase']:g}\n"
+            f"final test accuracy: amplitude-only task {self.final['amp']:.3f}, "
+            f"phase-only task {self.final['phase']:.3f}"
+        )
 
 
 def speed_summary(runs: dict, *, level: float, key: str = "test") -> SpeedSummary:

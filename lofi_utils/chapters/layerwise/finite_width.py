@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ... import streams
 from ...kernels import check_depth, layer_kernels
 from ...layer_spectra import layer_spectrum, probe_shares, zonal_probes
 from ...ntk import MLP, empirical_layer_ntk
@@ -61,8 +62,9 @@ def layer_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], 
     """Per-layer empirical NTK (factorised formula, :func:`lofi_utils.ntk.empirical_layer_ntk`) against the
     analytic ``Theta_l`` at several widths.
 
-    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); networks seeded
-    ``seed .. seed+seeds-1``; error of layer l: ``|Theta_hat_l - Theta_l|_F / |Theta_l|_F``. The loop is
+    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` and ``seeds`` networks per width, each
+    from its own stream of ``seed`` (:mod:`lofi_utils.streams`); error of layer l:
+    ``|Theta_hat_l - Theta_l|_F / |Theta_l|_F``. The loop is
     :func:`lofi_utils.width_sweep.kernel_width_sweep`, shared with chapter 1's
     :func:`lofi_utils.chapters.spectral_bias.ntk_width.ntk_width_sweep` (same inputs and networks for the same
     arguments), which records the error of the sum over layers. ``widths``: positive ints; ``seeds``: int >= 1;
@@ -117,14 +119,37 @@ def measure_probe_shares(d: int, depth: int, width: int, n_points: int, ks: Sequ
     ana = np.zeros((ks.size, L))
     t0 = time.perf_counter()
     for s in range(seeds):
-        rng = np.random.default_rng(seed + 1000 + s)
+        rng = streams.rng(seed, "probe_shares.inputs", s)
         x, xt = _sphere_tensor(n_points, d, rng, dtype, device)
-        G = empirical_layer_ntk(MLP(d, width, L, activation=activation, bias=bias, seed=seed + s, dtype=dtype,
-                                    device=device), xt).double().cpu().numpy()
+        G = (
+            empirical_layer_ntk(
+                MLP(
+                    d,
+                    width,
+                    L,
+                    activation=activation,
+                    bias=bias,
+                    seed=streams.int_seed(seed, "probe_shares.net", s),
+                    dtype=dtype,
+                    device=device,
+                ),
+                xt,
+            )
+            .double()
+            .cpu()
+            .numpy()
+        )
         A = layer_kernels(np.clip(x @ x.T / d, -1, 1), depth=L, activation=activation, bias=bias).theta_layers
         for i, k in enumerate(ks):
             Y = zonal_probes(x, int(k), n_probes=n_probes, rng=rng)
             net[s, i] = probe_shares(G, Y)
             ana[i] += probe_shares(A, Y) / seeds
-    return ProbeShares(ks=ks, network=net, analytic=ana, theory=sp.mu[:, ks].T / sp.total[ks][:, None],
-                       width=int(width), n_points=int(n_points), wall_time=time.perf_counter() - t0)
+    return ProbeShares(
+        ks=ks,
+        network=net,
+        analytic=ana,
+        theory=sp.mu[:, ks].T / sp.total[ks][:, None],
+        width=int(width),
+        n_points=int(n_points),
+        wall_time=time.perf_counter() - t0,
+    )

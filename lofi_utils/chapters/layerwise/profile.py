@@ -13,7 +13,7 @@ TABLE = {
         "tanh": dict(kmax=12),
         "limit": dict(kmax=200),
         "high_d": dict(ds=[10, 50, 200, 1000], kmax=6),
-        "ntk": dict(d=5, points=500, widths=[256, 1024], seeds=3),
+        "ntk": dict(d=5, points=500, widths=[128, 512, 2048], seeds=6),
         "attribution": dict(d=5, eta=1.0, width=512, n=400, steps=60, ks=[1, 3], seeds=2),
         "freeze": dict(k=3),
         "real_data": dict(bands=8, n=600, depth=4, width=1024, train_width=256, steps=80),

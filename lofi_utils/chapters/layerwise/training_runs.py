@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ... import streams
 from ...attribution import AttributionComparison, compare_attribution, residual_rate
 from ...kernels import check_depth
 from ...ntk import MLP
@@ -43,7 +44,8 @@ def zonal_task(d: int, n_points: int, k: int, *, seed: int = 0, rep: int = 0):
 
     ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` and the unit-variance zonal harmonic ``y =
     sqrt(N(d, k)) P_k(x . e / |x|)`` of a random direction ``e`` (:func:`lofi_utils.sphere.zonal_target`), all drawn
-    from ``numpy.random.default_rng(10_000 seed + 100 k + rep)`` (one stream per degree and repetition).
+    from the stream ``(seed, "zonal_task", k, rep)`` of :mod:`lofi_utils.streams` (one per degree and
+    repetition).
 
     ``d``: int >= 2; ``n_points``: int >= 2; ``k``: degree >= 0; ``seed``, ``rep``: ints >= 0.
     Returns ``(x, y)`` of shapes (n_points, d) and (n_points,).
@@ -52,7 +54,7 @@ def zonal_task(d: int, n_points: int, k: int, *, seed: int = 0, rep: int = 0):
     n_points = check_int(n_points, "n_points", minimum=2)
     k = check_int(k, "k", minimum=0)
     seed, rep = check_int(seed, "seed", minimum=0), check_int(rep, "rep", minimum=0)
-    rng = np.random.default_rng(10_000 * seed + 100 * k + rep)
+    rng = streams.rng(seed, "zonal_task", k, rep)
     x = sample_sphere(n_points, d, radius=math.sqrt(d), rng=rng)
     return x, zonal_target(x, k, sample_sphere(1, d, rng=rng)[0])
 
@@ -100,8 +102,9 @@ def zonal_attribution(d: int, depth: int, width: int, n_train: int, ks: Sequence
 
     For degree k and repetition r: ``2 n_train`` points and a zonal degree-k target from :func:`zonal_task`
     (``seed``, r), the first half for training and the second for testing, and a ReLU network of width
-    ``width`` and depth ``depth`` seeded ``seed + r``, trained by full-batch gradient descent (step ``eta``,
-    ``steps`` steps). For a single-degree target the theory says each layer does the share ``s_k^(l)``.
+    ``width`` and depth ``depth`` seeded from the stream ``(seed, "zonal_attribution.net", r)``, trained by
+    full-batch gradient descent (step ``eta``, ``steps`` steps). For a single-degree
+    target the theory says each layer does the share ``s_k^(l)``.
 
     ``ks``: degrees >= 0; ``reps``: int >= 1; ``threads``: PyTorch threads while training (see
     :func:`lofi_utils.attribution.train_attribution`). Returns a :class:`ZonalAttribution`.
@@ -114,8 +117,19 @@ def zonal_attribution(d: int, depth: int, width: int, n_train: int, ks: Sequence
     for k in ks:
         for rep in range(reps):
             x, y = zonal_task(d, 2 * n_train, k, seed=seed, rep=rep)
-            runs[k, rep] = _attribution_run(x, y, n_train, width=width, depth=depth, model_seed=seed + rep, eta=eta,
-                                            steps=steps, device=device, threads=threads, label=f"k = {k}")
+            runs[k, rep] = _attribution_run(
+                x,
+                y,
+                n_train,
+                width=width,
+                depth=depth,
+                model_seed=streams.int_seed(seed, "zonal_attribution.net", rep),
+                eta=eta,
+                steps=steps,
+                device=device,
+                threads=threads,
+                label=f"k = {k}",
+            )
     return ZonalAttribution(runs=runs, ks=ks, reps=reps)
 
 
@@ -132,36 +146,88 @@ class SingleLayerRates:
     initial: np.ndarray
 
 
-def single_layer_rates(d: int, depth: int, width: int, n_train: int, k: int, *, eta: float, steps: int,
-                       seed: int = 0, device=None, threads: int | None = None) -> SingleLayerRates:
+def single_layer_rates(
+    d: int,
+    depth: int,
+    width: int,
+    n_train: int,
+    k: int,
+    *,
+    eta: float,
+    steps: int,
+    seed: int = 0,
+    device=None,
+    threads: int | None = None,
+) -> SingleLayerRates:
     """Train one layer at a time on a degree-k target and measure the residual's decay rate.
 
     In the kernel regime, training only layer l is the kernel machine of ``Theta_l``: the degree-k residual
     decays like ``(1 - eta mu_k^(l))^t``, so the rates are in the ratios ``s_k^(l)`` and add up to the full
     network's rate. Task: :func:`zonal_task` (``seed``, repetition 0) on ``2 n_train`` points (half for
-    training); every run starts from the same network, seeded ``seed``. ``depth``: L >= 1; other arguments
-    as in :func:`zonal_attribution`. Returns a :class:`SingleLayerRates`.
+    training); every run starts from the same network, repetition 0's network of
+    :func:`zonal_attribution` (stream ``(seed, "zonal_attribution.net", 0)``). ``depth``: L >= 1; other
+    arguments as in :func:`zonal_attribution`.
+    Returns a :class:`SingleLayerRates`.
     """
     L = check_depth(depth)
     x, y = zonal_task(d, 2 * n_train, k, seed=seed, rep=0)
-    runs = {l: _attribution_run(x, y, n_train, width=width, depth=L, model_seed=seed, eta=eta, steps=steps,
-                                device=device, threads=threads, train_layers=[l]) for l in range(1, L + 1)}
+    runs = {
+        l: _attribution_run(
+            x,
+            y,
+            n_train,
+            width=width,
+            depth=L,
+            model_seed=streams.int_seed(seed, "zonal_attribution.net", 0),
+            eta=eta,
+            steps=steps,
+            device=device,
+            threads=threads,
+            train_layers=[l],
+        )
+        for l in range(1, L + 1)
+    }
     network = np.array([residual_rate(runs[l].network.train_loss) for l in range(1, L + 1)])
     initial = np.array([residual_rate(runs[l].initial.train_loss) for l in range(1, L + 1)])
     return SingleLayerRates(k=int(k), runs=runs, network=network, initial=initial)
 
 
-def attribution_runs(X, targets: dict, n_train: int, *, width: int, depth: int, eta: float, steps: int,
-                     seed: int = 0, device=None, threads: int | None = None) -> list:
+def attribution_runs(
+    X,
+    targets: dict,
+    n_train: int,
+    *,
+    width: int,
+    depth: int,
+    eta: float,
+    steps: int,
+    seed: int = 0,
+    device=None,
+    threads: int | None = None,
+) -> list:
     """:func:`lofi_utils.attribution.compare_attribution` for several targets on the same inputs (the real-data
     experiment).
 
     ``X``: (n, D) on the sphere of radius ``sqrt(D)``; ``targets``: ``{label: (n,) array}``; the first
     ``n_train`` points train, the rest test; every target gets a fresh ReLU network of width ``width`` and
-    depth ``depth`` seeded ``seed``. Returns a list of
+    depth ``depth`` seeded from the stream ``(seed, "attribution_runs.net")``. Returns a list of
     :class:`lofi_utils.attribution.AttributionComparison`, in the order of ``targets``.
     """
     if not targets:
         raise ValueError("need at least one target")
-    return [_attribution_run(X, y, n_train, width=width, depth=depth, model_seed=seed, eta=eta, steps=steps,
-                             device=device, threads=threads, label=name) for name, y in targets.items()]
+    return [
+        _attribution_run(
+            X,
+            y,
+            n_train,
+            width=width,
+            depth=depth,
+            model_seed=streams.int_seed(seed, "attribution_runs.net"),
+            eta=eta,
+            steps=steps,
+            device=device,
+            threads=threads,
+            label=name,
+        )
+        for name, y in targets.items()
+    ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ... import streams
 from ...lofi import HierarchicalTarget, KernelLoFi, NeuralLoFi, span_r2
 from ...plotting import PALETTE, get_ax, label
 from ...validation import check_int
@@ -77,14 +78,16 @@ def compare_models(task: HierarchicalTarget, ns: Sequence[int], *, p: int, k: in
     over = np.full((len(ns), seeds), np.nan)
     var_y = []
     for s in range(seeds):
-        rng = np.random.default_rng([seed, 11, s])
+        rng = streams.rng(seed, "synthetic_comparison.data", s)
         Xv, yv = task.sample(n_val, rng)
         Xt, yt = task.sample(n_test, rng)
         var_y.append(yt.var())
         for i, n in enumerate(ns):
             X, y = task.sample(n, rng)
             for nm, (ws, ks) in specs.items():
-                m = NeuralLoFi(ws, ks, seed=seed + 100 * s + i, device=device).fit(X, y, X_val=Xv, y_val=yv)
+                m = NeuralLoFi(
+                    ws, ks, seed=streams.int_seed(seed, "synthetic_comparison.model", s, i), device=device
+                ).fit(X, y, X_val=Xv, y_val=yv)
                 mse[nm][i, s] = m.mse(Xt, yt)
                 if nm == "LoFi":
                     over[i, s] = span_r2(m.transform(Xt, upto=1).cpu().numpy(), task.hidden(Xt)).mean()
@@ -98,9 +101,14 @@ def compare_models(task: HierarchicalTarget, ns: Sequence[int], *, p: int, k: in
 def plot_comparison(cmp: Comparison, ax=None, *, title: str = "Neural LoFi against lazy baselines"):
     """Test MSE against ``n`` for every model (mean over seeds, band = min-max), with ``Var y`` dashed."""
     ax = get_ax(ax)
-    styles = {"RF(p)": (PALETTE[5], "s--"), "RF(2p)": (PALETTE[0], "s-"), "LoFi": (PALETTE[1], "o-"),
-              "LoFi, no lift": (PALETTE[7], "x:"), "kernel LoFi": (PALETTE[1], "D--"),
-              "NNGP (depth 2)": (PALETTE[2], "D--")}
+    styles = {
+        "RF(p)": (PALETTE[5], "s--"),
+        "RF(2p)": (PALETTE[0], "s-"),
+        "LoFi": (PALETTE[1], "o-"),
+        "LoFi, no lift": (PALETTE[7], "x:"),
+        "kernel LoFi": (PALETTE[1], "D--"),
+        "NNGP (depth 2)": (PALETTE[2], "D--"),
+    }
     for nm, v in cmp.mse.items():
         ok = ~np.all(np.isnan(v), axis=1)
         if not ok.any():
@@ -124,9 +132,9 @@ def digits_pm1(*, n_train: int, n_val: int, seed: int = 0):
     y = np.where(lab % 2 == 1, 1.0, -1.0)
     if n_train + n_val >= len(y):
         raise ValueError(f"n_train + n_val must leave test images (at most {len(y) - 1}), got {n_train + n_val}")
-    idx = np.random.default_rng(seed).permutation(len(y))
-    a, b = idx[:n_train], idx[n_train:n_train + n_val]
-    c = idx[n_train + n_val:]
+    idx = streams.rng(seed, "digits_pm1.split").permutation(len(y))
+    a, b = idx[:n_train], idx[n_train : n_train + n_val]
+    c = idx[n_train + n_val :]
     return X[a], y[a], X[b], y[b], X[c], y[c]
 
 
@@ -142,8 +150,10 @@ class RealComparison:
         return float(np.mean(self.mse[name]))
 
     def table(self) -> str:
-        return "\n".join(f"{nm:16s} test MSE {np.mean(v):.3f}   error {100 * np.mean(self.err[nm]):.1f} %"
-                         for nm, v in self.mse.items())
+        return "\n".join(
+            f"{nm:16s} test MSE {np.mean(v):.3f}   error {100 * np.mean(self.err[nm]):.1f} %"
+            for nm, v in self.mse.items()
+        )
 
     def add(self, name: str, pred, y) -> None:
         """Record the MSE and the 0-1 error of predictions ``pred`` (n,) against labels ``y`` (n,) in {-1, +1}."""
@@ -152,16 +162,21 @@ class RealComparison:
         self.err.setdefault(name, []).append(float(np.mean(np.sign(pred) != y)))
 
 
-def digits_comparison(*, n_train: int, n_val: int, p: int, k: int, seeds: int = 2, seed: int = 0,
-                      device=None) -> RealComparison:
+def digits_comparison(
+    *, n_train: int, n_val: int, p: int, k: int, seeds: int = 2, seed: int = 0, device=None
+) -> RealComparison:
     """Digits, odd against even (:func:`digits_pm1`, a new split per seed): RF(p), RF(2p), LoFi (filter to
     ``k`` then a lift of width ``p``), the depth-2 NNGP kernel and kernel LoFi, penalties on the validation split."""
     out = RealComparison({}, {})
     specs = {nm: v for nm, v in baseline_specs(p, k).items() if nm != "LoFi, no lift"}
     for s in range(int(seeds)):
-        X, y, Xv, yv, Xt, yt = digits_pm1(n_train=n_train, n_val=n_val, seed=seed + s)
+        X, y, Xv, yv, Xt, yt = digits_pm1(
+            n_train=n_train, n_val=n_val, seed=streams.int_seed(seed, "digits_comparison.split", s)
+        )
         for nm, (ws, ks) in specs.items():
-            m = NeuralLoFi(ws, ks, seed=seed + s, device=device).fit(X, y, X_val=Xv, y_val=yv)
+            m = NeuralLoFi(ws, ks, seed=streams.int_seed(seed, "digits_comparison.model", s), device=device).fit(
+                X, y, X_val=Xv, y_val=yv
+            )
             out.add(nm, m.predict(Xt).cpu().numpy(), yt)
         for nm, ranks in _kernel_models(k, 2).items():
             out.add(nm, KernelLoFi(ranks).fit_predict(X, y, Xv, yv, Xt)[0], yt)
@@ -179,9 +194,10 @@ def cifar_binary(path, *, n_train: int, n_val: int, n_test: int, seed: int = 0):
     Xc, lc = datasets.load_cifar10(path, split="train")
     Xct, lct = datasets.load_cifar10(path, split="test")
     if n_train + n_val > len(lc) or n_test > len(lct):
-        raise ValueError(f"asked for {n_train}+{n_val} training and {n_test} test images; the files hold "
-                         f"{len(lc)} and {len(lct)}")
-    idx = np.random.default_rng([seed, 5]).permutation(len(lc))[:n_train + n_val]
+        raise ValueError(
+            f"asked for {n_train}+{n_val} training and {n_test} test images; the files hold {len(lc)} and {len(lct)}"
+        )
+    idx = streams.rng(seed, "cifar_binary.split").permutation(len(lc))[: n_train + n_val]
     tr = Xc[idx[:n_train]].reshape(-1, 3).astype(np.float64)
     mean, std = tr.mean(0), tr.std(0)
 
@@ -193,8 +209,9 @@ def cifar_binary(path, *, n_train: int, n_val: int, n_test: int, seed: int = 0):
     return prep(Xc[a]), lab(lc[a]), prep(Xc[b]), lab(lc[b]), prep(Xct[:n_test]), lab(lct[:n_test])
 
 
-def cifar_comparison(path, *, n_train: int, n_val: int, n_test: int, p: int, k: int, seed: int = 0,
-                     device=None) -> RealComparison:
+def cifar_comparison(
+    path, *, n_train: int, n_val: int, n_test: int, p: int, k: int, seed: int = 0, device=None
+) -> RealComparison:
     """The paper's main real-data comparison at a chosen size: three layers of width ``p``, filters of rank
     ``k`` at the first two and a random third layer, against the random-feature network of the same widths,
     on :func:`cifar_binary`. Sizes that are not positive integers raise ``ValueError`` before any file is read."""

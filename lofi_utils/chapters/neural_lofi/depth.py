@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ... import streams
 from ...lofi import HierarchicalTarget, NeuralLoFi, hierarchical_target, span_r2
 from ...plotting import PALETTE, label, subplots
 from ...validation import check_int
@@ -69,7 +70,7 @@ def depth_study(task: HierarchicalTarget, ns: Sequence[int], *, p1: int, p2: int
     var_y = []
     with tqdm(total=len(ns) * seeds, desc="depth study", leave=False) as bar:
         for s in range(seeds):
-            rng = np.random.default_rng([seed, 23, s])
+            rng = streams.rng(seed, "depth_study.data", s)
             Xv, yv = task.sample(n_val, rng)
             Xt, yt = task.sample(n_test, rng)
             Ut, ht = task.hidden(Xt), task.feature(Xt)
@@ -77,14 +78,18 @@ def depth_study(task: HierarchicalTarget, ns: Sequence[int], *, p1: int, p2: int
             for i, n in enumerate(ns):
                 X, y = task.sample(int(n), rng)
                 for nm, kw in specs.items():
-                    m = NeuralLoFi(**kw, seed=seed + 100 * s + i, device=device).fit(X, y, X_val=Xv, y_val=yv)
+                    m = NeuralLoFi(**kw, seed=streams.int_seed(seed, "depth_study.model", s, i), device=device).fit(
+                        X, y, X_val=Xv, y_val=yv
+                    )
                     mse[nm][i, s] = m.mse(Xt, yt)
                     if nm == "LoFi, 2 filters":
                         H1, H2 = (m.transform(Xt, upto=j).cpu().numpy() for j in (1, 2))
                         r2["layer 1 ~ u"][i, s] = span_r2(H1, Ut).mean()
                         r2["layer 1 ~ h*"][i, s] = span_r2(H1, ht)[0]
                         r2["layer 2 ~ h*"][i, s] = span_r2(H2, ht)[0]
-                oracle = NeuralLoFi([p2], [None], bias=1.0, seed=seed + 100 * s + i, device=device)
+                oracle = NeuralLoFi(
+                    [p2], [None], bias=1.0, seed=streams.int_seed(seed, "depth_study.oracle", s, i), device=device
+                )
                 oracle.fit(task.hidden(X), y, X_val=task.hidden(Xv), y_val=yv)
                 mse["RF on u (oracle)"][i, s] = oracle.mse(Ut, yt)
                 bar.update()
@@ -112,13 +117,25 @@ def plot_depth_study(st: DepthStudy, axs=None):
     return axs
 
 
-def depth_variant(d: int, r: int, n: int, *, gain: float = 4.0, balanced: bool = True,
-                  activation2: str = "quadratic", bias2: float = 0.0, p: int = 1200, p_out: int = 200,
-                  n_val: int = 500, n_test: int = 1000, seed: int = 0) -> tuple[float, float]:
+def depth_variant(
+    d: int,
+    r: int,
+    n: int,
+    *,
+    gain: float = 4.0,
+    balanced: bool = True,
+    activation2: str = "quadratic",
+    bias2: float = 0.0,
+    p: int = 1200,
+    p_out: int = 200,
+    n_val: int = 500,
+    n_test: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float]:
     """One run of the two-filter network of :func:`depth_specs` with a chosen layer-2 activation and bias,
     on a fresh :func:`hierarchical_target` (``balanced`` signs or not). Returns ``(R^2 of h* from the layer-2
     feature, test MSE / Var y)``."""
-    rng = np.random.default_rng([seed, 43])
+    rng = streams.rng(seed, "depth_variant.data")
     task = hierarchical_target(d, r, gain=gain, balanced=balanced, rng=rng)
     (X, y), (Xv, yv), (Xt, yt) = (task.sample(m, rng) for m in (n, n_val, n_test))
     kw = depth_specs(r, p1=p, p2=p, p_out=p_out)["LoFi, 2 filters"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ... import streams
 from ...lofi import (
     HierarchicalTarget,
     SignedCovariance,
@@ -85,7 +86,7 @@ def emergence_sweep(pairs: Sequence[tuple[int, int]], cs: Sequence[float], *, se
     out = np.zeros((len(pairs), len(cs), seeds))
     for i, (d, r) in enumerate(pairs):
         for s in range(seeds):
-            rng = np.random.default_rng([seed, d, r, s])
+            rng = streams.rng(seed, "emergence", d, r, s)
             task = hierarchical_target(d, r, gain=gain, rng=rng)
             for j, c in enumerate(cs):
                 X, y = task.sample(max(2, int(round(c * d * r))), rng)
@@ -127,7 +128,7 @@ def plot_signed_spectrum(d: int, r: int, cs: Sequence[float], *, seed: int = 0, 
     if axs is None:
         _, a = subplots(1, len(cs), width=3.0, height=2.6)
         axs = a[0]
-    rng = np.random.default_rng([seed, d, r, 7])
+    rng = streams.rng(seed, "emergence.spectra", d, r)
     task = hierarchical_target(d, r, gain=gain, rng=rng)
     for ax, c in zip(axs, cs):
         X, y = task.sample(int(round(c * d * r)), rng)
@@ -155,7 +156,7 @@ def gd_overlap(task: HierarchicalTarget, n: int, *, width: int = 512, seeds: int
     """One full-batch gradient of a two-layer ReLU network ``f(x) = a^T sigma(W x)`` at initialisation
     (``W`` rows ~ N(0, I/d), ``a_j = +-1/width``, squared loss) on ``n`` samples of ``task``; the top-``r``
     right singular vectors of ``grad_W`` against the top-``r`` LoFi filter of the same samples."""
-    rng = np.random.default_rng([seed, 53])
+    rng = streams.rng(seed, "gd_overlap.data")
     X, y = task.sample(n, rng)
     r, d = task.r, task.d
     lofi_v = top_k_abs(signed_matrix(X, y), r).vectors.numpy()
@@ -163,7 +164,7 @@ def gd_overlap(task: HierarchicalTarget, n: int, *, width: int = 512, seeds: int
     act = torch_activation("relu")
     g_l, g_w, svs = [], [], None
     for s in range(seeds):
-        g = torch.Generator().manual_seed(seed + s)
+        g = streams.torch_generator(seed, "gd_overlap.init", s)
         W = (torch.randn(width, d, generator=g, dtype=torch.float64) / np.sqrt(d)).requires_grad_(True)
         a = torch.where(torch.rand(width, generator=g) < 0.5, -1.0, 1.0).double() / width
         loss = ((act(Xt @ W.T) @ a - yt) ** 2).mean() / 2

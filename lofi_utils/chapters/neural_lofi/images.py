@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ... import streams
 from ...lofi import ConvLoFi, patch_signed_covariance
 from ...plotting import subplots
 
@@ -42,7 +43,7 @@ def patch_filters(images, y, size: int, *, n_shuffles: int = 50, n_keep: int = 8
     S = patch_signed_covariance(images, y, size)
     vals, vecs = np.linalg.eigh(S)
     order = np.argsort(-np.abs(vals), kind="stable")[:n_keep]
-    rng = np.random.default_rng([seed, 41])
+    rng = streams.rng(seed, "patch_filters.shuffles")
     y = np.asarray(y, dtype=float)
     sh = np.array([np.abs(np.linalg.eigvalsh(patch_signed_covariance(images, rng.permutation(y), size))).max()
                    for _ in range(n_shuffles)])
@@ -80,7 +81,7 @@ def photo_crops(names: Sequence[str] = ("camera", "moon"), *, n_per: int = 500, 
     if len(names) != 2:
         raise ValueError(f"need exactly two photographs, got {list(names)}")
     ims = photos(names=tuple(names))
-    rng = np.random.default_rng([seed, 43])
+    rng = streams.rng(seed, "photo_crops")
     out = []
     for im in ims:
         H, W = im.shape
@@ -104,10 +105,12 @@ def conv_comparison(images, y, *, n_train: int, n_val: int, channels: int, k: in
              f"RF CNN ({channels} channels)": (channels, None)}
     out = {nm: np.zeros(seeds) for nm in specs}
     for s in range(seeds):
-        idx = np.random.default_rng([seed, 47, s]).permutation(len(y))
+        idx = streams.rng(seed, "conv_comparison.split", s).permutation(len(y))
         a, b, c = idx[:n_train], idx[n_train:n_train + n_val], idx[n_train + n_val:]
         for nm, (ch, kk) in specs.items():
-            m = ConvLoFi(size=3, channels=ch, k=kk, pool=2, p_out=p_out, seed=seed + s)
+            m = ConvLoFi(
+                size=3, channels=ch, k=kk, pool=2, p_out=p_out, seed=streams.int_seed(seed, "conv_comparison.model", s)
+            )
             m.fit(images[a], y[a], images_val=images[b], y_val=y[b])
             out[nm][s] = m.mse(images[c], y[c])
     return out

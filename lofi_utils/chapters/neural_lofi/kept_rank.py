@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ... import streams
 from ...lofi import HierarchicalTarget, NeuralLoFi, RandomLift, SignedCovariance, fit_ridge, top_k_abs
 from ...plotting import PALETTE, get_ax, label
 
@@ -53,24 +54,30 @@ def k_sweep(task: HierarchicalTarget, ks: Sequence[int], *, n: int, p: int, n_va
     mse_rf = np.zeros(seeds)
     var_y = []
     for s in range(seeds):
-        rng = np.random.default_rng([seed, 23, s])
+        rng = streams.rng(seed, "kept_rank.data", s)
         X, y = task.sample(n, rng)
         Xv, yv = task.sample(n_val, rng)
         Xt, yt = task.sample(n_test, rng)
         var_y.append(yt.var())
         tX, tV, tT = (torch.as_tensor(a) for a in (X, Xv, Xt))
         dev = torch.device(device) if device is not None else torch.device("cpu")
-        lift = RandomLift(task.d, p, seed=seed + 7 * s, device=dev).fit_scale(tX).fit_mean(tX)
+        lift = (
+            RandomLift(task.d, p, seed=streams.int_seed(seed, "kept_rank.lift1", s), device=dev)
+            .fit_scale(tX)
+            .fit_mean(tX)
+        )
         Z, Zv, Zt = lift(tX), lift(tV), lift(tT)
         yc = torch.as_tensor(y - y.mean())
         eig = top_k_abs(SignedCovariance(yc, Z=Z), p, method="dense")
         for j, k in enumerate(ks):
             V = eig.vectors[:, :k]
             H, Hv, Ht = Z @ V, Zv @ V, Zt @ V
-            lift2 = RandomLift(int(k), p, seed=seed + 7 * s + 1, device=dev).fit_scale(H)
+            lift2 = RandomLift(int(k), p, seed=streams.int_seed(seed, "kept_rank.lift2", s), device=dev).fit_scale(H)
             fit = fit_ridge(lift2(H), y, F_val=lift2(Hv), y_val=yv)
             mse[j, s] = float(((fit.predict(lift2(Ht)).cpu().numpy() - yt) ** 2).mean())
-        rf = NeuralLoFi([p, p], [None, None], seed=seed + 7 * s, device=dev).fit(X, y, X_val=Xv, y_val=yv)
+        rf = NeuralLoFi([p, p], [None, None], seed=streams.int_seed(seed, "kept_rank.rf", s), device=dev).fit(
+            X, y, X_val=Xv, y_val=yv
+        )
         mse_rf[s] = rf.mse(Xt, yt)
     return KSweep(ks=ks, mse=mse, mse_rf=mse_rf, var_y=float(np.mean(var_y)), r=task.r, p=p)
 

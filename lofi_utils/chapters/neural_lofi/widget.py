@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ... import streams
 from ...lofi import NeuralLoFi, SignedCovariance, hierarchical_target, top_k_abs
 from ...plotting import PALETTE, control_panel, label, subplots
 
@@ -23,7 +24,7 @@ def plot_lofi_vs_baselines(n: int = 2000, k: int = 16, depth: int = 1, *, d: int
     if axs is None:
         _, a = subplots(1, 2, width=3.8, height=3.0)
         axs = a[0]
-    rng = np.random.default_rng([seed, 31])
+    rng = streams.rng(seed, "widget.data")
     task = hierarchical_target(d, r, rng=rng)
     X, y = task.sample(n, rng)
     Xv, yv = task.sample(n_val, rng)

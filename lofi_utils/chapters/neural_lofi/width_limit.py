@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ... import streams
 from ...lofi import RandomLift, center_gram, kernel_filter, nngp_gram
 from ...plotting import PALETTE, get_ax, label, loglog_fit_line
 from ...stats import fit_power_law
@@ -70,7 +71,7 @@ def width_convergence(X, y, k: int, widths: Sequence[int], *, seeds: int = 2, se
     spec = np.zeros((len(widths), seeds))
     for i, p in enumerate(widths):
         for s in range(seeds):
-            lift = RandomLift(X.shape[1], int(p), seed=seed + 1000 * s + i).fit_scale(tX)
+            lift = RandomLift(X.shape[1], int(p), seed=streams.int_seed(seed, "width_limit.lift", p, s)).fit_scale(tX)
             G_p, _ = center_gram(lift.gram(tX))
             kf = kernel_filter(G_p.numpy(), y, k)
             dist[i, s] = _proj_dist(kf.F, kf_inf.F)

@@ -44,7 +44,7 @@ class ActivationComparison:
     """
 
     activations: tuple[str, ...]
-    seeds: tuple[int, ...]
+    run_seeds: tuple[int, ...]
     freqs: np.ndarray
     summaries: dict
     runs: dict
@@ -66,7 +66,7 @@ class ActivationComparison:
         each frequency, the median Spearman correlation with k and the wall time."""
         w = 11
         lines = [f"median iterations to |f_k|/A_k > {self.summaries[self.activations[0]].threshold:g} "
-                 f"over {len(self.seeds)} seeds ({self.config.get('steps')} steps)"]
+                 f"over {len(self.run_seeds)} seeds ({self.config.get('steps')} steps)"]
         lines.append(f"{'activation':<11}" + "".join(f"{'k=' + str(k):>{w}}" for k in self.freqs)
                      + f"{'spearman':>{w + 1}}{'seconds':>{w}}")
         for a in self.activations:
@@ -90,11 +90,11 @@ def _expected_config(kwargs: dict) -> dict:
     return cfg
 
 
-def _check_reusable(runs: Sequence[SumOfSinesRun], activation: str, seeds: Sequence[int], kwargs: dict) -> None:
+def _check_reusable(runs: Sequence[SumOfSinesRun], activation: str, run_seeds: Sequence[int], kwargs: dict) -> None:
     want = _expected_config(kwargs)
-    if len(runs) != len(seeds):
-        raise ValueError(f"reuse[{activation!r}] has {len(runs)} runs for {len(seeds)} seeds")
-    for r, s in zip(runs, seeds):
+    if len(runs) != len(run_seeds):
+        raise ValueError(f"reuse[{activation!r}] has {len(runs)} runs for {len(run_seeds)} seeds")
+    for r, s in zip(runs, run_seeds):
         c = r.config
         same = (c.get("activation") == activation and c.get("seed") == int(s)
                 and np.array_equal(r.freqs, np.asarray(want["freqs"]))
@@ -106,21 +106,21 @@ def _check_reusable(runs: Sequence[SumOfSinesRun], activation: str, seeds: Seque
 
 
 def compare_activations(activations: Sequence[str] = ("plain_relu", "tanh", "sin"), *,
-                        seeds: Sequence[int] = (0, 1, 2), threshold: float = 0.9, reuse: dict | None = None,
+                        run_seeds: Sequence[int] = (0, 1, 2), threshold: float = 0.9, reuse: dict | None = None,
                         progress: bool = True, **kwargs) -> ActivationComparison:
     """Train the sum-of-sines networks for each activation and seed with the same budget ``kwargs``.
 
     Parameters
     ----------
     activations : names of :mod:`lofi_utils.activations` (``"plain_relu"`` is PyTorch's ``nn.ReLU``).
-    seeds : the seeds, trained as one batch per activation
+    run_seeds : one seed per network, trained as one batch per activation
         (:func:`lofi_utils.training1d.train_sum_of_sines_batch`).
     threshold : of the learning times (:func:`lofi_utils.spectral1d.learning_times`).
-    reuse : optional ``{activation: runs}`` already trained with exactly these settings and ``seeds`` (e.g.
+    reuse : optional ``{activation: runs}`` already trained with exactly these settings and ``run_seeds`` (e.g.
         the runs of section 1); they are checked and not retrained.
     progress : show ``tqdm`` bars.
     **kwargs : the keywords of :func:`lofi_utils.training1d.train_sum_of_sines_batch` except
-        ``activation``, ``seeds`` and ``progress``.
+        ``activation``, ``run_seeds`` and ``progress``.
 
     Returns
     -------
@@ -132,8 +132,8 @@ def compare_activations(activations: Sequence[str] = ("plain_relu", "tanh", "sin
     if not acts:
         raise ValueError("need at least one activation")
     if "activation" in kwargs or "seed" in kwargs:
-        raise ValueError("pass activations=... and seeds=..., not activation/seed")
-    seeds = [int(s) for s in seeds]
+        raise ValueError("pass activations=... and run_seeds=..., not activation/seed")
+    seeds = [int(s) for s in run_seeds]
     reuse = {registry.check_name(a): list(r) for a, r in (reuse or {}).items()}
     for a, rs in reuse.items():
         _check_reusable(rs, a, seeds, kwargs)
@@ -144,5 +144,5 @@ def compare_activations(activations: Sequence[str] = ("plain_relu", "tanh", "sin
         summaries[a] = summarize_learning_times(rs, threshold)
         seconds[a] = float(sum(r.seconds for r in rs))
     cfg = {k: v for k, v in rs[0].config.items() if k not in ("activation", "seed")}
-    return ActivationComparison(activations=acts, seeds=tuple(int(s) for s in seeds), freqs=rs[0].freqs,
+    return ActivationComparison(activations=acts, run_seeds=tuple(int(s) for s in seeds), freqs=rs[0].freqs,
                                 summaries=summaries, runs=runs, seconds=seconds, config=cfg)

@@ -42,9 +42,9 @@ def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *,
                     dtype: torch.dtype = torch.float64) -> NTKSweep:
     """Empirical NTK (factorised per-layer formula) of :class:`lofi_utils.ntk.MLP` against the analytic NTK.
 
-    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` (drawn with ``seed``); for every
-    width in ``widths`` and network seed ``seed .. seed + seeds - 1`` the relative error
-    ``|Theta_hat - Theta|_F / |Theta|_F`` is recorded, with ``Theta_hat = sum_l Theta_hat_l``
+    ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` and one network per width in ``widths``
+    and repetition ``s < seeds``, each from its own stream of ``seed`` (:mod:`lofi_utils.streams`); the
+    relative error ``|Theta_hat - Theta|_F / |Theta|_F`` is recorded, with ``Theta_hat = sum_l Theta_hat_l``
     (:func:`lofi_utils.width_sweep.kernel_width_sweep`, the loop of chapter 2's per-layer sweep).
 
     Parameters
@@ -52,7 +52,7 @@ def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *,
     d : input dimension; depth : number of weight layers ``L``; n_points : number of inputs ``N``.
     widths : the W hidden widths. seeds : networks per width. bias, activation : the network
         (``activation`` a name of :data:`lofi_utils.kernels.ACTIVATIONS`).
-    seed : seeds the inputs and the first network. device, dtype : where and in which precision.
+    seed : the base seed of the inputs' and the networks' streams. device, dtype : where and in which precision.
 
     Returns
     -------

@@ -8,7 +8,7 @@ a CPU; ``paper``: the papers' scale, for a GPU. Plain data: this module imports 
 TABLE = {
     "smoke": {
         "sines": dict(freqs=[1, 2, 3, 4, 5, 6], depth=4, points=200, record=10, width=128, steps=1500, lr=0.001,
-            seeds=[0, 1, 2, 3, 4, 5]),
+            seeds=6),
         "ntk": dict(d=3, depth=3, points=300, widths=[256, 2048], seeds=2),
         "funk_hecke": dict(d=3, kmax=40),
         "decay": dict(ds=[2, 3, 5], kmax=200, nodes=6000),
@@ -18,7 +18,7 @@ TABLE = {
     },
     "book": {
         "sines": dict(freqs=[1, 2, 3, 4, 5, 6], depth=4, points=200, record=10, width=256, steps=3000, lr=0.001,
-            seeds=[0, 1, 2]),
+            seeds=3),
         "ntk": dict(d=3, depth=3, points=500, widths=[256, 1024, 4096], seeds=3),
         "funk_hecke": dict(d=3, kmax=40),
         "decay": dict(ds=[2, 3, 5], kmax=200, nodes=6000),
@@ -28,7 +28,7 @@ TABLE = {
     },
     "paper": {
         "sines": dict(freqs=[1, 2, 3, 4, 5, 6, 7, 8], depth=6, points=200, record=20, width=256, steps=20000,
-            lr=0.0003, seeds=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+            lr=0.0003, seeds=10),
         "ntk": dict(d=3, depth=3, points=2000, widths=[256, 1024, 4096, 16384], seeds=3),
         "funk_hecke": dict(d=3, kmax=60),
         "decay": dict(ds=[2, 3, 5], kmax=200, nodes=6000),
