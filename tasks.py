@@ -80,16 +80,30 @@ def ensure_env() -> Path:
         try:
             VENV.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise SystemExit(f"error: cannot create the virtual environment at {VENV} "
-                             f"(set by $LOFI_VENV or the default .venv): {err.strerror or err}") from None
+            raise SystemExit(
+                f"error: cannot create the virtual environment at {VENV} "
+                f"(set by $LOFI_VENV or the default .venv): {err.strerror or err}"
+            ) from None
         run([sys.executable, "-m", "venv", VENV])
     pip = [py, "-m", "pip", "--disable-pip-version-check"]
     run(pip + ["install", "-q", "-r", ROOT / "requirements.txt"])
     run(pip + ["install", "-q", "--no-deps", "-e", ROOT])
     # A kernel spec inside the environment, so notebooks run with *this* interpreter even when the
     # user has another 'python3' kernel installed elsewhere.
-    run([py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
-         "--display-name", "Python 3 (lofi book)"], stdout=subprocess.DEVNULL)
+    run(
+        [
+            py,
+            "-m",
+            "ipykernel",
+            "install",
+            "--sys-prefix",
+            "--name",
+            "python3",
+            "--display-name",
+            "Python 3 (lofi book)",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     STAMP.write_text(_stamp())
     say(f"environment ready in {time.perf_counter() - t0:.0f} s")
     return py
@@ -103,8 +117,9 @@ def output_folder(profile: str, edition: str = "full") -> Path:
     return ROOT / "_build" / ("student" if profile == "book" else f"{profile}-student")
 
 
-def build(profile: str = "book", *, edition: str = "full", path_output: Path | None = None,
-          strict: bool = True) -> Path:
+def build(
+    profile: str = "book", *, edition: str = "full", path_output: Path | None = None, strict: bool = True
+) -> Path:
     """Execute every chapter at ``profile`` and build the HTML of ``edition``; return index.html."""
     if profile not in PROFILES:
         raise SystemExit(f"error: unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
@@ -113,9 +128,14 @@ def build(profile: str = "book", *, edition: str = "full", path_output: Path | N
     ensure_env()
     out = Path(path_output) if path_output else output_folder(profile, edition)
     shared = ROOT / "_build" / "cache" / profile
-    env = dict(os.environ, LOFI_PROFILE=profile, LOFI_EDITION=edition,
-               LOFI_JUPYTER_CACHE=str(shared / "jupyter"), LOFI_CHECKS_DIR=str(shared / "checks"))
-    env.pop("MPLBACKEND", None)   # chapters need the inline backend for their figures to be kept
+    env = dict(
+        os.environ,
+        LOFI_PROFILE=profile,
+        LOFI_EDITION=edition,
+        LOFI_JUPYTER_CACHE=str(shared / "jupyter"),
+        LOFI_CHECKS_DIR=str(shared / "checks"),
+    )
+    env.pop("MPLBACKEND", None)  # chapters need the inline backend for their figures to be kept
     cmd = [venv_bin("jupyter-book"), "build", ROOT, "--path-output", out]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
@@ -138,8 +158,15 @@ def test(extra: list[str]) -> None:
 def kernels(extra: list[str]) -> None:
     """The unit tests under each CPU kernel family and thread count; one summary line each."""
     py = ensure_env()
-    unit = ["-m", "not notebook and not build and not kernels", "--ignore=tests/test_browser.py",
-            "-p", "no:cacheprovider", "-q", *extra]
+    unit = [
+        "-m",
+        "not notebook and not build and not kernels",
+        "--ignore=tests/test_browser.py",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *extra,
+    ]
     failed = 0
     for cap in ("default", "avx2", "native"):
         for threads in (1, 2):
@@ -150,8 +177,7 @@ def kernels(extra: list[str]) -> None:
             probe = "import torch; print(torch.backends.cpu.get_cpu_capability())"
             used = subprocess.run([str(py), "-c", probe], env=env, capture_output=True, text=True).stdout.strip()
             t0 = time.perf_counter()
-            proc = subprocess.run([str(py), "-m", "pytest", *unit], cwd=ROOT, env=env, capture_output=True,
-                                  text=True)
+            proc = subprocess.run([str(py), "-m", "pytest", *unit], cwd=ROOT, env=env, capture_output=True, text=True)
             last = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
             failed += proc.returncode != 0
             say(f"{cap:>7} (torch: {used}), {threads} thread(s): {last} [{time.perf_counter() - t0:.0f} s]")
@@ -174,11 +200,14 @@ def main(argv: list[str]) -> None:
             opts[rest[0]], rest = rest[1], rest[2:]
         if rest:
             what = f"{rest[0]} needs a value" if rest[0] in opts else f"unexpected arguments {rest}"
-            raise SystemExit(f"error: {what}; usage: tasks.py build [--profile smoke|book|paper] "
-                             "[--edition full|student]")
+            raise SystemExit(
+                f"error: {what}; usage: tasks.py build [--profile smoke|book|paper] [--edition full|student]"
+            )
         if opts["--profile"] not in PROFILES and "--profile" not in argv and os.environ.get("LOFI_PROFILE"):
-            raise SystemExit(f"error: unknown profile {opts['--profile']!r} (from $LOFI_PROFILE); "
-                             f"choose one of: {', '.join(PROFILES)}")
+            raise SystemExit(
+                f"error: unknown profile {opts['--profile']!r} (from $LOFI_PROFILE); "
+                f"choose one of: {', '.join(PROFILES)}"
+            )
         build(opts["--profile"], edition=opts["--edition"])
     elif cmd == "test":
         test(rest)

@@ -66,7 +66,7 @@ def _worker(route: str, args: dict, out_path: str, queue) -> None:
     if device.type == "cuda":
         peak = (torch.cuda.max_memory_allocated() - base) / 2**20
     else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10 - base   # ru_maxrss is in kB
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10 - base  # ru_maxrss is in kB
     np.save(out_path, G.cpu().numpy())
     queue.put((seconds, peak))
 
@@ -76,7 +76,7 @@ def run_route(route: str, args: dict, out_path: str) -> tuple[float, float]:
     q = ctx.Queue()
     p = ctx.Process(target=_worker, args=(route, args, out_path, q))
     p.start()
-    while True:                      # a worker that dies (e.g. out of memory) never answers: do not wait forever
+    while True:  # a worker that dies (e.g. out of memory) never answers: do not wait forever
         try:
             seconds, peak = q.get(timeout=5)
             break
@@ -103,11 +103,16 @@ def main() -> None:
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device
     args = dict(n=a.n, width=a.width, depth=a.depth, d=a.d, chunk=a.chunk, device=device, threads=a.threads)
-    n_params = a.d * a.width + (a.depth - 2) * a.width ** 2 + a.width + (a.depth - 1) * a.width + 1
-    print(f"per-layer empirical NTK: N = {a.n}, width {a.width}, L = {a.depth}, d = {a.d}, "
-          f"{n_params / 1e6:.2f} M parameters, float32, device {device}"
-          + (f" ({torch.cuda.get_device_name()})" if device == "cuda" else f", {os.cpu_count()} CPUs, "
-             f"load average {os.getloadavg()[0]:.1f}"))
+    n_params = a.d * a.width + (a.depth - 2) * a.width**2 + a.width + (a.depth - 1) * a.width + 1
+    print(
+        f"per-layer empirical NTK: N = {a.n}, width {a.width}, L = {a.depth}, d = {a.d}, "
+        f"{n_params / 1e6:.2f} M parameters, float32, device {device}"
+        + (
+            f" ({torch.cuda.get_device_name()})"
+            if device == "cuda"
+            else f", {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        )
+    )
     mem = "peak GPU memory" if device == "cuda" else "peak RSS above baseline"
     with tempfile.TemporaryDirectory() as tmp:
         res = {}

@@ -62,18 +62,50 @@ def one(args) -> None:
     if dev.type == "cuda":
         torch.cuda.synchronize()
     dt = time.perf_counter() - t0
-    mem = (torch.cuda.max_memory_allocated() if dev.type == "cuda"
-           else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    mem = (
+        torch.cuda.max_memory_allocated()
+        if dev.type == "cuda"
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    )
     np.save(args.out + ".npy", res.vectors.cpu().numpy())
     with open(args.out + ".json", "w") as f:
-        json.dump({"seconds": dt, "peak_bytes": mem, "iterations": res.iterations, "shape": list(Hn.shape),
-                   "products": op.n_products}, f)
+        json.dump(
+            {
+                "seconds": dt,
+                "peak_bytes": mem,
+                "iterations": res.iterations,
+                "shape": list(Hn.shape),
+                "products": op.n_products,
+            },
+            f,
+        )
 
 
 def run_child(p: int, method: str, a, tmp: str) -> dict:
     out = os.path.join(tmp, f"{method}_{p}")
-    cmd = [sys.executable, __file__, "--one", "--p", str(p), "--method", method, "--out", out, "--n", str(a.n),
-           "--d", str(a.d), "--r", str(a.r), "--k", str(a.k), "--device", a.device, "--threads", str(a.threads)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        "--p",
+        str(p),
+        "--method",
+        method,
+        "--out",
+        out,
+        "--n",
+        str(a.n),
+        "--d",
+        str(a.d),
+        "--r",
+        str(a.r),
+        "--k",
+        str(a.k),
+        "--device",
+        a.device,
+        "--threads",
+        str(a.threads),
+    ]
     subprocess.run(cmd, check=True)
     with open(out + ".json") as f:
         rec = json.load(f)
@@ -102,10 +134,11 @@ def main() -> None:
 
     from lofi_utils.lofi import subspace_distance
 
-    print(f"Neural LoFi layer: n = {a.n}, d = {a.d}, k = {a.k}, float64, device {a.device}, "
-          f"{a.threads} threads")
-    print(f"{'p':>7s} {'dense s':>9s} {'free s':>8s} {'speed-up':>9s} {'iters':>6s} {'sin(angle)':>11s} "
-          f"{'dense peak':>11s} {'free peak':>10s}")
+    print(f"Neural LoFi layer: n = {a.n}, d = {a.d}, k = {a.k}, float64, device {a.device}, {a.threads} threads")
+    print(
+        f"{'p':>7s} {'dense s':>9s} {'free s':>8s} {'speed-up':>9s} {'iters':>6s} {'sin(angle)':>11s} "
+        f"{'dense peak':>11s} {'free peak':>10s}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for p in a.p:
             free = run_child(p, "subspace", a, tmp)
@@ -115,14 +148,22 @@ def main() -> None:
             if dense is not None:
                 dist = subspace_distance(np.load(dense["vectors"]), np.load(free["vectors"]))
                 speedup = dense["seconds"] / free["seconds"]
-                print(f"{p:7d} {dense['seconds']:9.2f} {free['seconds']:8.2f} {speedup:8.1f}x "
-                      f"{free['iterations']:6d} {dist:11.1e} {dense['peak_bytes'] / 2**30:9.2f}GB "
-                      f"{free['peak_bytes'] / 2**30:8.2f}GB", flush=True)
+                print(
+                    f"{p:7d} {dense['seconds']:9.2f} {free['seconds']:8.2f} {speedup:8.1f}x "
+                    f"{free['iterations']:6d} {dist:11.1e} {dense['peak_bytes'] / 2**30:9.2f}GB "
+                    f"{free['peak_bytes'] / 2**30:8.2f}GB",
+                    flush=True,
+                )
             else:
-                print(f"{p:7d} {'-':>9s} {free['seconds']:8.2f} {'-':>9s} {free['iterations']:6d} {'-':>11s} "
-                      f"{'-':>11s} {free['peak_bytes'] / 2**30:8.2f}GB", flush=True)
-    print("peak = resident set size of the fitting process (CPU) or torch.cuda.max_memory_allocated (CUDA); "
-          "the dense p x p matrix alone is 8 p^2 bytes.")
+                print(
+                    f"{p:7d} {'-':>9s} {free['seconds']:8.2f} {'-':>9s} {free['iterations']:6d} {'-':>11s} "
+                    f"{'-':>11s} {free['peak_bytes'] / 2**30:8.2f}GB",
+                    flush=True,
+                )
+    print(
+        "peak = resident set size of the fitting process (CPU) or torch.cuda.max_memory_allocated (CUDA); "
+        "the dense p x p matrix alone is 8 p^2 bytes."
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@ from lofi_utils import escape_scans, phase_model, sgd, sgd_chain  # noqa: E402  
 from lofi_utils.profiles import get_profile  # noqa: E402
 
 
-def naive_loop(N: int, steps: int, *, a: float = 0.0, beta: float = 5.0, c: float = 1.0, seed: int = 0,
-               device="cpu") -> float:
+def naive_loop(
+    N: int, steps: int, *, a: float = 0.0, beta: float = 5.0, c: float = 1.0, seed: int = 0, device="cpu"
+) -> float:
     """The baseline: one run, one sample per iteration, autograd for the gradient. Returns steps per second."""
     model = phase_model.PhaseModel.make(N, a, beta=beta, rng=seed)
     g = torch.Generator(device=device).manual_seed(seed)
@@ -81,23 +82,41 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     dev, N, R = args.device, args.N, args.runs
-    print(f"device {dev}" + (f" ({torch.cuda.get_device_name()})" if dev.startswith("cuda") else "")
-          + f", torch {torch.__version__}, threads {torch.get_num_threads()}, N = {N}, {R} runs per batch")
+    print(
+        f"device {dev}"
+        + (f" ({torch.cuda.get_device_name()})" if dev.startswith("cuda") else "")
+        + f", torch {torch.__version__}, threads {torch.get_num_threads()}, N = {N}, {R} runs per batch"
+    )
     naive_loop(N, 50, device=dev)  # warm-up
     base = naive_loop(N, 1500 if dev == "cpu" else 600, device=dev)
     rows = [("naive per-sample loop (1 run)", base)]
     model = phase_model.PhaseModel.make(N, 0.0, rng=0)
     steps_full = 4000 if dev == "cpu" else 20000
     sgd.phase_sgd(model.lam, model.u_fourier, eta=1 / N**2, max_steps=300, runs=R, threshold=0.999, device=dev)
-    full = sgd.phase_sgd(model.lam, model.u_fourier, eta=1 / N**2, max_steps=steps_full, runs=R, threshold=0.999,
-                         device=dev)
+    full = sgd.phase_sgd(
+        model.lam, model.u_fourier, eta=1 / N**2, max_steps=steps_full, runs=R, threshold=0.999, device=dev
+    )
     rows.append((f"phase_sgd, batched full SGD ({R} runs)", rate(full)))
-    seq = sgd_chain.overlap_chain(N, eta=1 / N**2, max_steps=4000 if dev == "cpu" else 20000, runs=R,
-                                  threshold=0.999, method="sequential", device=dev)
+    seq = sgd_chain.overlap_chain(
+        N,
+        eta=1 / N**2,
+        max_steps=4000 if dev == "cpu" else 20000,
+        runs=R,
+        threshold=0.999,
+        method="sequential",
+        device=dev,
+    )
     rows.append((f"overlap_chain, sequential ({R} runs)", rate(seq)))
     for RR in (R, 8 * R):
-        par = sgd_chain.overlap_chain(N, eta=1 / N**2, max_steps=200_000 if dev == "cpu" else 2_000_000, runs=RR,
-                                      threshold=0.999, method="parallel", device=dev)
+        par = sgd_chain.overlap_chain(
+            N,
+            eta=1 / N**2,
+            max_steps=200_000 if dev == "cpu" else 2_000_000,
+            runs=RR,
+            threshold=0.999,
+            method="parallel",
+            device=dev,
+        )
         rows.append((f"overlap_chain, parallel ({RR} runs)", rate(par)))
     print(f"\n{'simulator':45s} {'run-steps/s':>14s} {'x naive':>9s}")
     for name, r in rows:
@@ -105,13 +124,16 @@ def main(argv=None):
 
     P = get_profile("amplitude_phase", args.profile)
     t0 = time.perf_counter()
-    scan = escape_scans.escape_time_scan(P.n_scan.Ns, seeds=P.n_scan.seeds, c=P.n_scan.c, cap=P.n_scan.cap, seed=0,
-                                         device=dev)
+    scan = escape_scans.escape_time_scan(
+        P.n_scan.Ns, seeds=P.n_scan.seeds, c=P.n_scan.c, cap=P.n_scan.cap, seed=0, device=dev
+    )
     wall = time.perf_counter() - t0
     work = scan.result.lane_steps
-    print(f"\nN^3 fit at profile {args.profile!r}: N = {list(P.n_scan.Ns)}, {P.n_scan.seeds} seeds, c = {P.n_scan.c}: "
-          f"{wall:.1f} s for {work:.3g} run-steps (censored {np.mean(scan.censored):.2f}); fitted exponent "
-          f"{scan.exponent:.2f}")
+    print(
+        f"\nN^3 fit at profile {args.profile!r}: N = {list(P.n_scan.Ns)}, {P.n_scan.seeds} seeds, c = {P.n_scan.c}: "
+        f"{wall:.1f} s for {work:.3g} run-steps (censored {np.mean(scan.censored):.2f}); fitted exponent "
+        f"{scan.exponent:.2f}"
+    )
     print(f"the naive loop would need {work / base:.3g} s for the same run-steps ({work / base / wall:.0f}x longer)")
 
 

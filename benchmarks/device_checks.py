@@ -155,12 +155,21 @@ def _sync(dev):
 
 def _scan_record(scan, fit, wall: float) -> dict:
     """The numbers of one escape-time scan and its fit, JSON-ready."""
-    return dict(Ns=[int(v) for v in scan.values], wall_seconds=wall, run_steps=int(scan.result.lane_steps),
-                run_steps_per_s=scan.result.lane_steps / wall, exponent=_finite(fit.exponent),
-                exponent_se=_finite(fit.exponent_se), log_exponent=_finite(fit.log_exponent),
-                log_exponent_se=_finite(fit.log_exponent_se), medians=_flist(scan.medians),
-                censored=_flist(scan.censored), drift_ratio=_flist(fit.drift_ratio),
-                early_fraction=_flist(fit.early_fraction), table=scan.table())
+    return dict(
+        Ns=[int(v) for v in scan.values],
+        wall_seconds=wall,
+        run_steps=int(scan.result.lane_steps),
+        run_steps_per_s=scan.result.lane_steps / wall,
+        exponent=_finite(fit.exponent),
+        exponent_se=_finite(fit.exponent_se),
+        log_exponent=_finite(fit.log_exponent),
+        log_exponent_se=_finite(fit.log_exponent_se),
+        medians=_flist(scan.medians),
+        censored=_flist(scan.censored),
+        drift_ratio=_flist(fit.drift_ratio),
+        early_fraction=_flist(fit.early_fraction),
+        table=scan.table(),
+    )
 
 
 def child_nscan(a, out: _Progress) -> None:
@@ -193,11 +202,19 @@ def child_nscan(a, out: _Progress) -> None:
     thr = probe.lane_steps / probe.seconds
     Na = np.asarray(Ns, dtype=float)
     expected = seeds * np.minimum(sgd.drift_escape_time(Na, c=c), cap * Na**3 / c)  # run-steps per N
-    out.put(probe_N=Nmax, probe_steps=probe_steps, probe_seconds=probe.seconds, probe_run_steps_per_s=thr,
-            expected_run_steps=_flist(expected), predicted_seconds=float(expected.sum() / thr),
-            note=("expected run-steps: the drift escape time 6 N^3/(|kappa_4| c) per run (noise neglected); "
-                  "predicted_seconds: their sum at the probe's rate (small-N chunks are slower per step)"),
-            stage="reduced scan")
+    out.put(
+        probe_N=Nmax,
+        probe_steps=probe_steps,
+        probe_seconds=probe.seconds,
+        probe_run_steps_per_s=thr,
+        expected_run_steps=_flist(expected),
+        predicted_seconds=float(expected.sum() / thr),
+        note=(
+            "expected run-steps: the drift escape time 6 N^3/(|kappa_4| c) per run (noise neglected); "
+            "predicted_seconds: their sum at the probe's rate (small-N chunks are slower per step)"
+        ),
+        stage="reduced scan",
+    )
     t0 = time.perf_counter()
     small = escape_scans.escape_time_scan(Ns[:-1], seeds=seeds, c=c, cap=cap, seed=0, record_every=rec, device=dev)
     wall = time.perf_counter() - t0
@@ -246,22 +263,37 @@ def child_lofi_big(a, out: _Progress) -> None:
     model = L.NeuralLoFi([p, p], [k, None], seed=seed, device=dev)
     itemsize = torch.finfo(model.dtype).bits // 8
     cached = n * p * itemsize <= model.cache_limit()
-    out.put(n=n, p=p, k=k, d=d, r=r, n_val=n_val, n_test=n_test, dtype=str(model.dtype), device=str(dev),
-            data_seconds=time.perf_counter() - t0, Z_bytes=n * p * itemsize, Z_cached=cached,
-            pxp_bytes=p * p * itemsize, nxn_gram_bytes=n * n * 8,
-            expected_filter_bytes=(n * p + 3 * min(n, model.chunk) * p) * itemsize if cached else None,
-            expected_solve_bytes=2 * (n + n_val) * n * 8,
-            note=("no p x p matrix by construction (layer1_solver 'subspace'). Two peaks: layer 1 holds Z (n x p, "
-                  "when cached) and the temporaries of one block of rows (expected_filter_bytes), then Z is freed; "
-                  "the dual readout holds the float64 n x n Gram, one Cholesky factor of it and the (n_val x n) "
-                  "validation Gram with its centred copy (expected_solve_bytes). peak_filter_over_pxp < 1 shows "
-                  "that no p x p matrix was formed (one would add p^2 to Z); at the paper sizes the solve's peak "
-                  "is close to p^2 float32 bytes by coincidence (2 n^2 * 8 = 2 * 50 000^2 * 8 = 37 GiB)"))
+    out.put(
+        n=n,
+        p=p,
+        k=k,
+        d=d,
+        r=r,
+        n_val=n_val,
+        n_test=n_test,
+        dtype=str(model.dtype),
+        device=str(dev),
+        data_seconds=time.perf_counter() - t0,
+        Z_bytes=n * p * itemsize,
+        Z_cached=cached,
+        pxp_bytes=p * p * itemsize,
+        nxn_gram_bytes=n * n * 8,
+        expected_filter_bytes=(n * p + 3 * min(n, model.chunk) * p) * itemsize if cached else None,
+        expected_solve_bytes=2 * (n + n_val) * n * 8,
+        note=(
+            "no p x p matrix by construction (layer1_solver 'subspace'). Two peaks: layer 1 holds Z (n x p, "
+            "when cached) and the temporaries of one block of rows (expected_filter_bytes), then Z is freed; "
+            "the dual readout holds the float64 n x n Gram, one Cholesky factor of it and the (n_val x n) "
+            "validation Gram with its centred copy (expected_solve_bytes). peak_filter_over_pxp < 1 shows "
+            "that no p x p matrix was formed (one would add p^2 to Z); at the paper sizes the solve's peak "
+            "is close to p^2 float32 bytes by coincidence (2 n^2 * 8 = 2 * 50 000^2 * 8 = 37 GiB)"
+        ),
+    )
     peaks = {}
     if dev.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-        solve = lofi_model.fit_kernel_ridge   # the name NeuralLoFi.fit calls
+        solve = lofi_model.fit_kernel_ridge  # the name NeuralLoFi.fit calls
 
         def solve_after_mark(*args, **kw):  # split the peak: layer 1 (and the Gram matrices), then the solve
             torch.cuda.synchronize()
@@ -285,24 +317,42 @@ def child_lofi_big(a, out: _Progress) -> None:
         peak_solve = last if "filter" in peaks else None
         peak = max(peak_filter, peak_solve or 0)
     st = model.layers[0]
-    out.put(fit_seconds=fit_s, peak_bytes=peak, peak_over_pxp=None if peak is None else peak / (p * p * itemsize),
-            peak_filter_bytes=peak_filter, peak_solve_bytes=peak_solve,
-            peak_filter_over_pxp=None if peak_filter is None else peak_filter / (p * p * itemsize),
-            layer1_solver=st.solver, layer1_iterations=st.iterations, dual_readout=model.dual_readout,
-            ridge_lambda=model.readout.lam)
+    out.put(
+        fit_seconds=fit_s,
+        peak_bytes=peak,
+        peak_over_pxp=None if peak is None else peak / (p * p * itemsize),
+        peak_filter_bytes=peak_filter,
+        peak_solve_bytes=peak_solve,
+        peak_filter_over_pxp=None if peak_filter is None else peak_filter / (p * p * itemsize),
+        layer1_solver=st.solver,
+        layer1_iterations=st.iterations,
+        dual_readout=model.dual_readout,
+        ridge_lambda=model.readout.lam,
+    )
     t0 = time.perf_counter()
     mse = model.mse(Xt, yt)
     h1 = model.transform(Xt, upto=1).cpu().numpy()
     _sync(dev)
     r2 = L.span_r2(h1, task.hidden(Xt))
-    out.put(predict_seconds=time.perf_counter() - t0, test_mse=mse, var_y=float(yt.var()),
-            mse_over_var=mse / float(yt.var()), r2_hidden=_flist(r2),
-            peak_bytes_with_predict=torch.cuda.max_memory_allocated() if dev.type == "cuda" else None)
-    print(f"NeuralLoFi n = {n}, p = {p}, k = {k} on {dev}: fit {fit_s:.1f} s"
-          + (f", peak {peak / 2**30:.2f} GiB, of layer 1 {peak_filter / 2**30:.2f} GiB (one p x p matrix: "
-             f"{p * p * itemsize / 2**30:.1f} GiB)" if peak else "")
-          + f"; layer 1 {st.solver}, {st.iterations} iterations; test MSE / Var y = {mse / yt.var():.3f}; "
-          f"R^2 of the hidden projections {np.round(r2, 2)}")
+    out.put(
+        predict_seconds=time.perf_counter() - t0,
+        test_mse=mse,
+        var_y=float(yt.var()),
+        mse_over_var=mse / float(yt.var()),
+        r2_hidden=_flist(r2),
+        peak_bytes_with_predict=torch.cuda.max_memory_allocated() if dev.type == "cuda" else None,
+    )
+    print(
+        f"NeuralLoFi n = {n}, p = {p}, k = {k} on {dev}: fit {fit_s:.1f} s"
+        + (
+            f", peak {peak / 2**30:.2f} GiB, of layer 1 {peak_filter / 2**30:.2f} GiB (one p x p matrix: "
+            f"{p * p * itemsize / 2**30:.1f} GiB)"
+            if peak
+            else ""
+        )
+        + f"; layer 1 {st.solver}, {st.iterations} iterations; test MSE / Var y = {mse / yt.var():.3f}; "
+        f"R^2 of the hidden projections {np.round(r2, 2)}"
+    )
 
 
 def child_depth(a, out: _Progress) -> None:
@@ -319,24 +369,55 @@ def child_depth(a, out: _Progress) -> None:
         T = dict(TINY["depth"])
     else:
         P = get_profile("neural_lofi", "paper")
-        T = dict(d=P.depth.d, r=P.depth.r, gain=P.depth.gain, ns=list(P.depth.ns), p1=P.depth.p1, p2=P.depth.p2,
-                 p_out=P.depth.pout, n_val=P.depth.val, n_test=P.depth.test, seeds=P.depth.seeds)
+        T = dict(
+            d=P.depth.d,
+            r=P.depth.r,
+            gain=P.depth.gain,
+            ns=list(P.depth.ns),
+            p1=P.depth.p1,
+            p2=P.depth.p2,
+            p_out=P.depth.pout,
+            n_val=P.depth.val,
+            n_test=P.depth.test,
+            seeds=P.depth.seeds,
+        )
     seed = 0
-    task = lofi.hierarchical_target(T["d"], T["r"], gain=T["gain"], balanced=True,
-                                    rng=np.random.default_rng([seed, 41]))
+    task = lofi.hierarchical_target(
+        T["d"], T["r"], gain=T["gain"], balanced=True, rng=np.random.default_rng([seed, 41])
+    )
     rows = []
     out.put(sizes=T, order="largest n first", rows=rows, device=str(dev))
     for n in sorted(T["ns"], reverse=True):
         t0 = time.perf_counter()
-        st = depth.depth_study(task, [n], p1=T["p1"], p2=T["p2"], p_out=T["p_out"], n_val=T["n_val"],
-                               n_test=T["n_test"], seeds=T["seeds"], seed=seed, device=dev)
+        st = depth.depth_study(
+            task,
+            [n],
+            p1=T["p1"],
+            p2=T["p2"],
+            p_out=T["p_out"],
+            n_val=T["n_val"],
+            n_test=T["n_test"],
+            seeds=T["seeds"],
+            seed=seed,
+            device=dev,
+        )
         _sync(dev)
         rel = {nm: _finite(st.mean(nm)[0] / st.var_y) for nm in st.mse}
-        rows.append(dict(n=int(n), seconds=time.perf_counter() - t0, mse_over_var=rel,
-                         r2={nm: _finite(v.mean()) for nm, v in st.r2.items()}, var_y=st.var_y))
+        rows.append(
+            dict(
+                n=int(n),
+                seconds=time.perf_counter() - t0,
+                mse_over_var=rel,
+                r2={nm: _finite(v.mean()) for nm, v in st.r2.items()},
+                var_y=st.var_y,
+            )
+        )
         out.put(rows=rows)
-        print(f"n = {n}: {time.perf_counter() - t0:.1f} s; test MSE / Var y: "
-              + ", ".join(f"{nm} {v:.3f}" for nm, v in rel.items() if v is not None), flush=True)
+        print(
+            f"n = {n}: {time.perf_counter() - t0:.1f} s; test MSE / Var y: "
+            + ", ".join(f"{nm} {v:.3f}" for nm, v in rel.items() if v is not None),
+            flush=True,
+        )
 
 
 def _code_cells(path: Path) -> list[tuple[str, bool]]:
@@ -446,8 +527,16 @@ def run_process(cmd: list[str], cap: float, env: dict) -> dict:
     t0 = time.perf_counter()
     lines: list[str] = []
     print("  $ " + " ".join(str(c) for c in cmd), flush=True)
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+    proc = subprocess.Popen(
+        [str(c) for c in cmd],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     _CURRENT["proc"] = proc
 
     def pump():
@@ -467,8 +556,9 @@ def run_process(cmd: list[str], cap: float, env: dict) -> dict:
     th.join(timeout=5)
     _kill_current(force=True)  # whatever the step left behind in its own process group
     _CURRENT.pop("proc", None)
-    return dict(returncode=proc.returncode, timed_out=timed_out, seconds=time.perf_counter() - t0,
-                output="\n".join(lines))
+    return dict(
+        returncode=proc.returncode, timed_out=timed_out, seconds=time.perf_counter() - t0, output="\n".join(lines)
+    )
 
 
 def child_env(a) -> dict:
@@ -503,8 +593,11 @@ def parse_bench_sgd(text: str) -> dict:
     fit = r"N\^3 fit at profile .*?: ([0-9.]+) s for ([0-9.e+]+) run-steps.*?fitted exponent ([0-9.naN-]+)"
     m = re.search(fit, text)
     if m:
-        res.update(bench_fit_seconds=float(m.group(1)), bench_fit_run_steps=float(m.group(2)),
-                   bench_fit_exponent=_finite(m.group(3)))
+        res.update(
+            bench_fit_seconds=float(m.group(1)),
+            bench_fit_run_steps=float(m.group(2)),
+            bench_fit_exponent=_finite(m.group(3)),
+        )
     return res
 
 
@@ -513,9 +606,18 @@ def parse_bench_lofi(text: str) -> dict:
     for line in text.splitlines():
         f = line.split()
         if len(f) == 8 and f[0].isdigit():
-            rows.append(dict(p=int(f[0]), dense_s=_num(f[1]), free_s=_num(f[2]), speedup=_num(f[3]),
-                             iterations=int(f[4]), sin_angle=_num(f[5]), dense_peak_GB=_num(f[6]),
-                             free_peak_GB=_num(f[7])))
+            rows.append(
+                dict(
+                    p=int(f[0]),
+                    dense_s=_num(f[1]),
+                    free_s=_num(f[2]),
+                    speedup=_num(f[3]),
+                    iterations=int(f[4]),
+                    sin_angle=_num(f[5]),
+                    dense_peak_GB=_num(f[6]),
+                    free_peak_GB=_num(f[7]),
+                )
+            )
     res = dict(rows=rows)
     big = [r for r in rows if r["p"] >= 16000 and r["speedup"] is not None]
     if big:
@@ -549,8 +651,11 @@ def bench_command(name: str, a) -> list[str]:
         extra = ["--N", "8", "--runs", "4"] if a.tiny else []
         return [py, "benchmarks/bench_sgd.py", "--device", a.device, "--profile", "smoke", "--threads", th, *extra]
     if name == "ch3_bench_lofi":
-        sizes = ["--p", "300", "--n", "400", "--k", "5", "--d", "16", "--r", "4"] if a.tiny else \
-            ["--p", "1000", "4000", "16000"]
+        sizes = (
+            ["--p", "300", "--n", "400", "--k", "5", "--d", "16", "--r", "4"]
+            if a.tiny
+            else ["--p", "1000", "4000", "16000"]
+        )
         return [py, "benchmarks/bench_lofi.py", "--device", a.device, "--threads", th, *sizes]
     if name == "ch2_layer_ntk":
         sizes = ["--n", "40", "--width", "32", "--depth", "3", "--d", "5", "--chunk", "20"] if a.tiny else []
@@ -563,20 +668,46 @@ def run_bench(name: str, a, cap: float, env: dict) -> dict:
     parse = {"ch4_sgd_bench": parse_bench_sgd, "ch3_bench_lofi": parse_bench_lofi, "ch2_layer_ntk": parse_layer_ntk}
     metrics = parse[name](r["output"])
     status = "timeout" if r["timed_out"] else ("ok" if r["returncode"] == 0 else "failed")
-    return dict(status=status, seconds=r["seconds"], command=" ".join(bench_command(name, a)), metrics=metrics,
-                returncode=r["returncode"], output_tail=_tail(r["output"]))
+    return dict(
+        status=status,
+        seconds=r["seconds"],
+        command=" ".join(bench_command(name, a)),
+        metrics=metrics,
+        returncode=r["returncode"],
+        output_tail=_tail(r["output"]),
+    )
 
 
 def run_own_child(child: str, a, cap: float, env: dict, tmp: Path, *extra) -> dict:
     _CURRENT["n"] = _CURRENT.get("n", 0) + 1
     js = tmp / f"{child}_{_CURRENT['n']}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", child, "--json", str(js), "--device", a.device,
-           "--cap", f"{cap:.1f}", "--threads", str(a.threads), *(["--tiny"] if a.tiny else []), *extra]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        child,
+        "--json",
+        str(js),
+        "--device",
+        a.device,
+        "--cap",
+        f"{cap:.1f}",
+        "--threads",
+        str(a.threads),
+        *(["--tiny"] if a.tiny else []),
+        *extra,
+    ]
     r = run_process(cmd, cap, env)
     metrics = json.loads(js.read_text()) if js.exists() else {}
     status = "timeout" if r["timed_out"] else ("ok" if r["returncode"] == 0 and "error" not in metrics else "failed")
-    return dict(status=status, seconds=r["seconds"], command=" ".join(cmd[1:]), metrics=metrics,
-                returncode=r["returncode"], output_tail=_tail(r["output"]))
+    return dict(
+        status=status,
+        seconds=r["seconds"],
+        command=" ".join(cmd[1:]),
+        metrics=metrics,
+        returncode=r["returncode"],
+        output_tail=_tail(r["output"]),
+    )
 
 
 def _checks_summary(directory: Path) -> dict:
@@ -590,8 +721,10 @@ def _checks_summary(directory: Path) -> dict:
             if rec.get("passed"):
                 passed += 1
             else:
-                failed.append(f"{rec.get('name')}: measured {rec.get('measured')} vs {rec.get('expected')} "
-                              f"({rec.get('relation')}, tol {rec.get('tol')})")
+                failed.append(
+                    f"{rec.get('name')}: measured {rec.get('measured')} vs {rec.get('expected')} "
+                    f"({rec.get('relation')}, tol {rec.get('tol')})"
+                )
     return dict(checks_passed=passed, checks_failed=len(failed), failed_checks=failed[:20])
 
 
@@ -618,8 +751,17 @@ def run_notebooks(a, cap: float, env: dict, tmp: Path) -> dict:
         cdir.mkdir(exist_ok=True)
         e = dict(env, LOFI_CHECKS_DIR=str(cdir), LOFI_PROFILE=profile)
         if use_runner:
-            cmd = [sys.executable, "-m", "lofi_utils", "run", nb, "--profile", profile, "--output-dir",
-                   str(tmp / "runs")]
+            cmd = [
+                sys.executable,
+                "-m",
+                "lofi_utils",
+                "run",
+                nb,
+                "--profile",
+                profile,
+                "--output-dir",
+                str(tmp / "runs"),
+            ]
             r = run_process(cmd, share, e)
             rec = dict(notebook=nb, runner="papermill", seconds=r["seconds"], output_tail=_tail(r["output"], 1500))
             rec["status"] = "timeout" if r["timed_out"] else ("ok" if r["returncode"] == 0 else "failed")
@@ -627,19 +769,28 @@ def run_notebooks(a, cap: float, env: dict, tmp: Path) -> dict:
         else:
             rec = run_own_child("notebook", a, share, e, tmp, "--notebook", nb, "--profile", profile)
             cells = rec["metrics"].get("cells", [])
-            rec = dict(notebook=nb, runner="cells", status=rec["status"], seconds=rec["seconds"],
-                       cells_total=rec["metrics"].get("cells_total"), cells_done=len(cells),
-                       cells=[dict(c, seconds=round(c["seconds"], 2)) for c in cells],
-                       output_tail=_tail(rec["output_tail"], 1500))
+            rec = dict(
+                notebook=nb,
+                runner="cells",
+                status=rec["status"],
+                seconds=rec["seconds"],
+                cells_total=rec["metrics"].get("cells_total"),
+                cells_done=len(cells),
+                cells=[dict(c, seconds=round(c["seconds"], 2)) for c in cells],
+                output_tail=_tail(rec["output_tail"], 1500),
+            )
         rec.update(_checks_summary(cdir))
         results.append(rec)
     ran = [r for r in results if r["status"] != "skipped"]
     status = "ok" if ran and all(r["status"] == "ok" for r in ran) else ("timeout" if ran else "skipped")
     if any(r["status"] == "failed" for r in ran):
         status = "failed"
-    return dict(status=status, seconds=sum(r.get("seconds", 0) for r in results),
-                command=f"{'python -m lofi_utils run' if use_runner else 'cell executor'} NB --profile {profile}",
-                metrics=dict(profile=profile, runner="papermill" if use_runner else "cells", chapters=results))
+    return dict(
+        status=status,
+        seconds=sum(r.get("seconds", 0) for r in results),
+        command=f"{'python -m lofi_utils run' if use_runner else 'cell executor'} NB --profile {profile}",
+        metrics=dict(profile=profile, runner="papermill" if use_runner else "cells", chapters=results),
+    )
 
 
 def _papermill_cells(path: Path) -> dict:
@@ -652,10 +803,18 @@ def _papermill_cells(path: Path) -> dict:
         return {}
     code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     done = [c for c in code if c.get("metadata", {}).get("papermill", {}).get("duration") is not None]
-    return dict(cells_total=len(code), cells_done=len(done),
-                cells=[dict(cell=i, seconds=round(c["metadata"]["papermill"]["duration"], 2),
-                            first_line=("".join(c.get("source", "")).strip().splitlines() or [""])[0][:80])
-                       for i, c in enumerate(done)])
+    return dict(
+        cells_total=len(code),
+        cells_done=len(done),
+        cells=[
+            dict(
+                cell=i,
+                seconds=round(c["metadata"]["papermill"]["duration"], 2),
+                first_line=("".join(c.get("source", "")).strip().splitlines() or [""])[0][:80],
+            )
+            for i, c in enumerate(done)
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- one line per step for the table
@@ -676,8 +835,10 @@ def headline(name: str, res: dict) -> str:
         for key in ("reduced", "full"):
             r = g(key)
             if r:
-                s += (f"; N = {r['Ns']}: {_f(r['wall_seconds'], '.0f')} s, exponent {_f(r['exponent'], '.2f')} ± "
-                      f"{_f(r['exponent_se'], '.2f')}")
+                s += (
+                    f"; N = {r['Ns']}: {_f(r['wall_seconds'], '.0f')} s, exponent {_f(r['exponent'], '.2f')} ± "
+                    f"{_f(r['exponent_se'], '.2f')}"
+                )
         if not g("full"):
             s += f"; full scan predicted {_f(g('predicted_seconds'), '.0f')} s (stage: {g('stage')})"
         return s
@@ -687,35 +848,62 @@ def headline(name: str, res: dict) -> str:
             s += f": fit {_f(g('fit_seconds'), '.0f')} s, layer-1 {g('layer1_solver')} {g('layer1_iterations')} it."
             if g("peak_bytes"):
                 pf = g("peak_filter_bytes")
-                s += (f", peak {g('peak_bytes') / 2**30:.1f} GiB, layer 1 {_f(pf and pf / 2**30, '.1f')} GiB "
-                      f"(p x p: {g('pxp_bytes') / 2**30:.0f} GiB, "
-                      f"n x n Gram: {g('nxn_gram_bytes') / 2**30:.0f} GiB)")
+                s += (
+                    f", peak {g('peak_bytes') / 2**30:.1f} GiB, layer 1 {_f(pf and pf / 2**30, '.1f')} GiB "
+                    f"(p x p: {g('pxp_bytes') / 2**30:.0f} GiB, "
+                    f"n x n Gram: {g('nxn_gram_bytes') / 2**30:.0f} GiB)"
+                )
         if "mse_over_var" in m:
             s += f", MSE/Var y {_f(g('mse_over_var'), '.3f')}"
         return s
     if name == "ch3_bench_lofi" and g("rows"):
         return "; ".join(f"p={r['p']}: {_f(r['speedup'])}x, sin {_f(r['sin_angle'], '.0e')}" for r in g("rows"))
     if name == "ch3_depth_paper" and "rows" in m:
-        return "; ".join(f"n={r['n']}: 2 filters {_f(r['mse_over_var'].get('LoFi, 2 filters'), '.3f')}, 1 filter "
-                         f"{_f(r['mse_over_var'].get('LoFi, 1 filter'), '.3f')}" for r in g("rows")) or "no n finished"
+        return (
+            "; ".join(
+                f"n={r['n']}: 2 filters {_f(r['mse_over_var'].get('LoFi, 2 filters'), '.3f')}, 1 filter "
+                f"{_f(r['mse_over_var'].get('LoFi, 1 filter'), '.3f')}"
+                for r in g("rows")
+            )
+            or "no n finished"
+        )
     if name == "ch2_layer_ntk" and m:
-        return (f"factorised {_f(g('factorised_s'))} s, jacobian {_f(g('jacobian_s'))} s: {_f(g('speedup'))}x, "
-                f"memory {_f(g('memory_ratio'))}x, max rel. diff {_f(g('max_rel_diff'), '.1e')}")
+        return (
+            f"factorised {_f(g('factorised_s'))} s, jacobian {_f(g('jacobian_s'))} s: {_f(g('speedup'))}x, "
+            f"memory {_f(g('memory_ratio'))}x, max rel. diff {_f(g('max_rel_diff'), '.1e')}"
+        )
     if name == "notebooks_paper" and "chapters" in m:
-        return "; ".join(f"{Path(c['notebook']).stem[:2]} {c['status']}"
-                         + (f" {c.get('cells_done')}/{c.get('cells_total')} cells, {c.get('checks_passed', 0)} "
-                            f"checks pass, {c.get('checks_failed', 0)} fail" if c["status"] != "skipped" else "")
-                         for c in g("chapters"))
+        return "; ".join(
+            f"{Path(c['notebook']).stem[:2]} {c['status']}"
+            + (
+                f" {c.get('cells_done')}/{c.get('cells_total')} cells, {c.get('checks_passed', 0)} "
+                f"checks pass, {c.get('checks_failed', 0)} fail"
+                if c["status"] != "skipped"
+                else ""
+            )
+            for c in g("chapters")
+        )
     return res.get("reason") or res.get("error") or m.get("error") or ""
 
 
 def environment(a) -> dict:
     import platform
 
-    info = dict(python=sys.executable, python_version=platform.python_version(), host=platform.node(),
-                cpus=os.cpu_count())
-    for mod in ("torch", "numpy", "scipy", "sklearn", "skimage", "matplotlib", "tqdm", "ipywidgets", "papermill",
-                "jupytext"):
+    info = dict(
+        python=sys.executable, python_version=platform.python_version(), host=platform.node(), cpus=os.cpu_count()
+    )
+    for mod in (
+        "torch",
+        "numpy",
+        "scipy",
+        "sklearn",
+        "skimage",
+        "matplotlib",
+        "tqdm",
+        "ipywidgets",
+        "papermill",
+        "jupytext",
+    ):
         try:
             info[mod] = __import__(mod).__version__
         except Exception:  # noqa: BLE001 -- absent or broken: say so
@@ -726,24 +914,33 @@ def environment(a) -> dict:
     info["cuda_available"] = torch.cuda.is_available()
     if torch.cuda.is_available():
         prop = torch.cuda.get_device_properties(0)
-        info.update(gpu=prop.name, gpu_memory_GiB=round(prop.total_memory / 2**30, 1),
-                    gpu_multiprocessors=prop.multi_processor_count)
+        info.update(
+            gpu=prop.name,
+            gpu_memory_GiB=round(prop.total_memory / 2**30, 1),
+            gpu_multiprocessors=prop.multi_processor_count,
+        )
     return info
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--budget", type=float, default=None,
-                    help="seconds for the whole run (default 540; 240 with --tiny)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--budget", type=float, default=None, help="seconds for the whole run (default 540; 240 with --tiny)"
+    )
     ap.add_argument("--out", default=str(ROOT / "_build" / "device_checks"), help="folder for device_checks.json")
     ap.add_argument("--tiny", "--dry-run", action="store_true", help="tiny sizes on the CPU: tests the script's logic")
     ap.add_argument("--device", default=None, help="cuda (default) or cpu (default with --tiny)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads per step (default 8; 1 with --tiny)")
     ap.add_argument("--only", nargs="+", choices=STEP_NAMES, help="run only these steps")
     ap.add_argument("--skip", nargs="+", choices=STEP_NAMES, default=[], help="skip these steps")
-    ap.add_argument("--nb-runner", choices=["auto", "papermill", "cells"], default="auto",
-                    help="how the notebooks step runs a chapter (auto: papermill when importable)")
+    ap.add_argument(
+        "--nb-runner",
+        choices=["auto", "papermill", "cells"],
+        default="auto",
+        help="how the notebooks step runs a chapter (auto: papermill when importable)",
+    )
     ap.add_argument("--list", action="store_true", help="print the plan and exit")
     # child mode (one step in its own process)
     ap.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
@@ -764,28 +961,42 @@ def main(argv=None) -> int:
         todo = [(*s[:5], 3, s[6]) for s in todo]
     if a.list:
         for name, issue, _chap, title, cap, mn, req in todo:
-            print(f"{name:17s} issue {issue or '-'}  cap {min(cap * scale, budget):6.0f} s  min {mn:3d} s  "
-                  f"{'required' if req else 'optional'}  {title}")
+            print(
+                f"{name:17s} issue {issue or '-'}  cap {min(cap * scale, budget):6.0f} s  min {mn:3d} s  "
+                f"{'required' if req else 'optional'}  {title}"
+            )
         return 0
     t_start = time.perf_counter()
     out_dir = Path(a.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     out_json = out_dir / "device_checks.json"
-    report = dict(script="benchmarks/device_checks.py", mode="tiny" if a.tiny else "gpu", budget_s=budget,
-                  started=time.strftime("%Y-%m-%d %H:%M:%S"), argv=sys.argv[1:], steps={})
+    report = dict(
+        script="benchmarks/device_checks.py",
+        mode="tiny" if a.tiny else "gpu",
+        budget_s=budget,
+        started=time.strftime("%Y-%m-%d %H:%M:%S"),
+        argv=sys.argv[1:],
+        steps={},
+    )
     try:
         report["environment"] = environment(a)
     except Exception as e:  # noqa: BLE001
         report["environment"] = dict(error=f"{type(e).__name__}: {e}")
     env_info = report["environment"]
-    print(f"device checks ({report['mode']}), budget {budget:.0f} s: " + ", ".join(
-        f"{k} {env_info.get(k)}" for k in ("python_version", "torch", "torch_cuda", "gpu", "gpu_memory_GiB")),
-        flush=True)
+    print(
+        f"device checks ({report['mode']}), budget {budget:.0f} s: "
+        + ", ".join(
+            f"{k} {env_info.get(k)}" for k in ("python_version", "torch", "torch_cuda", "gpu", "gpu_memory_GiB")
+        ),
+        flush=True,
+    )
     if a.device.startswith("cuda") and not env_info.get("cuda_available"):
-        msg = (f"no CUDA torch: {env_info.get('python')} has torch {env_info.get('torch')} "
-               f"(CUDA build: {env_info.get('torch_cuda')}), torch.cuda.is_available() is False. On the device "
-               "machine run this script with the image's own python3 (PyTorch with CUDA), not .venv/bin/python "
-               "(a CPU wheel that does not travel); nothing is installed here because the machine has no network.")
+        msg = (
+            f"no CUDA torch: {env_info.get('python')} has torch {env_info.get('torch')} "
+            f"(CUDA build: {env_info.get('torch_cuda')}), torch.cuda.is_available() is False. On the device "
+            "machine run this script with the image's own python3 (PyTorch with CUDA), not .venv/bin/python "
+            "(a CPU wheel that does not travel); nothing is installed here because the machine has no network."
+        )
         print(msg, flush=True)
         report["error"] = msg
         _write_json(out_json, report)
@@ -798,13 +1009,14 @@ def main(argv=None) -> int:
         tmp = Path(tmpd)
         for idx, (name, issue, chap, title, cap, mn, req) in enumerate(todo):
             elapsed = time.perf_counter() - t_start
-            reserve = sum(s[5] for s in todo[idx + 1:] if s[6])
+            reserve = sum(s[5] for s in todo[idx + 1 :] if s[6])
             allowed = budget - elapsed - reserve - 5.0
             step_cap = min(cap * scale, allowed) if req else budget - elapsed - 5.0
             if a.tiny and name == "notebooks_paper":
                 step_cap = min(step_cap, TINY["notebook_cap"])
-            print(f"\n== {name} (issue {issue or '-'}, chapter {chap or '-'}): {title}; cap {step_cap:.0f} s",
-                  flush=True)
+            print(
+                f"\n== {name} (issue {issue or '-'}, chapter {chap or '-'}): {title}; cap {step_cap:.0f} s", flush=True
+            )
             res = dict(issue=issue, chapter=chap, title=title, cap_s=round(step_cap, 1))
             if step_cap < mn:
                 res.update(status="skipped", seconds=0.0, reason=f"only {step_cap:.0f} s left (needs >= {mn} s)")
@@ -821,8 +1033,12 @@ def main(argv=None) -> int:
                     else:
                         res.update(run_notebooks(a, step_cap, env, tmp))
                 except Exception as e:  # noqa: BLE001 -- a step's failure never stops the run
-                    res.update(status="failed", error=f"{type(e).__name__}: {e}", seconds=0.0,
-                               output_tail=traceback.format_exc()[-2000:])
+                    res.update(
+                        status="failed",
+                        error=f"{type(e).__name__}: {e}",
+                        seconds=0.0,
+                        output_tail=traceback.format_exc()[-2000:],
+                    )
             res["headline"] = headline(name, res)
             report["steps"][name] = res
             report["elapsed_s"] = round(time.perf_counter() - t_start, 1)
@@ -834,8 +1050,10 @@ def main(argv=None) -> int:
     print(f"\nsummary ({report['mode']}, {env_info.get('gpu') or a.device}, {total:.0f} s of {budget:.0f} s):")
     print(f"{'step':17s} {'issue':>5s} {'status':8s} {'time/cap':>11s}  result")
     for name, res in report["steps"].items():
-        print(f"{name:17s} {str(res['issue'] or '-'):>5s} {res['status']:8s} "
-              f"{res.get('seconds', 0):5.0f}/{res['cap_s']:<5.0f}  {res['headline']}")
+        print(
+            f"{name:17s} {str(res['issue'] or '-'):>5s} {res['status']:8s} "
+            f"{res.get('seconds', 0):5.0f}/{res['cap_s']:<5.0f}  {res['headline']}"
+        )
     print(f"results: {out_json}")
     bad = [n for n, r in report["steps"].items() if r["status"] != "ok" and n != "notebooks_paper"]
     return 1 if bad else 0

@@ -22,12 +22,23 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     run = sub.add_parser("run", help="execute a chapter notebook with papermill at a profile")
     run.add_argument("notebook", help="path to a jupytext .md notebook (or .ipynb)")
-    run.add_argument("--profile", default=None,
-                     help=f"one of {', '.join(_profiles.PROFILE_NAMES)} (default: $LOFI_PROFILE or 'book')")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="set a parameter of the notebook's parameters cell (repeatable)")
-    run.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR),
-                     help="folder for the executed .ipynb (default: %(default)s)")
+    run.add_argument(
+        "--profile",
+        default=None,
+        help=f"one of {', '.join(_profiles.PROFILE_NAMES)} (default: $LOFI_PROFILE or 'book')",
+    )
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter of the notebook's parameters cell (repeatable)",
+    )
+    run.add_argument(
+        "--output-dir", default=str(DEFAULT_OUTPUT_DIR), help="folder for the executed .ipynb (default: %(default)s)"
+    )
     run.add_argument("--timeout", type=int, default=None, help="per-cell time limit in seconds")
     run.add_argument("--progress", action="store_true", help="show papermill's cell progress bar")
     rec = sub.add_parser("records", help="compare the check records of two executions (folders of <chapter>.jsonl)")
@@ -43,8 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             params = {name: parse_value(value) for name, value in args.parameter}
-            res = run_notebook(args.notebook, profile=args.profile, parameters=params,
-                               output_dir=args.output_dir, timeout=args.timeout, progress=args.progress)
+            res = run_notebook(
+                args.notebook,
+                profile=args.profile,
+                parameters=params,
+                output_dir=args.output_dir,
+                timeout=args.timeout,
+                progress=args.progress,
+            )
             print(f"ran {args.notebook} at profile {res.profile!r} in {res.seconds:.1f} s -> {res.output}")
             return 0
         if args.command == "records":

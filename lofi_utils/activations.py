@@ -100,8 +100,9 @@ class Activation:
         """Dual kernel ``(V(c), V_dot(c))`` for inputs of variance ``q`` and covariances ``c``
         (:func:`lofi_utils.kernels.dual_activation`); ``ValueError`` when ``kernel`` is false."""
         if not self.kernel:
-            raise ValueError(f"activation {self.name!r} has no dual kernel here; "
-                             f"those with one: {', '.join(names(kernel=True))}")
+            raise ValueError(
+                f"activation {self.name!r} has no dual kernel here; those with one: {', '.join(names(kernel=True))}"
+            )
         from .kernels import dual_activation
 
         return dual_activation(self.name, q, c)
@@ -118,43 +119,91 @@ class Activation:
 
 
 def _record(name, formula, np_fn, torch_fn, np_prime=None, module_class=None, kernel=False) -> Activation:
-    return Activation(name=name, formula=formula, numpy=np_fn, torch=torch_fn, numpy_prime=np_prime,
-                      module_class=module_class, kernel=kernel)
+    return Activation(
+        name=name,
+        formula=formula,
+        numpy=np_fn,
+        torch=torch_fn,
+        numpy_prime=np_prime,
+        module_class=module_class,
+        kernel=kernel,
+    )
 
 
 #: Every activation of the book, by name.
-REGISTRY: dict[str, Activation] = {a.name: a for a in (
-    _record("relu", "sqrt(2) max(z, 0)", lambda z: _SQRT2 * np.maximum(z, 0.0),
-            lambda z: _SQRT2 * torch.relu(z), lambda z: _SQRT2 * (z > 0).astype(float), kernel=True),
-    _record("plain_relu", "max(z, 0)", lambda z: np.maximum(z, 0.0), torch.relu,
-            lambda z: (z > 0).astype(float), nn.ReLU),
-    _record("erf", "erf(z)", lambda z: _erf(ERF_SCALE * z), lambda z: torch.erf(ERF_SCALE * z),
-            lambda z: 2 * ERF_SCALE / math.sqrt(math.pi) * np.exp(-(ERF_SCALE * z) ** 2), kernel=True),
-    _record("tanh", "tanh(z)", np.tanh, torch.tanh, lambda z: 1.0 - np.tanh(z) ** 2, nn.Tanh, kernel=True),
-    _record("sin", "sin(z)", np.sin, torch.sin, np.cos, Sine),
-    _record("sigmoid", "1 / (1 + exp(-z))", _expit, torch.sigmoid, lambda z: _expit(z) * (1 - _expit(z)),
-            nn.Sigmoid),
-    _record("abs", "|z|", np.abs, torch.abs, np.sign),
-    _record("quadratic", "(z^2 - 1) / sqrt(2)", lambda z: (z * z - 1.0) / _SQRT2,
-            lambda z: (z * z - 1.0) / math.sqrt(2.0), lambda z: _SQRT2 * z),
-    _record("linear", "z", lambda z: z, lambda z: z, np.ones_like),
-    _record("gelu", "z Phi(z)", lambda z: 0.5 * z * (1 + _erf(z / _SQRT2)), nn.functional.gelu,
-            module_class=nn.GELU),
-    _record("softplus", "log(1 + exp(z))", lambda z: np.logaddexp(0.0, z), nn.functional.softplus,
-            _expit, nn.Softplus),
-    _record("silu", "z / (1 + exp(-z))", lambda z: z * _expit(z), nn.functional.silu, module_class=nn.SiLU),
-    _record("elu", "z if z > 0 else exp(z) - 1", lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
-            nn.functional.elu, module_class=nn.ELU),
-    _record("leaky_relu", "max(z, 0.01 z)", lambda z: np.where(z > 0, z, 0.01 * z), nn.functional.leaky_relu,
-            module_class=nn.LeakyReLU),
-)}
+REGISTRY: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        _record(
+            "relu",
+            "sqrt(2) max(z, 0)",
+            lambda z: _SQRT2 * np.maximum(z, 0.0),
+            lambda z: _SQRT2 * torch.relu(z),
+            lambda z: _SQRT2 * (z > 0).astype(float),
+            kernel=True,
+        ),
+        _record(
+            "plain_relu",
+            "max(z, 0)",
+            lambda z: np.maximum(z, 0.0),
+            torch.relu,
+            lambda z: (z > 0).astype(float),
+            nn.ReLU,
+        ),
+        _record(
+            "erf",
+            "erf(z)",
+            lambda z: _erf(ERF_SCALE * z),
+            lambda z: torch.erf(ERF_SCALE * z),
+            lambda z: 2 * ERF_SCALE / math.sqrt(math.pi) * np.exp(-((ERF_SCALE * z) ** 2)),
+            kernel=True,
+        ),
+        _record("tanh", "tanh(z)", np.tanh, torch.tanh, lambda z: 1.0 - np.tanh(z) ** 2, nn.Tanh, kernel=True),
+        _record("sin", "sin(z)", np.sin, torch.sin, np.cos, Sine),
+        _record(
+            "sigmoid", "1 / (1 + exp(-z))", _expit, torch.sigmoid, lambda z: _expit(z) * (1 - _expit(z)), nn.Sigmoid
+        ),
+        _record("abs", "|z|", np.abs, torch.abs, np.sign),
+        _record(
+            "quadratic",
+            "(z^2 - 1) / sqrt(2)",
+            lambda z: (z * z - 1.0) / _SQRT2,
+            lambda z: (z * z - 1.0) / math.sqrt(2.0),
+            lambda z: _SQRT2 * z,
+        ),
+        _record("linear", "z", lambda z: z, lambda z: z, np.ones_like),
+        _record(
+            "gelu", "z Phi(z)", lambda z: 0.5 * z * (1 + _erf(z / _SQRT2)), nn.functional.gelu, module_class=nn.GELU
+        ),
+        _record(
+            "softplus", "log(1 + exp(z))", lambda z: np.logaddexp(0.0, z), nn.functional.softplus, _expit, nn.Softplus
+        ),
+        _record("silu", "z / (1 + exp(-z))", lambda z: z * _expit(z), nn.functional.silu, module_class=nn.SiLU),
+        _record(
+            "elu",
+            "z if z > 0 else exp(z) - 1",
+            lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+            nn.functional.elu,
+            module_class=nn.ELU,
+        ),
+        _record(
+            "leaky_relu",
+            "max(z, 0.01 z)",
+            lambda z: np.where(z > 0, z, 0.01 * z),
+            nn.functional.leaky_relu,
+            module_class=nn.LeakyReLU,
+        ),
+    )
+}
 
 
 def names(*, kernel: bool | None = None, module: bool | None = None) -> tuple[str, ...]:
     """The registered names, optionally only those with (``True``) or without a dual kernel / module class."""
-    return tuple(n for n, a in REGISTRY.items()
-                 if (kernel is None or a.kernel == kernel)
-                 and (module is None or (a.module_class is not None) == module))
+    return tuple(
+        n
+        for n, a in REGISTRY.items()
+        if (kernel is None or a.kernel == kernel) and (module is None or (a.module_class is not None) == module)
+    )
 
 
 def check_name(name, allowed: Sequence[str] | None = None) -> str:

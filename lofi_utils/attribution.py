@@ -32,8 +32,17 @@ from .ntk import MLP, empirical_layer_ntk
 from .runtime import torch_threads
 from .validation import check_int, check_positive
 
-__all__ = ["AttributionResult", "train_attribution", "kernel_attribution", "residual_rate", "early_late_shares",
-           "AttributionComparison", "compare_attribution", "closure_error", "linearisation_gap"]
+__all__ = [
+    "AttributionResult",
+    "train_attribution",
+    "kernel_attribution",
+    "residual_rate",
+    "early_late_shares",
+    "AttributionComparison",
+    "compare_attribution",
+    "closure_error",
+    "linearisation_gap",
+]
 
 
 @dataclass
@@ -86,9 +95,19 @@ def _check_trained(train_layers, L):
     return tl
 
 
-def train_attribution(model: MLP, x_train, y_train, x_test, y_test, *, eta: float, steps: int,
-                      train_layers: Sequence[int] | None = None, record_every: int = 1,
-                      threads: int | None = None) -> AttributionResult:
+def train_attribution(
+    model: MLP,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    *,
+    eta: float,
+    steps: int,
+    train_layers: Sequence[int] | None = None,
+    record_every: int = 1,
+    threads: int | None = None,
+) -> AttributionResult:
     """Full-batch gradient descent on ``L_train = 1/(2n) sum (f - f_0 - y)^2`` with the test-loss reduction
     attributed to each layer.
 
@@ -121,7 +140,7 @@ def _train_attribution(model, x_train, y_train, x_test, y_test, eta, steps, trai
         f0_tr, f0_te = model(x_train), model(x_test)
     y_tr, y_te = y_train.to(f0_tr.dtype), y_test.to(f0_te.dtype)
 
-    def loss_and_grad(x, f0, y):                     # separate passes: each backward sees only its samples
+    def loss_and_grad(x, f0, y):  # separate passes: each backward sees only its samples
         r = model(x) - f0 - y
         loss = 0.5 * (r * r).mean()
         return loss.item(), torch.autograd.grad(loss, params)
@@ -129,7 +148,7 @@ def _train_attribution(model, x_train, y_train, x_test, y_test, eta, steps, trai
     def per_layer_dot(ga, gb):
         out = np.zeros(L)
         for i, l in enumerate(trained):
-            out[l - 1] = sum((a * b).sum().item() for a, b in zip(ga[2 * i:2 * i + 2], gb[2 * i:2 * i + 2]))
+            out[l - 1] = sum((a * b).sum().item() for a, b in zip(ga[2 * i : 2 * i + 2], gb[2 * i : 2 * i + 2]))
         return out
 
     C = np.zeros(L)
@@ -155,13 +174,29 @@ def _train_attribution(model, x_train, y_train, x_test, y_test, eta, steps, trai
             rec_Ce.append(Ce.copy())
             rec_te.append(lte)
             rec_tr.append(ltr)
-    return AttributionResult(contrib=np.array(rec_C), contrib_euler=np.array(rec_Ce), test_loss=np.array(rec_te),
-                             train_loss=np.array(rec_tr), eta=eta, trained=trained,
-                             wall_time=time.perf_counter() - t0, extra={"record_every": record_every})
+    return AttributionResult(
+        contrib=np.array(rec_C),
+        contrib_euler=np.array(rec_Ce),
+        test_loss=np.array(rec_te),
+        train_loss=np.array(rec_tr),
+        eta=eta,
+        trained=trained,
+        wall_time=time.perf_counter() - t0,
+        extra={"record_every": record_every},
+    )
 
 
-def kernel_attribution(K_train, K_test_train, y_train, y_test, *, eta: float, steps: int,
-                       train_layers: Sequence[int] | None = None, record_every: int = 1) -> AttributionResult:
+def kernel_attribution(
+    K_train,
+    K_test_train,
+    y_train,
+    y_test,
+    *,
+    eta: float,
+    steps: int,
+    train_layers: Sequence[int] | None = None,
+    record_every: int = 1,
+) -> AttributionResult:
     """The linearised (kernel) model's version of :func:`train_attribution`, from per-layer Gram matrices.
 
     Residuals ``r = f - y`` on the training and test points, from ``f = 0``:
@@ -177,10 +212,17 @@ def kernel_attribution(K_train, K_test_train, y_train, y_test, *, eta: float, st
     Kte = np.asarray(K_test_train, dtype=float)
     ytr = np.asarray(y_train, dtype=float)
     yte = np.asarray(y_test, dtype=float)
-    if Ktr.ndim != 3 or Kte.ndim != 3 or Ktr.shape[0] != Kte.shape[0] or Ktr.shape[1:] != (ytr.size, ytr.size) \
-            or Kte.shape[1:] != (yte.size, ytr.size):
-        raise ValueError(f"need K_train (L, n, n), K_test_train (L, m, n), y_train (n,), y_test (m,); got "
-                         f"{Ktr.shape}, {Kte.shape}, {ytr.shape}, {yte.shape}")
+    if (
+        Ktr.ndim != 3
+        or Kte.ndim != 3
+        or Ktr.shape[0] != Kte.shape[0]
+        or Ktr.shape[1:] != (ytr.size, ytr.size)
+        or Kte.shape[1:] != (yte.size, ytr.size)
+    ):
+        raise ValueError(
+            f"need K_train (L, n, n), K_test_train (L, m, n), y_train (n,), y_test (m,); got "
+            f"{Ktr.shape}, {Kte.shape}, {ytr.shape}, {yte.shape}"
+        )
     steps = check_int(steps, "steps", minimum=1)
     L = Ktr.shape[0]
     trained = _check_trained(train_layers, L)
@@ -194,9 +236,9 @@ def kernel_attribution(K_train, K_test_train, y_train, y_test, *, eta: float, st
     C = np.zeros(L)
     Ce = np.zeros(L)
     rec_C, rec_Ce = [C.copy()], [Ce.copy()]
-    rec_te, rec_tr = [0.5 * np.mean(rte ** 2)], [0.5 * np.mean(rtr ** 2)]
+    rec_te, rec_tr = [0.5 * np.mean(rte**2)], [0.5 * np.mean(rtr**2)]
     for s in range(1, steps + 1):
-        KlR = Kte @ rtr                                       # (L, m): K_l,te,tr r_tr
+        KlR = Kte @ rtr  # (L, m): K_l,te,tr r_tr
         now = (KlR @ rte) / (n * m) * mask
         rte_new = rte - (eta / n) * (Kte_sum @ rtr)
         after = (KlR @ rte_new) / (n * m) * mask
@@ -207,11 +249,17 @@ def kernel_attribution(K_train, K_test_train, y_train, y_test, *, eta: float, st
         if s % record_every == 0 or s == steps:
             rec_C.append(C.copy())
             rec_Ce.append(Ce.copy())
-            rec_te.append(0.5 * np.mean(rte ** 2))
-            rec_tr.append(0.5 * np.mean(rtr ** 2))
-    return AttributionResult(contrib=np.array(rec_C), contrib_euler=np.array(rec_Ce), test_loss=np.array(rec_te),
-                             train_loss=np.array(rec_tr), eta=float(eta), trained=trained,
-                             extra={"record_every": record_every})
+            rec_te.append(0.5 * np.mean(rte**2))
+            rec_tr.append(0.5 * np.mean(rtr**2))
+    return AttributionResult(
+        contrib=np.array(rec_C),
+        contrib_euler=np.array(rec_Ce),
+        test_loss=np.array(rec_te),
+        train_loss=np.array(rec_tr),
+        eta=float(eta),
+        trained=trained,
+        extra={"record_every": record_every},
+    )
 
 
 def residual_rate(loss, *, floor: float = 0.3) -> float:
@@ -262,15 +310,27 @@ class AttributionComparison:
     def describe(self) -> str:
         """One line: the three share vectors, the network's test loss before and after, and its closure."""
         net = self.network
-        return (f"{self.label:9s}: network {np.round(net.shares, 3)}, "
-                f"initial kernel {np.round(self.initial.shares, 3)}, "
-                f"analytic {np.round(self.analytic.shares, 3)}; test loss {net.test_loss[0]:.3f} -> "
-                f"{net.test_loss[-1]:.3f}, closure {net.closure:.4f}")
+        return (
+            f"{self.label:9s}: network {np.round(net.shares, 3)}, "
+            f"initial kernel {np.round(self.initial.shares, 3)}, "
+            f"analytic {np.round(self.analytic.shares, 3)}; test loss {net.test_loss[0]:.3f} -> "
+            f"{net.test_loss[-1]:.3f}, closure {net.closure:.4f}"
+        )
 
 
-def compare_attribution(model: MLP, x, y, n_train: int, *, eta: float, steps: int,
-                        train_layers: Sequence[int] | None = None, record_every: int = 1,
-                        label: str = "", threads: int | None = None) -> AttributionComparison:
+def compare_attribution(
+    model: MLP,
+    x,
+    y,
+    n_train: int,
+    *,
+    eta: float,
+    steps: int,
+    train_layers: Sequence[int] | None = None,
+    record_every: int = 1,
+    label: str = "",
+    threads: int | None = None,
+) -> AttributionComparison:
     """Train ``model`` on the first ``n_train`` points of ``(x, y)``, test on the rest, and attribute the
     test-loss reduction per layer for the network, its initial-kernel linearisation and the analytic kernel.
 
@@ -287,8 +347,9 @@ def compare_attribution(model: MLP, x, y, n_train: int, *, eta: float, steps: in
     xt = torch.as_tensor(x, dtype=p0.dtype, device=p0.device)
     yt = torch.as_tensor(y, dtype=p0.dtype, device=p0.device)
     G = empirical_layer_ntk(model, xt).double().cpu().numpy()
-    A = layer_kernels(np.clip(x @ x.T / x.shape[1], -1, 1), depth=model.depth, activation=model.activation,
-                      bias=model.beta).theta_layers
+    A = layer_kernels(
+        np.clip(x @ x.T / x.shape[1], -1, 1), depth=model.depth, activation=model.activation, bias=model.beta
+    ).theta_layers
     n = n_train
     kw = dict(eta=eta, steps=steps, train_layers=train_layers, record_every=record_every)
     ini = kernel_attribution(G[:, :n, :n], G[:, n:, :n], y[:n], y[n:], **kw)

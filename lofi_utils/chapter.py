@@ -61,6 +61,8 @@ def start(chapter: str, profile: str | None = None, *, seed: int = 0, threads: i
     return Chapter(P=P, runtime=rt)
 
 
-PAPER_ON_CPU = ("the 'paper' profile is sized for a CUDA GPU and none is in use: on a CPU some sections take "
-                "hours, and chapter 3's n = 50 000 readout needs a 20 GB Gram matrix. Use profile 'book' for a "
-                "CPU run (see the setup page, 'Running on a GPU').")
+PAPER_ON_CPU = (
+    "the 'paper' profile is sized for a CUDA GPU and none is in use: on a CPU some sections take "
+    "hours, and chapter 3's n = 50 000 readout needs a 20 GB Gram matrix. Use profile 'book' for a "
+    "CPU run (see the setup page, 'Running on a GPU')."
+)

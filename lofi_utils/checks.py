@@ -114,8 +114,17 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def check(name: str, measured: Any, expected: Any = None, *, tol: float | None = None,
-          relation: str = "close", claim: str, source: str = "", quiet: bool = False) -> CheckRecord:
+def check(
+    name: str,
+    measured: Any,
+    expected: Any = None,
+    *,
+    tol: float | None = None,
+    relation: str = "close",
+    claim: str,
+    source: str = "",
+    quiet: bool = False,
+) -> CheckRecord:
     """Assert that ``measured`` stands in ``relation`` to ``expected``; record and print the result.
 
     Relations: ``"close"`` (``|m - e| <= tol``, elementwise), ``"rel"`` (``|m - e| <= tol * |e|``),
@@ -137,19 +146,25 @@ def check(name: str, measured: Any, expected: Any = None, *, tol: float | None =
     if relation == "true":
         b = np.asarray(measured)
         if b.dtype != bool or b.size == 0:
-            raise ValueError(f"relation 'true' needs a boolean measurement (True, False or a non-empty array of "
-                             f"them), got {_fmt(measured)}")
+            raise ValueError(
+                f"relation 'true' needs a boolean measurement (True, False or a non-empty array of "
+                f"them), got {_fmt(measured)}"
+            )
         passed = bool(np.all(b))
     else:
         try:
             m, e = np.asarray(measured, dtype=float), np.asarray(expected, dtype=float)
             size = int(np.prod(np.broadcast_shapes(m.shape, e.shape)))
         except (TypeError, ValueError):
-            raise ValueError(f"measured and expected must be numbers or arrays of matching shapes, got "
-                             f"{_fmt(measured)} and {_fmt(expected)}") from None
+            raise ValueError(
+                f"measured and expected must be numbers or arrays of matching shapes, got "
+                f"{_fmt(measured)} and {_fmt(expected)}"
+            ) from None
         if size == 0:
-            raise ValueError(f"measured and expected must not be empty (an empty comparison would pass vacuously), "
-                             f"got {_fmt(measured)} and {_fmt(expected)}")
+            raise ValueError(
+                f"measured and expected must not be empty (an empty comparison would pass vacuously), "
+                f"got {_fmt(measured)} and {_fmt(expected)}"
+            )
         if not np.all(np.isfinite(m)):
             passed = False
         elif relation == "close":
@@ -167,9 +182,16 @@ def check(name: str, measured: Any, expected: Any = None, *, tol: float | None =
         else:
             passed = bool(np.all(m == e))
     rec = CheckRecord(
-        chapter=_CONTEXT["chapter"], name=name, claim=claim, measured=_jsonable(measured),
-        expected=_jsonable(expected), relation=relation, tol=tol, passed=passed,
-        profile=_CONTEXT["profile"], source=source,
+        chapter=_CONTEXT["chapter"],
+        name=name,
+        claim=claim,
+        measured=_jsonable(measured),
+        expected=_jsonable(expected),
+        relation=relation,
+        tol=tol,
+        passed=passed,
+        profile=_CONTEXT["profile"],
+        source=source,
     )
     RECORDS.append(rec)
     _write(rec)
@@ -232,8 +254,9 @@ def _comparison(r: CheckRecord) -> tuple[str, str]:
     return f"{r.relation} {e}", m
 
 
-def report_markdown(records: dict[str, list[CheckRecord]], *, titles: dict[str, str] | None = None,
-                    cite: bool = True) -> str:
+def report_markdown(
+    records: dict[str, list[CheckRecord]], *, titles: dict[str, str] | None = None, cite: bool = True
+) -> str:
     """MyST Markdown for the reproduction report: a summary line, then one table per chapter.
 
     Columns: the check, the claim, the theory or paper value with its tolerance, the measured value,
@@ -246,15 +269,21 @@ def report_markdown(records: dict[str, list[CheckRecord]], *, titles: dict[str, 
     for chapter, recs in records.items():
         profiles = sorted({r.profile for r in recs})
         n_ok = sum(r.passed for r in recs)
-        lines += [f"## {titles.get(chapter, chapter)}", "",
-                  f"{n_ok} of {len(recs)} checks pass (profile {', '.join(profiles) or '?'}).", "",
-                  "| check | claim | theory / paper | measured | result | source |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {titles.get(chapter, chapter)}",
+            "",
+            f"{n_ok} of {len(recs)} checks pass (profile {', '.join(profiles) or '?'}).",
+            "",
+            "| check | claim | theory / paper | measured | result | source |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in recs:
             expected, measured = _comparison(r)
             src = f"{{cite}}`{r.source}`" if (cite and r.source) else _cell(r.source)
-            lines.append(f"| {_cell(r.name)} | {_cell(r.claim)} | {_cell(expected)} | {_cell(measured)} | "
-                         f"{'pass' if r.passed else '**FAIL**'} | {src} |")
+            lines.append(
+                f"| {_cell(r.name)} | {_cell(r.claim)} | {_cell(expected)} | {_cell(measured)} | "
+                f"{'pass' if r.passed else '**FAIL**'} | {src} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -286,8 +315,10 @@ class RecordDiff:
         if self.identical:
             return f"{self.chapter}: {self.n_a} checks, all identical"
         worst = max((c[3] for c in self.changed), default=0.0)
-        head = (f"{self.chapter}: {self.n_a} vs {self.n_b} checks; {len(self.changed)} measured value(s) "
-                f"differ (largest relative change {worst:.2g}); {len(self.flipped)} pass/fail flip(s)")
+        head = (
+            f"{self.chapter}: {self.n_a} vs {self.n_b} checks; {len(self.changed)} measured value(s) "
+            f"differ (largest relative change {worst:.2g}); {len(self.flipped)} pass/fail flip(s)"
+        )
         lines = [head]
         lines += [f"  {n}: {_fmt(x)} -> {_fmt(y)} (rel. {r:.2g})" for n, x, y, r in self.changed]
         lines += [f"  FLIPPED: {n}" for n in self.flipped]
@@ -338,6 +369,15 @@ def compare_records(a: dict[str, list[CheckRecord]], b: dict[str, list[CheckReco
                 changed.append((key[0], x.measured, y.measured, rel))
             if x.passed != y.passed:
                 flipped.append(key[0])
-        out.append(RecordDiff(chapter, len(ra), len(rb), changed, flipped,
-                              [k[0] for k in ka if k not in kb], [k[0] for k in kb if k not in ka]))
+        out.append(
+            RecordDiff(
+                chapter,
+                len(ra),
+                len(rb),
+                changed,
+                flipped,
+                [k[0] for k in ka if k not in kb],
+                [k[0] for k in kb if k not in ka],
+            )
+        )
     return out

@@ -26,8 +26,9 @@ def unit_grid(n: int) -> np.ndarray:
     return np.arange(n, dtype=np.float64) / n
 
 
-def sum_of_sines(x, freqs: Sequence[float], amps: Sequence[float] | None = None,
-                 phases: Sequence[float] | None = None) -> np.ndarray:
+def sum_of_sines(
+    x, freqs: Sequence[float], amps: Sequence[float] | None = None, phases: Sequence[float] | None = None
+) -> np.ndarray:
     """The target of Rahaman et al. (2019): ``f(x) = sum_k A_k sin(2 pi k x + phi_k)``.
 
     Parameters
@@ -52,12 +53,10 @@ def sum_of_sines(x, freqs: Sequence[float], amps: Sequence[float] | None = None,
     a = np.ones_like(k) if amps is None else np.atleast_1d(np.asarray(amps, dtype=np.float64))
     p = np.zeros_like(k) if phases is None else np.atleast_1d(np.asarray(phases, dtype=np.float64))
     if a.shape != k.shape or p.shape != k.shape:
-        raise ValueError(
-            f"freqs, amps and phases must have the same length; got {k.size}, {a.size} and {p.size}"
-        )
+        raise ValueError(f"freqs, amps and phases must have the same length; got {k.size}, {a.size} and {p.size}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(p))):
         raise ValueError("amps and phases must be finite")
-    arg = 2.0 * np.pi * x[..., None] * k + p          # (..., K)
+    arg = 2.0 * np.pi * x[..., None] * k + p  # (..., K)
     return np.sin(arg) @ a
 
 
@@ -103,7 +102,7 @@ def power_law_signal(n_grid: int, *, exponent: float = 1.0, max_freq: int, rng) 
     g = check_rng(rng).standard_normal((F, 2))
     f = np.arange(1, F + 1, dtype=np.float64)
     spec = np.zeros(n // 2 + 1, dtype=np.complex128)
-    spec[1:F + 1] = (g[:, 0] + 1j * g[:, 1]) * f**-exponent
+    spec[1 : F + 1] = (g[:, 0] + 1j * g[:, 1]) * f**-exponent
     # irfft(X)[j] = (1/n) [X_0 + 2 Re sum_f X_f e^{2 pi i f j/n}]  ->  scale by n/2 gives Re sum c_f e^{...}
     s = np.fft.irfft(spec, n) * (n / 2.0)
     s -= s.mean()

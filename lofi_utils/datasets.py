@@ -36,8 +36,18 @@ from .validation import check_choice, check_int
 NORMALIZATIONS = ("sphere", "standard", None)
 
 #: Photographs bundled with scikit-image (no download needed).
-PHOTOS: tuple[str, ...] = ("astronaut", "camera", "cat", "coffee", "rocket", "immunohistochemistry",
-                           "hubble_deep_field", "moon", "coins", "clock")
+PHOTOS: tuple[str, ...] = (
+    "astronaut",
+    "camera",
+    "cat",
+    "coffee",
+    "rocket",
+    "immunohistochemistry",
+    "hubble_deep_field",
+    "moon",
+    "coins",
+    "clock",
+)
 #: Textures bundled with scikit-image.
 TEXTURES: tuple[str, ...] = ("brick", "grass", "gravel")
 
@@ -65,8 +75,9 @@ def to_sphere(X) -> np.ndarray:
     return np.sqrt(X.shape[1]) * Z / norms
 
 
-def digits(*, classes=None, normalize: str | None = "sphere", n: int | None = None,
-           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def digits(
+    *, classes=None, normalize: str | None = "sphere", n: int | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's handwritten digits: ``X`` (n, 64) float64 and labels ``y`` (n,) int64.
 
     ``classes``: keep only these digit labels (e.g. ``(0, 1)``); ``normalize``: ``"sphere"``
@@ -140,26 +151,39 @@ KINDS: tuple[str, ...] = ("cifar10", "cifar100", "mnist")
 _NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "mnist": "MNIST"}
 _HINTS = {
     "mnist": "MNIST's IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...) "
-             "or Keras' mnist.npz (http://yann.lecun.com/exdb/mnist/)",
+    "or Keras' mnist.npz (http://yann.lecun.com/exdb/mnist/)",
     "cifar10": "the 'CIFAR-10 python version' folder cifar-10-batches-py (data_batch_1..5, test_batch; "
-               "https://www.cs.toronto.edu/~kriz/cifar.html)",
+    "https://www.cs.toronto.edu/~kriz/cifar.html)",
     "cifar100": "the 'CIFAR-100 python version' folder cifar-100-python (train, test; "
-                "https://www.cs.toronto.edu/~kriz/cifar.html)",
+    "https://www.cs.toronto.edu/~kriz/cifar.html)",
 }
 #: What :func:`detect` looks for, as it says it.
-_LOOKED_FOR = {"cifar10": "CIFAR-10 batches (data_batch_1..5, test_batch)",
-               "cifar100": "CIFAR-100 files (train, test, meta)",
-               "mnist": "MNIST IDX files (train-images-idx3-ubyte[.gz], ...) or mnist.npz"}
+_LOOKED_FOR = {
+    "cifar10": "CIFAR-10 batches (data_batch_1..5, test_batch)",
+    "cifar100": "CIFAR-100 files (train, test, meta)",
+    "mnist": "MNIST IDX files (train-images-idx3-ubyte[.gz], ...) or mnist.npz",
+}
 _CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
-_MNIST_IMAGES = {s: (f"{t}-images-idx3-ubyte", f"{t}-images-idx3-ubyte.gz", f"{t}-images.idx3-ubyte")
-                 for s, t in (("train", "train"), ("test", "t10k"))}
-_MNIST_LABELS = {s: (f"{t}-labels-idx1-ubyte", f"{t}-labels-idx1-ubyte.gz", f"{t}-labels.idx1-ubyte")
-                 for s, t in (("train", "train"), ("test", "t10k"))}
+_MNIST_IMAGES = {
+    s: (f"{t}-images-idx3-ubyte", f"{t}-images-idx3-ubyte.gz", f"{t}-images.idx3-ubyte")
+    for s, t in (("train", "train"), ("test", "t10k"))
+}
+_MNIST_LABELS = {
+    s: (f"{t}-labels-idx1-ubyte", f"{t}-labels-idx1-ubyte.gz", f"{t}-labels.idx1-ubyte")
+    for s, t in (("train", "train"), ("test", "t10k"))
+}
 #: Files whose presence marks a folder as holding that dataset (:func:`detect`).
-_SIGNATURES = {"cifar10": _CIFAR10_FILES + ("batches.meta",),
-               "cifar100": ("train", "test", "meta"),
-               "mnist": ("mnist.npz", *_MNIST_IMAGES["train"], *_MNIST_IMAGES["test"],
-                         *_MNIST_LABELS["train"], *_MNIST_LABELS["test"])}
+_SIGNATURES = {
+    "cifar10": _CIFAR10_FILES + ("batches.meta",),
+    "cifar100": ("train", "test", "meta"),
+    "mnist": (
+        "mnist.npz",
+        *_MNIST_IMAGES["train"],
+        *_MNIST_IMAGES["test"],
+        *_MNIST_LABELS["train"],
+        *_MNIST_LABELS["test"],
+    ),
+}
 SPLITS = ("train", "test")
 
 
@@ -187,8 +211,10 @@ def _as_path(path, what: str, hint: str) -> Path:
         path = os.fsdecode(path)
     if not isinstance(path, (str, os.PathLike)):
         tip = f" (on the command line write ./{path})" if isinstance(path, (int, float)) else ""
-        raise DataMissing(f"{what}: data_path must be a folder path (a string), got {type(path).__name__} "
-                          f"{path!r}{tip}; expected {hint}")
+        raise DataMissing(
+            f"{what}: data_path must be a folder path (a string), got {type(path).__name__} "
+            f"{path!r}{tip}; expected {hint}"
+        )
     if not str(os.fspath(path)).strip():
         raise DataMissing(f"{what}: data_path is an empty or blank string; expected {hint}")
     p = Path(path).expanduser().absolute()
@@ -243,13 +269,19 @@ def detect(path, kinds=KINDS) -> str:
     found = _kinds_in(p, kinds)
     if not found:
         others = [_NAMES[k] for k in _kinds_in(p) if k not in kinds]
-        where = (f"{_show(p)} is a file, not a folder" if p.is_file() else
-                 f"{_show(p)} holds {' and '.join(others)} files, which are not read here" if others else
-                 f"nothing found under {_show(p)}")
+        where = (
+            f"{_show(p)} is a file, not a folder"
+            if p.is_file()
+            else f"{_show(p)} holds {' and '.join(others)} files, which are not read here"
+            if others
+            else f"nothing found under {_show(p)}"
+        )
         raise DataMissing(f"data_path: {where}; looked for {looked}")
     if len(found) > 1:
-        raise DataMissing(f"data_path: {_show(p)} holds files of {' and '.join(_NAMES[k] for k in found)}; "
-                          "point data_path at the folder of one of them")
+        raise DataMissing(
+            f"data_path: {_show(p)} holds files of {' and '.join(_NAMES[k] for k in found)}; "
+            "point data_path at the folder of one of them"
+        )
     return found[0]
 
 
@@ -268,8 +300,10 @@ def _gunzip(raw: bytes, path: Path, what: str) -> bytes:
         except (OSError, EOFError, zlib.error) as err:
             raise DataMissing(f"{what}: {_show(path)} is a damaged or truncated gzip file ({_reason(err)})") from None
     if path.suffix == ".gz":
-        raise DataMissing(f"{what}: {_show(path)} is named .gz but is not gzip data; expected a gzip-compressed "
-                          "IDX file (or the file unpacked, without .gz)")
+        raise DataMissing(
+            f"{what}: {_show(path)} is named .gz but is not gzip data; expected a gzip-compressed "
+            "IDX file (or the file unpacked, without .gz)"
+        )
     return raw
 
 
@@ -278,17 +312,20 @@ def _read_idx(path: Path, ndim: int, what: str = "MNIST") -> np.ndarray:
     raw = _gunzip(_read_bytes(path, what), path, what)
     kind = "images (n, 28, 28)" if ndim == 3 else "labels (n,)"
     if len(raw) < 4 or raw[:2] != b"\x00\x00":
-        raise DataMissing(f"{what}: {_show(path)} is not an IDX file (it does not start with the bytes 00 00); "
-                          f"expected MNIST {kind} in IDX format")
+        raise DataMissing(
+            f"{what}: {_show(path)} is not an IDX file (it does not start with the bytes 00 00); "
+            f"expected MNIST {kind} in IDX format"
+        )
     if raw[2] != 8:
-        raise DataMissing(f"{what}: {_show(path)} is an IDX file of type 0x{raw[2]:02x}; expected unsigned bytes "
-                          "(0x08)")
+        raise DataMissing(
+            f"{what}: {_show(path)} is an IDX file of type 0x{raw[2]:02x}; expected unsigned bytes (0x08)"
+        )
     if raw[3] != ndim:
         raise DataMissing(f"{what}: {_show(path)} holds a {raw[3]}-dimensional array; expected {kind}")
     head = 4 + 4 * ndim
     if len(raw) < head:
         raise DataMissing(f"{what}: {_show(path)} is truncated inside its IDX header ({len(raw)} bytes)")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     have, need = len(raw) - head, math.prod(shape)
     if have != need:
         state = "truncated" if have < need else "longer than its header says"
@@ -308,23 +345,28 @@ def _need_ints(a: np.ndarray, src: str, key: str, what: str) -> None:
         raise DataMissing(f"{what}: {src}: {key!r} holds {a.dtype} values; expected integers")
 
 
-def _check_images(X, y, src: str, what: str, *, shape: tuple, n_classes: int,
-                  xkey: str = "images", ykey: str = "labels") -> tuple[np.ndarray, np.ndarray]:
+def _check_images(
+    X, y, src: str, what: str, *, shape: tuple, n_classes: int, xkey: str = "images", ykey: str = "labels"
+) -> tuple[np.ndarray, np.ndarray]:
     """Images ``X`` (n, *shape) with values 0..255 and labels ``y`` (n,) in 0..n_classes-1, or DataMissing."""
     X, y = _as_array(X, src, xkey, what), _as_array(y, src, ykey, what)
     if X.ndim != 1 + len(shape) or X.shape[1:] != shape or X.shape[0] < 1:
-        raise DataMissing(f"{what}: {src}: {xkey!r} has shape {X.shape}; expected (n, {', '.join(map(str, shape))})"
-                          " with n >= 1")
+        raise DataMissing(
+            f"{what}: {src}: {xkey!r} has shape {X.shape}; expected (n, {', '.join(map(str, shape))}) with n >= 1"
+        )
     _need_ints(X, src, xkey, what)
     if X.dtype != np.uint8 and (X.min() < 0 or X.max() > 255):
         raise DataMissing(f"{what}: {src}: {xkey!r} has values in [{X.min()}, {X.max()}]; expected pixels 0..255")
     if y.ndim != 1 or len(y) != len(X):
-        raise DataMissing(f"{what}: {src} holds {len(X)} images but labels of shape {y.shape}; expected {len(X)} "
-                          "labels, one per image")
+        raise DataMissing(
+            f"{what}: {src} holds {len(X)} images but labels of shape {y.shape}; expected {len(X)} "
+            "labels, one per image"
+        )
     _need_ints(y, src, ykey, what)
     if y.min() < 0 or y.max() >= n_classes:
-        raise DataMissing(f"{what}: {src}: {ykey!r} has values in [{y.min()}, {y.max()}]; expected class indices "
-                          f"0..{n_classes - 1}")
+        raise DataMissing(
+            f"{what}: {src}: {ykey!r} has values in [{y.min()}, {y.max()}]; expected class indices 0..{n_classes - 1}"
+        )
     return X.astype(np.uint8, copy=False), y.astype(np.int64)
 
 
@@ -339,16 +381,18 @@ def _load_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             missing = [k for k in (xk, yk) if k not in z.files]
             if missing:
-                raise DataMissing(f"MNIST: {_show(path)} has no {' or '.join(missing)} (it holds "
-                                  f"{', '.join(z.files) or 'nothing'}); expected {expect}")
+                raise DataMissing(
+                    f"MNIST: {_show(path)} has no {' or '.join(missing)} (it holds "
+                    f"{', '.join(z.files) or 'nothing'}); expected {expect}"
+                )
             X, y = z[xk], z[yk]
     except DataMissing:
         raise
     except Exception as err:  # any failure to decode an untrusted archive: zipfile, zlib and numpy errors
-        raise DataMissing(f"MNIST: {_show(path)} is not a readable .npz archive ({_reason(err)}); expected "
-                          f"{expect}") from None
-    return _check_images(X, y, f"{_show(path)} [{xk}, {yk}]", "MNIST", shape=(28, 28), n_classes=10,
-                         xkey=xk, ykey=yk)
+        raise DataMissing(
+            f"MNIST: {_show(path)} is not a readable .npz archive ({_reason(err)}); expected {expect}"
+        ) from None
+    return _check_images(X, y, f"{_show(path)} [{xk}, {yk}]", "MNIST", shape=(28, 28), n_classes=10, xkey=xk, ykey=yk)
 
 
 def load_mnist(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -374,16 +418,21 @@ def load_mnist(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
 
 
 #: The only globals a CIFAR "python version" batch refers to (NumPy's array reconstruction), by module.
-_PICKLE_GLOBALS = {("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
-                   ("numpy._core.numeric", "_frombuffer"), ("numpy", "ndarray"), ("numpy", "dtype"),
-                   ("_codecs", "encode")}
+_PICKLE_GLOBALS = {
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("_codecs", "encode"),
+}
 
 
 class _BatchUnpickler(pickle.Unpickler):
     """Unpickles only dicts, lists, strings, numbers and NumPy arrays: a batch file can run no code."""
 
     def find_class(self, module, name):
-        mod = "numpy._core" + module[len("numpy.core"):] if module.split(".")[:2] == ["numpy", "core"] else module
+        mod = "numpy._core" + module[len("numpy.core") :] if module.split(".")[:2] == ["numpy", "core"] else module
         if (mod, name) not in _PICKLE_GLOBALS:
             raise pickle.UnpicklingError(f"it refers to {module}.{name}, which a CIFAR batch never holds")
         return super().find_class(mod, name)
@@ -406,13 +455,21 @@ def _cifar_batch(path: Path, what: str, label_key: str, n_classes: int) -> tuple
     d = _unpickle(path, what)
     missing = [k for k in ("data", label_key) if k not in d]
     if missing:
-        other = ("; it looks like CIFAR-100" if label_key == "labels" and "fine_labels" in d else
-                 "; it looks like CIFAR-10" if label_key != "labels" and "labels" in d else "")
+        other = (
+            "; it looks like CIFAR-100"
+            if label_key == "labels" and "fine_labels" in d
+            else "; it looks like CIFAR-10"
+            if label_key != "labels" and "labels" in d
+            else ""
+        )
         keys = ", ".join(map(repr, list(d)[:8])) or "nothing"
-        raise DataMissing(f"{what}: {_show(path)} has no {' or '.join(map(repr, missing))} entry (it holds {keys})"
-                          f"{other}; expected a {what} batch with 'data' and {label_key!r}")
-    X, y = _check_images(d["data"], d[label_key], _show(path), what, shape=(3072,), n_classes=n_classes,
-                         xkey="data", ykey=label_key)
+        raise DataMissing(
+            f"{what}: {_show(path)} has no {' or '.join(map(repr, missing))} entry (it holds {keys})"
+            f"{other}; expected a {what} batch with 'data' and {label_key!r}"
+        )
+    X, y = _check_images(
+        d["data"], d[label_key], _show(path), what, shape=(3072,), n_classes=n_classes, xkey="data", ykey=label_key
+    )
     return X.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), y
 
 
@@ -460,8 +517,7 @@ def load_cifar100(path, *, split: str = "train", label: str = "fine") -> tuple[n
 _LOADERS = {"cifar10": load_cifar10, "cifar100": load_cifar100, "mnist": load_mnist}
 
 
-def check_data_path(path, kind, *, allowed=KINDS, n_train: int | None = None,
-                    n_test: int | None = None) -> str | None:
+def check_data_path(path, kind, *, allowed=KINDS, n_train: int | None = None, n_test: int | None = None) -> str | None:
     """Check at once, before any long computation, that ``path`` holds the dataset ``kind``.
 
     ``kind``: one of ``allowed`` (default :data:`KINDS`: ``"cifar10"``, ``"cifar100"``, ``"mnist"``), or a
@@ -485,13 +541,17 @@ def check_data_path(path, kind, *, allowed=KINDS, n_train: int | None = None,
         p = _as_path(path, _NAMES[kind], _HINTS[kind])
         found = _kinds_in(p)
         if found and kind not in found:
-            raise DataMissing(f"{_NAMES[kind]}: {_show(p)} holds {' and '.join(_NAMES[k] for k in found)} files, "
-                              f"not {_NAMES[kind]}; expected {_HINTS[kind]}")
+            raise DataMissing(
+                f"{_NAMES[kind]}: {_show(p)} holds {' and '.join(_NAMES[k] for k in found)} files, "
+                f"not {_NAMES[kind]}; expected {_HINTS[kind]}"
+            )
     for split, need in (("train", n_train), ("test", n_test)):
         n = len(_LOADERS[kind](path, split=split)[1])
         if need is not None and need > n:
-            raise DataMissing(f"{_NAMES[kind]}: {_show(Path(path).expanduser().absolute())} holds {n} {split} "
-                              f"images; {need} are asked for")
+            raise DataMissing(
+                f"{_NAMES[kind]}: {_show(Path(path).expanduser().absolute())} holds {n} {split} "
+                f"images; {need} are asked for"
+            )
     return kind
 
 
@@ -559,5 +619,10 @@ def load_real_data(data_path=None, *, n: int, seed: int = 0) -> RealData:
     if n < len(lab):
         idx = np.random.default_rng(seed).choice(len(lab), size=n, replace=False)
         X, lab, y = X[idx], lab[idx], y[idx]
-    return RealData(X=to_sphere(X), labels=np.asarray(lab, dtype=np.int64), y=np.asarray(y, dtype=float),
-                    name=name, note=f"{note}; {len(lab) if n >= len(lab) else n} samples, D = {X.shape[1]}")
+    return RealData(
+        X=to_sphere(X),
+        labels=np.asarray(lab, dtype=np.int64),
+        y=np.asarray(y, dtype=float),
+        name=name,
+        note=f"{note}; {len(lab) if n >= len(lab) else n} samples, D = {X.shape[1]}",
+    )

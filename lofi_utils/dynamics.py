@@ -31,8 +31,15 @@ import torch
 
 from .validation import check_choice, check_in_range, check_int, check_positive
 
-__all__ = ["kernel_mode_decay", "simulate_mode_decay", "time_to_fraction", "circle_kernel_eigenvalues",
-           "cosine_coefficients", "kernel_gd", "fit_decay_rate"]
+__all__ = [
+    "kernel_mode_decay",
+    "simulate_mode_decay",
+    "time_to_fraction",
+    "circle_kernel_eigenvalues",
+    "cosine_coefficients",
+    "kernel_gd",
+    "fit_decay_rate",
+]
 
 
 def _check_mu_eta(mu, eta):
@@ -70,8 +77,9 @@ def simulate_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
     return out
 
 
-def time_to_fraction(mu, eta: float, *, frac: float = 0.1, method: str = "closed",
-                     max_steps: int = 10_000_000) -> np.ndarray:
+def time_to_fraction(
+    mu, eta: float, *, frac: float = 0.1, method: str = "closed", max_steps: int = 10_000_000
+) -> np.ndarray:
     """Number of GD steps ``t_k`` until the mode-k residual falls to ``frac`` of its initial size.
 
     ``t_k = min{t >= 0 : |1 - eta mu_k|^t <= frac} = ceil(log frac / log|1 - eta mu_k|)``; ``inf``
@@ -141,7 +149,7 @@ def cosine_coefficients(r, ks) -> np.ndarray:
     if ks.dtype.kind not in "iu" or np.any(ks < 0) or np.any(2 * ks >= n):
         raise ValueError(f"ks must be integers in [0, n/2) = [0, {n / 2}), got {ks}")
     theta = 2 * np.pi * np.arange(n) / n
-    basis = np.cos(np.outer(theta, ks)) * np.where(ks == 0, 1.0, 2.0) / n     # (n, K)
+    basis = np.cos(np.outer(theta, ks)) * np.where(ks == 0, 1.0, 2.0) / n  # (n, K)
     if isinstance(r, torch.Tensor):
         return r @ torch.as_tensor(basis, dtype=r.dtype, device=r.device)
     return np.asarray(r, dtype=float) @ basis

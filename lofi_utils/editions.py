@@ -39,10 +39,10 @@ _SOLUTION = re.compile(
 )
 
 #: First cell of every downloaded notebook: installs the book's code where it is missing (Colab).
-SETUP_CELL = '''# Run this first on Colab or another fresh machine; it does nothing where lofi_utils is installed.
+SETUP_CELL = """# Run this first on Colab or another fresh machine; it does nothing where lofi_utils is installed.
 import importlib.util, subprocess, sys
 if importlib.util.find_spec("lofi_utils") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{requirement}"])'''
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "{requirement}"])"""
 
 
 def check_edition(edition: str) -> str:
@@ -115,8 +115,10 @@ def colab_url(repository_url: str | None, stem: str, *, edition: str = "full") -
     m = _GITHUB.match(repository_url or "")
     if not m:
         return None
-    return (f"https://colab.research.google.com/github/{m.group(1)}/blob/gh-pages/"
-            f"{PUBLISHED_AT[edition]}notebooks/{stem}.ipynb")
+    return (
+        f"https://colab.research.google.com/github/{m.group(1)}/blob/gh-pages/"
+        f"{PUBLISHED_AT[edition]}notebooks/{stem}.ipynb"
+    )
 
 
 _START = re.compile(r"^`{3,}\{solution-start\}[ \t]*(\S*)")
@@ -136,11 +138,11 @@ def solutions(text: str) -> list[tuple[str, str]]:
         lines = m.group(0).splitlines()
         label = _START.match(lines[0]).group(1) or f"solution-{len(found) + 1}"
         i = 1
-        if i < len(lines) and lines[i].strip() == "---":           # YAML options
+        if i < len(lines) and lines[i].strip() == "---":  # YAML options
             i = next((j + 1 for j in range(i + 1, len(lines)) if lines[j].strip() == "---"), i)
-        while i < len(lines) and lines[i].startswith(":"):         # :option: lines
+        while i < len(lines) and lines[i].startswith(":"):  # :option: lines
             i += 1
-        if i < len(lines) and _FENCE_ONLY.fullmatch(lines[i]):     # closes the solution-start fence
+        if i < len(lines) and _FENCE_ONLY.fullmatch(lines[i]):  # closes the solution-start fence
             i += 1
         end = next(j for j in range(len(lines) - 1, 0, -1) if _END.match(lines[j]))
         found.append((label, "\n".join(lines[i:end])))
@@ -205,7 +207,7 @@ def executed_notebook(path, cache=None):
 
         try:
             _, nb = get_cache(str(cache)).merge_match_into_notebook(nb)
-        except KeyError:   # not in the cache: keep the notebook without outputs
+        except KeyError:  # not in the cache: keep the notebook without outputs
             pass
     return nb
 
@@ -213,8 +215,22 @@ def executed_notebook(path, cache=None):
 # --- finding solutions in built files --------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z0-9]+")
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".pdf", ".woff", ".woff2", ".ttf", ".eot",
-                   ".otf", ".zip", ".gz"}
+_IMAGE_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".ico",
+    ".pdf",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".eot",
+    ".otf",
+    ".zip",
+    ".gz",
+}
 _TAG = re.compile(r"<[^>]*>")
 _B64 = re.compile(r"[A-Za-z0-9+/=\s]{200,}")
 
@@ -262,9 +278,15 @@ class SolutionFingerprints:
     solution it is in every finding).
     """
 
-    def __init__(self, solutions: Mapping[str, Iterable[str]], others: Iterable[str] = (), *,
-                 images: Mapping[str, Iterable[bytes]] | None = None, other_images: Iterable[bytes] = (),
-                 n: int = 8):
+    def __init__(
+        self,
+        solutions: Mapping[str, Iterable[str]],
+        others: Iterable[str] = (),
+        *,
+        images: Mapping[str, Iterable[bytes]] | None = None,
+        other_images: Iterable[bytes] = (),
+        n: int = 8,
+    ):
         if n < 3:
             raise ValueError(f"n-grams of {n} words are not distinctive; use n >= 3")
         self.n = n
@@ -294,8 +316,9 @@ class SolutionFingerprints:
                     self.images.setdefault(h, name)
 
     @classmethod
-    def from_chapters(cls, chapters: Mapping[str, str], *, executed: Mapping | None = None,
-                      others: Iterable[str] = (), n: int = 8) -> SolutionFingerprints:
+    def from_chapters(
+        cls, chapters: Mapping[str, str], *, executed: Mapping | None = None, others: Iterable[str] = (), n: int = 8
+    ) -> SolutionFingerprints:
         """From the chapters' MyST sources ``{name: text}`` and, where given, their executed notebooks
         ``{name: notebook}`` (full edition: the solutions' outputs and figures). ``others``: the text of
         the book's other pages. Each solution is named ``"<chapter>: <exercise label>"``."""
@@ -323,7 +346,7 @@ class SolutionFingerprints:
         toks = _tokens(text)
         for i in range(len(toks) - n + 1):
             if toks[i] in first:
-                g = tuple(toks[i:i + n])
+                g = tuple(toks[i : i + n])
                 name = self.ngrams.get(g)
                 if name and name not in found:
                     found[name] = " ".join(g)
@@ -383,8 +406,9 @@ class SolutionFingerprints:
             rel = p.relative_to(root).as_posix()
             hits += [f"{rel}: {name} ({what})" for name, what in self.find_file(p).items()]
             if p.suffix.lower() in (".html", ".htm"):
-                page_words |= _index_words(html.unescape(_TAG.sub(" ", p.read_text(encoding="utf-8",
-                                                                                    errors="replace"))))
+                page_words |= _index_words(
+                    html.unescape(_TAG.sub(" ", p.read_text(encoding="utf-8", errors="replace")))
+                )
         for p in files:
             if p.name == "searchindex.js":
                 terms = _search_terms(p.read_text(encoding="utf-8", errors="replace"))
@@ -440,7 +464,7 @@ def _search_terms(js: str) -> set[str]:
     """The terms of a Sphinx ``searchindex.js`` (``Search.setIndex({...})``)."""
     start, end = js.find("{"), js.rfind("}")
     try:
-        index = json.loads(js[start:end + 1])
+        index = json.loads(js[start : end + 1])
     except ValueError:
         return set()
     return set(index.get("terms", {})) | set(index.get("titleterms", {}))
@@ -457,10 +481,9 @@ def _stemmer():
             from sphinx.search.en import SearchEnglish
 
             _STEM = SearchEnglish({}).stem
-        except Exception:   # noqa: BLE001 -- no Sphinx: compare unstemmed words only
+        except Exception:  # noqa: BLE001 -- no Sphinx: compare unstemmed words only
             _STEM = str.lower
     return _STEM
-
 
 
 def _index_words(text: str, min_len: int = 1) -> set[str]:

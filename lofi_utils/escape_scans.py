@@ -29,8 +29,15 @@ from .stats import fit_power_law
 from .validation import check_int, check_positive
 
 __all__ = [
-    "escape_fraction", "median_escape", "EscapeScan", "escape_time_scan", "EscapeFit", "fit_escape_scan",
-    "PowerLawScan", "powerlaw_scan", "chain_vs_full",
+    "escape_fraction",
+    "median_escape",
+    "EscapeScan",
+    "escape_time_scan",
+    "EscapeFit",
+    "fit_escape_scan",
+    "PowerLawScan",
+    "powerlaw_scan",
+    "chain_vs_full",
 ]
 
 
@@ -105,14 +112,28 @@ class EscapeScan:
         q = self.quantiles()
         rows = [f"{'setting':>14} {'median':>10} {'q25':>10} {'q75':>10} {'censored':>9}"]
         for i, lab in enumerate(self.labels):
-            rows.append(f"{str(lab):>14} {self.medians[i] / sc[i]:10.3g} {q[i, 0] / sc[i]:10.3g} "
-                        f"{q[i, 1] / sc[i]:10.3g} {self.censored[i]:9.2f}")
+            rows.append(
+                f"{str(lab):>14} {self.medians[i] / sc[i]:10.3g} {q[i, 0] / sc[i]:10.3g} "
+                f"{q[i, 1] / sc[i]:10.3g} {self.censored[i]:9.2f}"
+            )
         return "\n".join(rows)
 
 
-def escape_time_scan(Ns, *, seeds: int, c: float | list = 1.0, beta: float = 5.0, order: int = 4,
-                     cap: float = 60.0, threshold: float = 0.5, seed: int = 0, method: str = "parallel",
-                     record_every: int | None = None, device="cpu", progress: bool = False) -> EscapeScan:
+def escape_time_scan(
+    Ns,
+    *,
+    seeds: int,
+    c: float | list = 1.0,
+    beta: float = 5.0,
+    order: int = 4,
+    cap: float = 60.0,
+    threshold: float = 0.5,
+    seed: int = 0,
+    method: str = "parallel",
+    record_every: int | None = None,
+    device="cpu",
+    progress: bool = False,
+) -> EscapeScan:
     """Escape times of the flat-spectrum model for each N in ``Ns`` (or each step-size constant in ``c``), with
     ``seeds`` runs each, all in one batch of :func:`lofi_utils.sgd_chain.overlap_chain`.
 
@@ -134,9 +155,19 @@ def escape_time_scan(Ns, *, seeds: int, c: float | list = 1.0, beta: float = 5.0
     cr = np.repeat([g[1] for g in grid], seeds)
     eta = cr / Nr**2 if order == 4 else cr / Nr
     scale = Nr**3 / cr if order == 4 else Nr * np.log(Nr) / cr
-    res = overlap_chain(Nr, eta=eta, max_steps=np.ceil(cap * scale).astype(np.int64), beta=beta, order=order,
-                        threshold=threshold, seed=seed, method=method, record_every=record_every, device=device,
-                        progress=progress)
+    res = overlap_chain(
+        Nr,
+        eta=eta,
+        max_steps=np.ceil(cap * scale).astype(np.int64),
+        beta=beta,
+        order=order,
+        threshold=threshold,
+        seed=seed,
+        method=method,
+        record_every=record_every,
+        device=device,
+        progress=progress,
+    )
     times = res.times.reshape(len(grid), seeds)
     values = np.array([g[0] for g in grid] if len(cs) == 1 else [g[1] for g in grid], dtype=float)
     labels = [f"N={n}" if len(cs) == 1 else f"c={cc:g}" for n, cc in grid]
@@ -169,16 +200,20 @@ class EscapeFit:
     lane_steps: int
 
     def __str__(self) -> str:
-        return "\n".join([
-            f"fitted exponent of the median: {self.exponent:.2f} ± {self.exponent_se:.2f} (bootstrap); "
-            f"of median / ln(N)^2: {self.log_exponent:.2f} ± {self.log_exponent_se:.2f}",
-            f"median / drift prediction: {np.round(self.drift_ratio, 2)}",
-            f"escaped by n = {self.early:g} N^3 / c, N >= {int(self.early_N.min()) if self.early_N.size else 0}: "
-            f"{np.round(self.early_fraction, 3)}  ({self.seconds:.1f} s for {self.lane_steps:.3g} run-steps)"])
+        return "\n".join(
+            [
+                f"fitted exponent of the median: {self.exponent:.2f} ± {self.exponent_se:.2f} (bootstrap); "
+                f"of median / ln(N)^2: {self.log_exponent:.2f} ± {self.log_exponent_se:.2f}",
+                f"median / drift prediction: {np.round(self.drift_ratio, 2)}",
+                f"escaped by n = {self.early:g} N^3 / c, N >= {int(self.early_N.min()) if self.early_N.size else 0}: "
+                f"{np.round(self.early_fraction, 3)}  ({self.seconds:.1f} s for {self.lane_steps:.3g} run-steps)",
+            ]
+        )
 
 
-def fit_escape_scan(scan: EscapeScan, *, c: float = 1.0, beta: float = 5.0, seed: int = 0, early: float = 0.5,
-                    N_min: int = 16) -> EscapeFit:
+def fit_escape_scan(
+    scan: EscapeScan, *, c: float = 1.0, beta: float = 5.0, seed: int = 0, early: float = 0.5, N_min: int = 16
+) -> EscapeFit:
     """Exponents, drift ratios and early-escape fractions of an N-scan (k = 4) of :func:`escape_time_scan`.
 
     Fits ``median T ~ N^p`` (``scan.exponent``) and ``median T / ln(N)^2 ~ N^p'`` by least squares in log-log
@@ -193,12 +228,18 @@ def fit_escape_scan(scan: EscapeScan, *, c: float = 1.0, beta: float = 5.0, seed
         raise ValueError("fit_escape_scan needs an N-scan with at least two dimensions N >= 2")
     sel = Ns >= N_min
     frac = [escape_fraction(t, [early * n**3 / c])[0] for n, t in zip(Ns[sel], scan.times[sel])]
-    return EscapeFit(exponent=scan.exponent, exponent_se=scan.exponent_se(seed=seed),
-                     log_exponent=fit_power_law(Ns, scan.medians / np.log(Ns) ** 2)[0],
-                     log_exponent_se=scan.exponent_se(log_correction=True, seed=seed),
-                     drift_ratio=scan.medians / drift_escape_time(Ns, beta=beta, c=c), early_N=Ns[sel],
-                     early_fraction=np.array(frac), early=early, seconds=scan.result.seconds,
-                     lane_steps=scan.result.lane_steps)
+    return EscapeFit(
+        exponent=scan.exponent,
+        exponent_se=scan.exponent_se(seed=seed),
+        log_exponent=fit_power_law(Ns, scan.medians / np.log(Ns) ** 2)[0],
+        log_exponent_se=scan.exponent_se(log_correction=True, seed=seed),
+        drift_ratio=scan.medians / drift_escape_time(Ns, beta=beta, c=c),
+        early_N=Ns[sel],
+        early_fraction=np.array(frac),
+        early=early,
+        seconds=scan.result.seconds,
+        lane_steps=scan.result.lane_steps,
+    )
 
 
 @dataclass
@@ -268,15 +309,30 @@ class PowerLawScan:
     def table(self) -> str:
         rows = [f"{'a':>5} {'D_eff':>6} " + " ".join(f"{'T/N^3 ' + t:>12} {'|m0| ' + t:>9}" for t in self.templates)]
         for i, a in enumerate(self.a_values):
-            cells = " ".join(f"{self.medians[i, j] / self.N**3:12.3g} {self.m0_typical[i, j]:9.3f}"
-                             for j in range(len(self.templates)))
+            cells = " ".join(
+                f"{self.medians[i, j] / self.N**3:12.3g} {self.m0_typical[i, j]:9.3f}"
+                for j in range(len(self.templates))
+            )
             rows.append(f"{a:5.2f} {self.d_eff[i]:6.1f} {cells}")
         return "\n".join(rows)
 
 
-def powerlaw_scan(N: int, a_values, templates=("pl", "flat"), *, spikes: int = 3, seeds: int = 8, c: float = 1.0,
-                  beta: float = 5.0, cap: float = 30.0, threshold: float = 0.5, D: int = 8, seed: int = 0,
-                  device="cpu", progress: bool = False) -> PowerLawScan:
+def powerlaw_scan(
+    N: int,
+    a_values,
+    templates=("pl", "flat"),
+    *,
+    spikes: int = 3,
+    seeds: int = 8,
+    c: float = 1.0,
+    beta: float = 5.0,
+    cap: float = 30.0,
+    threshold: float = 0.5,
+    D: int = 8,
+    seed: int = 0,
+    device="cpu",
+    progress: bool = False,
+) -> PowerLawScan:
     """Escape times of :func:`lofi_utils.sgd.phase_sgd` for every spectral exponent in ``a_values`` and template
     kind, with ``spikes`` template draws x ``seeds`` runs each, all in one batch.
 
@@ -286,8 +342,9 @@ def powerlaw_scan(N: int, a_values, templates=("pl", "flat"), *, spikes: int = 3
     a_values = np.atleast_1d(np.asarray(a_values, dtype=float))
     templates = [templates] if isinstance(templates, str) else list(templates)
     if a_values.ndim != 1 or a_values.size == 0 or not templates:
-        raise ValueError(f"a_values and templates must each hold at least one entry, got {a_values.tolist()!r} "
-                         f"and {templates!r}")
+        raise ValueError(
+            f"a_values and templates must each hold at least one entry, got {a_values.tolist()!r} and {templates!r}"
+        )
     N = check_N(N)
     spikes, seeds = check_int(spikes, "spikes", minimum=1), check_int(seeds, "seeds", minimum=1)
     c, cap, beta = check_positive(c, "c"), check_positive(cap, "cap"), check_positive(beta, "beta")
@@ -298,7 +355,7 @@ def powerlaw_scan(N: int, a_values, templates=("pl", "flat"), *, spikes: int = 3
         d_eff.append(float(lam_a.sum() ** 2 / np.sum(lam_a**2)))
         for tk in templates:
             for sp in range(spikes):
-                rng = streams.rng(seed, "powerlaw_scan.template", sp)   # paired: one draw per sp for every a
+                rng = streams.rng(seed, "powerlaw_scan.template", sp)  # paired: one draw per sp for every a
                 mdl = PhaseModel.make(N, a, beta=beta, template=tk, rng=rng, D=D)
                 lam += [mdl.lam] * seeds
                 u += [mdl.u_fourier] * seeds

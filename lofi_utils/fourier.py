@@ -20,9 +20,21 @@ import numpy as np
 from .validation import check_int, check_rng
 
 __all__ = [
-    "amplitude_phase", "from_amplitude_phase", "phase_scramble", "swap_amplitude_phase",
-    "amplitude_equalise", "radial_power_spectrum", "spectral_slope", "extract_patches", "pixel_correlation",
-    "center_crop", "phase_scramble_errors", "swap_correlations", "standardise", "as_nchw", "phase_jitter",
+    "amplitude_phase",
+    "from_amplitude_phase",
+    "phase_scramble",
+    "swap_amplitude_phase",
+    "amplitude_equalise",
+    "radial_power_spectrum",
+    "spectral_slope",
+    "extract_patches",
+    "pixel_correlation",
+    "center_crop",
+    "phase_scramble_errors",
+    "swap_correlations",
+    "standardise",
+    "as_nchw",
+    "phase_jitter",
     "whiten",
 ]
 
@@ -197,7 +209,7 @@ def center_crop(img, size: int) -> np.ndarray:
         raise ValueError(f"img must be a 2-D image, got shape {img.shape}")
     size = check_int(size, "size", minimum=2, maximum=min(img.shape))
     H, W = img.shape
-    return img[(H - size) // 2:(H + size) // 2, (W - size) // 2:(W + size) // 2]
+    return img[(H - size) // 2 : (H + size) // 2, (W - size) // 2 : (W + size) // 2]
 
 
 def phase_scramble_errors(img, rng=0) -> tuple[float, float]:
@@ -323,8 +335,9 @@ def whiten(X, mean_amplitude) -> np.ndarray:
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"mean_amplitude must broadcast to the images {X.shape} (e.g. (C, H, W) or (H, W)), "
-                         f"got shape {A.shape}")
+        raise ValueError(
+            f"mean_amplitude must broadcast to the images {X.shape} (e.g. (C, H, W) or (H, W)), got shape {A.shape}"
+        )
     if not np.all(np.isfinite(A)) or np.any(A < 0):
         raise ValueError("mean_amplitude must be finite and >= 0 (an amplitude spectrum), got NaN, inf or < 0")
     F = np.fft.fft2(X, norm="ortho")

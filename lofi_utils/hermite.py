@@ -26,8 +26,17 @@ from scipy.special import gammaln
 from . import activations
 from .validation import check_int, check_positive, is_int
 
-__all__ = ["relu_hermite_coeffs", "hermite_coeffs", "dual_series", "dual_series_derivative",
-           "hermite_normalised_table", "horner", "tanh_mehler_coeffs", "hermite_sq_coeffs", "MEHLER_NMAX"]
+__all__ = [
+    "relu_hermite_coeffs",
+    "hermite_coeffs",
+    "dual_series",
+    "dual_series_derivative",
+    "hermite_normalised_table",
+    "horner",
+    "tanh_mehler_coeffs",
+    "hermite_sq_coeffs",
+    "MEHLER_NMAX",
+]
 
 #: Highest degree of :func:`tanh_mehler_coeffs` (its coefficients are zero beyond, to ~1e-14).
 MEHLER_NMAX = 800
@@ -85,7 +94,7 @@ _MAX_GH_NODES = 350
 @lru_cache(maxsize=8)
 def _hermegauss(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     z, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    w = w / math.sqrt(2 * math.pi)                         # weights of the N(0, 1) expectation
+    w = w / math.sqrt(2 * math.pi)  # weights of the N(0, 1) expectation
     z.setflags(write=False)
     w.setflags(write=False)
     return z, w
@@ -104,8 +113,10 @@ def hermite_coeffs(sigma: Callable[[np.ndarray], np.ndarray], nmax: int, *, n_no
     """
     nmax = check_int(nmax, "nmax", minimum=0)
     if not is_int(n_nodes) or n_nodes <= nmax or n_nodes > _MAX_GH_NODES:
-        raise ValueError(f"n_nodes must be an integer in (nmax, {_MAX_GH_NODES}] (nmax = {nmax}; NumPy's "
-                         f"Gauss-Hermite weights underflow beyond {_MAX_GH_NODES}), got {n_nodes!r}")
+        raise ValueError(
+            f"n_nodes must be an integer in (nmax, {_MAX_GH_NODES}] (nmax = {nmax}; NumPy's "
+            f"Gauss-Hermite weights underflow beyond {_MAX_GH_NODES}), got {n_nodes!r}"
+        )
     z, w = _hermegauss(int(n_nodes))
     vals = np.asarray(sigma(z.copy()), dtype=float)
     if vals.shape != z.shape:
@@ -228,11 +239,18 @@ def hermite_sq_coeffs(activation: str, q: float, nmax: int) -> np.ndarray:
         return q * relu_hermite_coeffs(nmax)
     out = np.zeros(nmax + 1)
     if act == "erf":
-        s2 = activations.ERF_SCALE ** 2 * q
+        s2 = activations.ERF_SCALE**2 * q
         n = np.arange(1, nmax + 1, 2)
         j = (n - 1) // 2
-        log_m = (math.log(2.0) + 0.5 * math.log(s2) - 0.5 * math.log(math.pi) - 0.5 * math.log1p(2 * s2)
-                 + j * (math.log(s2) - math.log1p(2 * s2)) + gammaln(2 * j + 1) - gammaln(j + 1))
+        log_m = (
+            math.log(2.0)
+            + 0.5 * math.log(s2)
+            - 0.5 * math.log(math.pi)
+            - 0.5 * math.log1p(2 * s2)
+            + j * (math.log(s2) - math.log1p(2 * s2))
+            + gammaln(2 * j + 1)
+            - gammaln(j + 1)
+        )
         out[1::2] = np.exp(2 * log_m - gammaln(n + 1))
         return out
     a2 = tanh_mehler_coeffs(q)[0]

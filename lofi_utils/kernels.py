@@ -44,9 +44,22 @@ from .hermite import horner, tanh_mehler_coeffs
 from .sphere import check_d, funk_hecke_values, theta_nodes
 from .validation import check_in_range, check_int, check_positive
 
-__all__ = ["ACTIVATIONS", "ERF_SCALE", "GH_NODES", "MAX_BIAS", "activation_fn", "dual_activation",
-           "dual_activation_quadrature", "diagonal_map", "LayerKernels", "layer_kernels", "ntk",
-           "nngp", "ntk_spectrum", "nngp_spectrum"]
+__all__ = [
+    "ACTIVATIONS",
+    "ERF_SCALE",
+    "GH_NODES",
+    "MAX_BIAS",
+    "activation_fn",
+    "dual_activation",
+    "dual_activation_quadrature",
+    "diagonal_map",
+    "LayerKernels",
+    "layer_kernels",
+    "ntk",
+    "nngp",
+    "ntk_spectrum",
+    "nngp_spectrum",
+]
 
 #: The activations with a dual kernel here (``relu``, ``erf``, ``tanh``), from the registry.
 ACTIVATIONS: tuple[str, ...] = activations.names(kernel=True)
@@ -84,8 +97,10 @@ def _check_c(c, q: float) -> np.ndarray:
     c = np.asarray(c, dtype=float)
     ok = np.isfinite(c) & (np.abs(c) <= q * (1 + 1e-9))
     if not np.all(ok):
-        raise ValueError(f"covariances c must be finite with |c| <= q = {q:g} (a valid 2x2 covariance), "
-                         f"got {float(c[~ok].ravel()[0])!r}")
+        raise ValueError(
+            f"covariances c must be finite with |c| <= q = {q:g} (a valid 2x2 covariance), "
+            f"got {float(c[~ok].ravel()[0])!r}"
+        )
     return c
 
 
@@ -153,16 +168,19 @@ def dual_activation_quadrature(sigma, sigma_prime, q: float, c, *, n_nodes: int 
     Vd = np.empty_like(r)
     chunk = max(1, 2_000_000 // z1.size)
     for i in range(0, r.size, chunk):
-        v = sq * (r[i:i + chunk, None] * z1 + s[i:i + chunk, None] * z2)
-        V[i:i + chunk] = sigma(v) @ su
-        Vd[i:i + chunk] = sigma_prime(v) @ dsu
+        v = sq * (r[i : i + chunk, None] * z1 + s[i : i + chunk, None] * z2)
+        V[i : i + chunk] = sigma(v) @ su
+        Vd[i : i + chunk] = sigma_prime(v) @ dsu
     return V.reshape(c.shape), Vd.reshape(c.shape)
 
 
 def _tanh_dual(q, c):
     if q > 8.0:
-        warnings.warn(f"tanh dual kernel at q = {q:.3g} > 8: the Mehler series (800 terms) is then only "
-                      "~1e-12 accurate", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"tanh dual kernel at q = {q:.3g} > 8: the Mehler series (800 terms) is then only ~1e-12 accurate",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     a2, b2 = tanh_mehler_coeffs(float(q))
     r = np.clip(np.asarray(c, dtype=float) / q, -1.0, 1.0)
     return horner(a2, r), horner(b2, r)
@@ -192,7 +210,7 @@ def dual_activation(name: str, q: float, c):
         V = q * (np.sqrt(1.0 - r * r) + (math.pi - th) * r) / math.pi
         return V, (math.pi - th) / math.pi
     if name == "erf":
-        a2 = ERF_SCALE ** 2
+        a2 = ERF_SCALE**2
         den = 1.0 + 2.0 * a2 * q
         c = np.clip(c, -q, q)
         V = (2.0 / math.pi) * np.arcsin(2.0 * a2 * c / den)
@@ -212,7 +230,7 @@ def diagonal_map(name: str, q: float) -> float:
     if name == "relu":
         return q
     if name == "erf":
-        a2 = ERF_SCALE ** 2
+        a2 = ERF_SCALE**2
         return float((2.0 / math.pi) * np.arcsin(2.0 * a2 * q / (1.0 + 2.0 * a2 * q)))
     return float(tanh_mehler_coeffs(q)[0].sum())
 
@@ -286,8 +304,15 @@ def layer_kernels(t, *, depth: int, activation: str = "relu", bias: float = 0.0)
         if l > 0:
             prod = prod * sdot[l]
     rs = (L,) + shape
-    return LayerKernels(t=t.reshape(shape), sigma=sig.reshape(rs), sigma_dot=sdot.reshape(rs),
-                        theta_layers=theta.reshape(rs), q=q, activation=act, bias=float(bias))
+    return LayerKernels(
+        t=t.reshape(shape),
+        sigma=sig.reshape(rs),
+        sigma_dot=sdot.reshape(rs),
+        theta_layers=theta.reshape(rs),
+        q=q,
+        activation=act,
+        bias=float(bias),
+    )
 
 
 def ntk(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.ndarray:
@@ -331,8 +356,16 @@ def _spectrum_values(d, kmax, values_fn, n_nodes):
     return funk_hecke_values(values_fn(t), t, theta, w, d, kmax)
 
 
-def ntk_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", bias: float = 0.0,
-                 per_layer: bool = False, n_nodes: int = 6000) -> np.ndarray:
+def ntk_spectrum(
+    d: int,
+    kmax: int,
+    *,
+    depth: int,
+    activation: str = "relu",
+    bias: float = 0.0,
+    per_layer: bool = False,
+    n_nodes: int = 6000,
+) -> np.ndarray:
     """Funk--Hecke eigenvalues ``mu_k`` (k = 0..kmax) of the NTK on S^{d-1}, in total or per layer.
 
     ``mu_k = Gamma(d/2)/(sqrt(pi) Gamma((d-1)/2)) int kappa(t) P_k(t) (1-t^2)^((d-3)/2) dt`` (uniform
@@ -346,17 +379,21 @@ def ntk_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", bia
     quadrature nodes in ``theta`` (6000 for ReLU up to k ~ 200; ~1000 is plenty for erf/tanh).
     Returns shape ``(kmax+1,)``, or ``(L, kmax+1)`` with ``per_layer=True`` (rows sum to the total).
     """
+
     def values(t):
         lk = layer_kernels(t, depth=depth, activation=activation, bias=bias)
         return lk.theta_layers if per_layer else lk.theta_layers.sum(axis=0)
+
     return _spectrum_values(d, kmax, values, n_nodes)
 
 
-def nngp_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", bias: float = 0.0,
-                  n_nodes: int = 6000) -> np.ndarray:
+def nngp_spectrum(
+    d: int, kmax: int, *, depth: int, activation: str = "relu", bias: float = 0.0, n_nodes: int = 6000
+) -> np.ndarray:
     """Funk--Hecke eigenvalues of the NNGP kernel ``Sigma^(L)`` (= the readout term ``Theta_L``).
 
     Arguments as in :func:`ntk_spectrum`. Returns shape ``(kmax+1,)``.
     """
-    return _spectrum_values(d, kmax, lambda t: layer_kernels(t, depth=depth, activation=activation,
-                                                              bias=bias).sigma[-1], n_nodes)
+    return _spectrum_values(
+        d, kmax, lambda t: layer_kernels(t, depth=depth, activation=activation, bias=bias).sigma[-1], n_nodes
+    )

@@ -31,8 +31,7 @@ from .kernels import ACTIVATIONS, check_activation, check_bias, check_depth, dua
 from .kernels import ntk as ntk_recursion
 from .validation import check_int
 
-__all__ = ["LayerSeries", "layer_series", "layer_maclaurin", "nngp_sensitivity", "layer_identity_gaps",
-           "series_gap"]
+__all__ = ["LayerSeries", "layer_series", "layer_maclaurin", "nngp_sensitivity", "layer_identity_gaps", "series_gap"]
 
 _EPS = np.finfo(float).eps
 
@@ -72,7 +71,7 @@ def _outer_series(act: str, q: float, r0: float, nmax: int):
     if act != "relu":
         n_outer = min(n_outer, 801)
     A = hermite_sq_coeffs(act, q, n_outer + 1)
-    Ad = np.arange(1, A.size) * A[1:] / q            # dV/dc = sum_n n a_n^2 c^(n-1) / q^n
+    Ad = np.arange(1, A.size) * A[1:] / q  # dV/dc = sum_n n a_n^2 c^(n-1) / q^n
     V1, Vd1 = dual_activation(act, q, q)
     return A, float(V1), Ad, float(Vd1)
 
@@ -141,12 +140,11 @@ def layer_series(depth: int, *, activation: str = "relu", bias: float = 0.0, nma
     prod = np.zeros(nmax + 1)
     prod[0] = 1.0
     for l in range(L - 1, -1, -1):
-        theta[l] = np.convolve(sig[l], prod)[:nmax + 1]
+        theta[l] = np.convolve(sig[l], prod)[: nmax + 1]
         if l > 0:
-            prod = np.convolve(prod, sdot[l])[:nmax + 1]
+            prod = np.convolve(prod, sdot[l])[: nmax + 1]
     kappa1 = layer_kernels(np.array([1.0]), depth=L, activation=act, bias=bias).theta_layers[:, 0]
-    return LayerSeries(sigma=sig, sigma_dot=sdot, theta=theta, q=q, kappa1=kappa1, activation=act,
-                       bias=float(bias))
+    return LayerSeries(sigma=sig, sigma_dot=sdot, theta=theta, q=q, kappa1=kappa1, activation=act, bias=float(bias))
 
 
 def _dual_complex(act: str, q: float, c: np.ndarray):
@@ -156,10 +154,12 @@ def _dual_complex(act: str, q: float, c: np.ndarray):
         th = np.arccos(r)
         return q * (np.sqrt(1.0 - r * r) + (math.pi - th) * r) / math.pi, (math.pi - th) / math.pi
     if act == "erf":
-        a2 = ERF_SCALE ** 2
+        a2 = ERF_SCALE**2
         den = 1.0 + 2.0 * a2 * q
-        return ((2.0 / math.pi) * np.arcsin(2.0 * a2 * c / den),
-                (4.0 * a2 / math.pi) / np.sqrt(den * den - 4.0 * a2 * a2 * c * c))
+        return (
+            (2.0 / math.pi) * np.arcsin(2.0 * a2 * c / den),
+            (4.0 * a2 / math.pi) / np.sqrt(den * den - 4.0 * a2 * a2 * c * c),
+        )
     a2, b2 = tanh_mehler_coeffs(float(q))
     keep = max(np.flatnonzero(a2 > 1e-34 * a2.sum()).max(), np.flatnonzero(b2 > 1e-34 * b2.sum()).max()) + 1
     r = c / q
@@ -182,8 +182,9 @@ def _layer_values_complex(t: np.ndarray, L: int, act: str, beta2: float, q: np.n
     return out
 
 
-def layer_maclaurin(depth: int, *, activation: str = "relu", bias: float = 0.0, nmax: int = 4095,
-                    return_error: bool = False):
+def layer_maclaurin(
+    depth: int, *, activation: str = "relu", bias: float = 0.0, nmax: int = 4095, return_error: bool = False
+):
     """Maclaurin coefficients ``b_n^(l)`` of every ``Theta_l`` to high order, by a Cauchy integral.
 
     ``b_n = (1/(2 pi i)) oint Theta_l(t) t^(-n-1) dt`` on the circle ``|t| = rho = 10^(-1/nmax)``, discretised
@@ -207,7 +208,7 @@ def layer_maclaurin(depth: int, *, activation: str = "relu", bias: float = 0.0, 
     t = rho * np.exp(2j * math.pi * np.arange(M) / M)
     vals = _layer_values_complex(t, L, act, beta2, q)
     scale = rho ** -np.arange(nmax + 1)
-    b = (np.fft.fft(vals, axis=-1).real / M)[:, :nmax + 1] * scale
+    b = (np.fft.fft(vals, axis=-1).real / M)[:, : nmax + 1] * scale
     if not return_error:
         return b
     kappa1 = layer_kernels(np.array([1.0]), depth=L, activation=act, bias=bias).theta_layers[:, 0]
@@ -215,8 +216,9 @@ def layer_maclaurin(depth: int, *, activation: str = "relu", bias: float = 0.0, 
     return b, err
 
 
-def nngp_sensitivity(t, *, depth: int, layer: int, activation: str = "relu", bias: float = 0.0,
-                     h: float = 1e-6) -> np.ndarray:
+def nngp_sensitivity(
+    t, *, depth: int, layer: int, activation: str = "relu", bias: float = 0.0, h: float = 1e-6
+) -> np.ndarray:
     """``dSigma^(L)/dSigma^(l)`` at the cosines ``t`` by central differences, the diagonals held fixed.
 
     ``Sigma^(l) +- h`` is pushed through ``Sigma^(m+1) = V(q_m, Sigma^(m)) + beta^2`` up to layer L. By
@@ -243,8 +245,9 @@ def nngp_sensitivity(t, *, depth: int, layer: int, activation: str = "relu", bia
     return (push(base + h) - push(base - h)) / (2 * h)
 
 
-def layer_identity_gaps(t, *, depth: int, activations: Sequence[str] = ACTIVATIONS,
-                        biases: Sequence[float] = (0.0, 0.1)) -> tuple[dict, dict]:
+def layer_identity_gaps(
+    t, *, depth: int, activations: Sequence[str] = ACTIVATIONS, biases: Sequence[float] = (0.0, 0.1)
+) -> tuple[dict, dict]:
     """Largest violations of the two identities of the per-layer NTK, for every activation and bias.
 
     * sum: ``max_t |sum_l Theta_l(t) - Theta(t)|``, the per-layer kernels of
@@ -266,11 +269,16 @@ def layer_identity_gaps(t, *, depth: int, activations: Sequence[str] = ACTIVATIO
     for act in activations:
         for beta in biases:
             lk = layer_kernels(t, depth=L, activation=act, bias=beta)
-            sum_gap[act, beta] = np.abs(lk.theta_layers.sum(0) - ntk_recursion(t, depth=L, activation=act,
-                                                                               bias=beta)).max()
+            sum_gap[act, beta] = np.abs(
+                lk.theta_layers.sum(0) - ntk_recursion(t, depth=L, activation=act, bias=beta)
+            ).max()
             sens_gap[act, beta] = max(
-                np.abs(lk.sigma[l - 1] * nngp_sensitivity(t, depth=L, layer=l, activation=act, bias=beta)
-                       - lk.theta_layers[l - 1]).max() for l in range(1, L + 1))
+                np.abs(
+                    lk.sigma[l - 1] * nngp_sensitivity(t, depth=L, layer=l, activation=act, bias=beta)
+                    - lk.theta_layers[l - 1]
+                ).max()
+                for l in range(1, L + 1)
+            )
     return sum_gap, sens_gap
 
 

@@ -42,9 +42,20 @@ from .sphere import (
 )
 from .validation import check_choice, check_int
 
-__all__ = ["LayerSpectrum", "layer_spectrum", "relu_share_limit", "pair_shares", "ratio_monotonicity",
-           "maclaurin_shares", "monotone_in_parity", "zonal_probes", "probe_shares", "DataSpectrum",
-           "data_layer_spectrum", "band_target"]
+__all__ = [
+    "LayerSpectrum",
+    "layer_spectrum",
+    "relu_share_limit",
+    "pair_shares",
+    "ratio_monotonicity",
+    "maclaurin_shares",
+    "monotone_in_parity",
+    "zonal_probes",
+    "probe_shares",
+    "DataSpectrum",
+    "data_layer_spectrum",
+    "band_target",
+]
 
 _EPS = np.finfo(float).eps
 
@@ -107,16 +118,16 @@ def _quadrature_spectrum(d, kmax, L, act, bias, n_nodes):
 
 def _series_spectrum(d, kmax, L, act, bias, nmax):
     b, db = layer_maclaurin(L, activation=act, bias=bias, nmax=nmax, return_error=True)
-    if act != "relu" and bias == 0.0:                      # odd kernels: the even coefficients are exactly 0
+    if act != "relu" and bias == 0.0:  # odd kernels: the even coefficients are exactly 0
         b[:, 0::2] = 0.0
-    b = np.maximum(b, 0.0)                                 # exact coefficients are >= 0
-    moments = series_moment(np.arange(nmax + 1)[:, None], np.arange(kmax + 1)[None, :], d)   # (nmax+1, kmax+1)
+    b = np.maximum(b, 0.0)  # exact coefficients are >= 0
+    moments = series_moment(np.arange(nmax + 1)[:, None], np.arange(kmax + 1)[None, :], d)  # (nmax+1, kmax+1)
     mu = b @ moments
     err = db @ moments
     kappa1 = layer_kernels(np.array([1.0]), depth=L, activation=act, bias=bias).theta_layers[:, 0]
-    rest = np.maximum(kappa1 - b.sum(axis=1), 0.0) + db.sum(axis=1)              # (L,)
+    rest = np.maximum(kappa1 - b.sum(axis=1), 0.0) + db.sum(axis=1)  # (L,)
     k = np.arange(kmax + 1)
-    n0 = nmax + 1 + ((nmax + 1 - k) % 2)                    # first neglected degree of k's parity
+    n0 = nmax + 1 + ((nmax + 1 - k) % 2)  # first neglected degree of k's parity
     # m(n, k, d) decreases in n for n (d-1) > (k-2)(k+d) + 2; then m(n0) bounds every neglected moment
     decreasing = n0 * (d - 1) > (k - 2) * (k + d) + 2
     mtail = np.where(decreasing, series_moment(n0, k, d), np.inf)
@@ -124,8 +135,17 @@ def _series_spectrum(d, kmax, L, act, bias, nmax):
     return mu, err
 
 
-def layer_spectrum(d: int, kmax: int, *, depth: int, activation: str = "relu", bias: float = 0.0,
-                   method: str = "auto", n_nodes: int | None = None, nmax: int | None = None) -> LayerSpectrum:
+def layer_spectrum(
+    d: int,
+    kmax: int,
+    *,
+    depth: int,
+    activation: str = "relu",
+    bias: float = 0.0,
+    method: str = "auto",
+    n_nodes: int | None = None,
+    nmax: int | None = None,
+) -> LayerSpectrum:
     """Funk--Hecke eigenvalues ``mu_k^(l)`` of every layer's kernel on S^{d-1}, k = 0..kmax, with error bounds.
 
     Two routes, each with a bound:
@@ -193,8 +213,8 @@ def relu_share_limit(depth: int, *, bias: float = 0.0) -> np.ndarray:
         raise ValueError("the share limit needs at least two layers (depth >= 2)")
     beta2 = check_bias(bias) ** 2
     q = 1.0 + beta2 * np.arange(1, L + 1)
-    inv = q ** -0.5
-    c = np.array([q[l] * inv[l:L - 1].sum() for l in range(L)])
+    inv = q**-0.5
+    c = np.array([q[l] * inv[l : L - 1].sum() for l in range(L)])
     return c / c.sum()
 
 
@@ -212,8 +232,9 @@ def pair_shares(spectrum: LayerSpectrum, k) -> np.ndarray:
     return num / num.sum(axis=0)
 
 
-def ratio_monotonicity(spectrum: LayerSpectrum, *, kmin: int = 1, kmax: int | None = None,
-                       min_step: float = 0.0, first: int | None = None) -> dict:
+def ratio_monotonicity(
+    spectrum: LayerSpectrum, *, kmin: int = 1, kmax: int | None = None, min_step: float = 0.0, first: int | None = None
+) -> dict:
     """Test that ``mu_k^(l) / mu_k^(l')`` increases with k within each parity, for every pair ``l < l'``.
 
     Only degrees that are resolved and have every ``mu_k^(l) > 0`` take part. A step counts as a violation
@@ -231,10 +252,10 @@ def ratio_monotonicity(spectrum: LayerSpectrum, *, kmin: int = 1, kmax: int | No
     viol, comps, worst, where = 0, 0, np.inf, []
     for parity in (0, 1):
         ks = np.array([k for k in range(kmin, kmax + 1) if k % 2 == parity and ok[k]])
-        ks = ks[np.r_[True, np.diff(ks) == 2]] if ks.size else ks   # keep consecutive same-parity runs
+        ks = ks[np.r_[True, np.diff(ks) == 2]] if ks.size else ks  # keep consecutive same-parity runs
         if ks.size < 2:
             continue
-        for a in (range(L) if first is None else [int(first) - 1]):
+        for a in range(L) if first is None else [int(first) - 1]:
             for b in range(a + 1, L):
                 lr = np.log(mu[a, ks]) - np.log(mu[b, ks])
                 steps = np.diff(lr)
@@ -258,7 +279,7 @@ def maclaurin_shares(depth: int, kmax: int, *, activation: str = "relu", bias: f
     (L, kmax+1); NaN where every ``b_k^(l)`` vanishes (e.g. even k for odd activations without bias).
     """
     kmax = check_int(kmax, "kmax", minimum=0)
-    b = layer_series(depth, activation=activation, bias=bias, nmax=max(kmax, 1)).theta[:, :kmax + 1]
+    b = layer_series(depth, activation=activation, bias=bias, nmax=max(kmax, 1)).theta[:, : kmax + 1]
     tot = b.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(tot > 1e-14 * b.max(), b / tot, np.nan)
@@ -301,7 +322,7 @@ def zonal_probes(x, k: int, *, n_probes: int, rng: np.random.Generator, extra: i
 
     def zonal(j, m):
         e = sample_sphere(m, d, rng=rng)
-        t = np.clip(u @ e.T, -1.0, 1.0)                      # (N, m)
+        t = np.clip(u @ e.T, -1.0, 1.0)  # (N, m)
         return gegenbauer_table(j, d, t.ravel())[j].reshape(N, m)
 
     Y = zonal(k, n_probes)
@@ -365,8 +386,9 @@ class DataSpectrum:
         return q / q.sum(axis=0)
 
 
-def data_layer_spectrum(X, *, depth: int, activation: str = "relu", bias: float = 0.0,
-                        n_bands: int = 8, device=None) -> DataSpectrum:
+def data_layer_spectrum(
+    X, *, depth: int, activation: str = "relu", bias: float = 0.0, n_bands: int = 8, device=None
+) -> DataSpectrum:
     """Per-layer shares of the analytic NTK along the eigenvectors of its Gram matrix on the data ``X``.
 
     ``K_l = Theta_l(x_i . x_j / D)`` for rows on the sphere of radius ``sqrt(D)``; ``K = sum_l K_l = V diag(n lambda)
@@ -402,12 +424,19 @@ def data_layer_spectrum(X, *, depth: int, activation: str = "relu", bias: float 
     edges = np.unique(np.round(np.logspace(0, np.log10(n), n_bands + 1)).astype(int)) - 1
     edges[-1] = n
     bands = [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-    return DataSpectrum(eigvals=lam, eigvecs=V, shares=shares, grams=grams, bands=bands, depth=L,
-                        activation=activation, bias=float(bias))
+    return DataSpectrum(
+        eigvals=lam,
+        eigvecs=V,
+        shares=shares,
+        grams=grams,
+        bands=bands,
+        depth=L,
+        activation=activation,
+        bias=float(bias),
+    )
 
 
-def band_target(spectrum: DataSpectrum, band: Sequence[int], n_train: int, *,
-                rng: np.random.Generator) -> np.ndarray:
+def band_target(spectrum: DataSpectrum, band: Sequence[int], n_train: int, *, rng: np.random.Generator) -> np.ndarray:
     """A unit-variance target spanned by the kernel's eigenfunctions ``band``, estimated on the training points.
 
     The data analogue of a degree-k harmonic, built so that it generalises: with ``K`` the analytic NTK Gram
@@ -428,5 +457,5 @@ def band_target(spectrum: DataSpectrum, band: Sequence[int], n_train: int, *,
         lam, V = np.linalg.eigh(K[:n_train, :n_train])
     lam, V = lam[::-1][band], V[:, ::-1][:, band]
     g = rng.standard_normal(band.size)
-    y = K[:, :n_train] @ (V @ (g / lam))                     # = V g on the training points
+    y = K[:, :n_train] @ (V @ (g / lam))  # = V g on the training points
     return y / np.sqrt(np.mean(y[:n_train] ** 2))

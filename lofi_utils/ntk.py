@@ -30,8 +30,14 @@ from . import activations
 from .kernels import check_activation, check_bias, check_depth
 from .validation import check_int
 
-__all__ = ["MLP", "empirical_layer_ntk", "empirical_ntk", "jacobian_layer_ntk", "jacobian_layer_ntk_blocked",
-           "bin_by_cosine"]
+__all__ = [
+    "MLP",
+    "empirical_layer_ntk",
+    "empirical_ntk",
+    "jacobian_layer_ntk",
+    "jacobian_layer_ntk_blocked",
+    "bin_by_cosine",
+]
 
 
 class MLP(nn.Module):
@@ -49,9 +55,18 @@ class MLP(nn.Module):
     ``forward(x)``: ``x`` of shape ``(N, d)`` -> ``f`` of shape ``(N,)``.
     """
 
-    def __init__(self, d: int, width: int, depth: int, *, activation: str = "relu", bias: float = 0.0,
-                 seed: int | None = None, dtype: torch.dtype = torch.float32,
-                 device: torch.device | str | None = None):
+    def __init__(
+        self,
+        d: int,
+        width: int,
+        depth: int,
+        *,
+        activation: str = "relu",
+        bias: float = 0.0,
+        seed: int | None = None,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+    ):
         super().__init__()
         self.d = check_int(d, "d", minimum=1)
         self.width = check_int(width, "width", minimum=1)
@@ -105,8 +120,7 @@ class MLP(nn.Module):
         return self.forward_layers(x)[0]
 
     def extra_repr(self) -> str:
-        return (f"d={self.d}, width={self.width}, depth={self.depth}, activation={self.activation!r}, "
-                f"bias={self.beta}")
+        return f"d={self.d}, width={self.width}, depth={self.depth}, activation={self.activation!r}, bias={self.beta}"
 
 
 def _features(model: MLP, x: torch.Tensor, chunk: int | None):
@@ -116,7 +130,7 @@ def _features(model: MLP, x: torch.Tensor, chunk: int | None):
     n = x.shape[0]
     step = n if not chunk else int(chunk)
     for i in range(0, n, step):
-        xi = x[i:i + step]
+        xi = x[i : i + step]
         with torch.enable_grad():
             f, zs, hs = model.forward_layers(xi)
             grads = torch.autograd.grad(f.sum(), zs[:-1]) if model.depth > 1 else ()
@@ -135,8 +149,9 @@ def _check_inputs(model, x1, x2):
 
 
 @torch.no_grad()
-def empirical_layer_ntk(model: MLP, x1: torch.Tensor, x2: torch.Tensor | None = None, *,
-                        chunk: int | None = 4096) -> torch.Tensor:
+def empirical_layer_ntk(
+    model: MLP, x1: torch.Tensor, x2: torch.Tensor | None = None, *, chunk: int | None = 4096
+) -> torch.Tensor:
     """Empirical NTK of each layer's parameters, by the factorised formula.
 
     ``Theta_hat_l = (H_{l-1} H'_{l-1}^T / n_{l-1} + beta^2) * (Delta_l Delta'_l^T)`` (elementwise
@@ -151,16 +166,18 @@ def empirical_layer_ntk(model: MLP, x1: torch.Tensor, x2: torch.Tensor | None = 
     _check_inputs(model, x1, x2)
     H1, D1 = _features(model, x1, chunk)
     H2, D2 = (H1, D1) if x2 is None else _features(model, x2, chunk)
-    beta2 = model.beta ** 2
-    out = torch.empty(model.depth, x1.shape[0], (x1 if x2 is None else x2).shape[0],
-                      dtype=H1[0].dtype, device=H1[0].device)
+    beta2 = model.beta**2
+    out = torch.empty(
+        model.depth, x1.shape[0], (x1 if x2 is None else x2).shape[0], dtype=H1[0].dtype, device=H1[0].device
+    )
     for l in range(model.depth):
         out[l] = (H1[l] @ H2[l].T / model.dims[l] + beta2) * (D1[l] @ D2[l].T)
     return out
 
 
-def empirical_ntk(model: MLP, x1: torch.Tensor, x2: torch.Tensor | None = None, *,
-                  chunk: int | None = 4096) -> torch.Tensor:
+def empirical_ntk(
+    model: MLP, x1: torch.Tensor, x2: torch.Tensor | None = None, *, chunk: int | None = 4096
+) -> torch.Tensor:
     """Empirical NTK ``Theta_hat(x, x') = sum_p df(x)/dp df(x')/dp``: the sum over layers of
     :func:`empirical_layer_ntk`. Same arguments; returns ``(N1, N2)``."""
     return empirical_layer_ntk(model, x1, x2, chunk=chunk).sum(dim=0)
@@ -221,7 +238,7 @@ def jacobian_layer_ntk_blocked(model: MLP, x: torch.Tensor, *, chunk: int = 256)
         jac_fn = vmap(jacrev(f_single), in_dims=(None, 0))
 
         def block(a, jac_fn=jac_fn, own=own, group=group):
-            jac = jac_fn(own, x[a:a + chunk])
+            jac = jac_fn(own, x[a : a + chunk])
             return torch.cat([jac[k].reshape(jac[k].shape[0], -1) for k in group], dim=1)
 
         for i in starts:
@@ -231,8 +248,8 @@ def jacobian_layer_ntk_blocked(model: MLP, x: torch.Tensor, *, chunk: int = 256)
                     continue
                 Jj = Ji if j == i else block(j)
                 G = Ji @ Jj.T
-                out[l, i:i + chunk, j:j + chunk] = G
-                out[l, j:j + chunk, i:i + chunk] = G.T
+                out[l, i : i + chunk, j : j + chunk] = G
+                out[l, j : j + chunk, i : i + chunk] = G.T
                 del Jj
             del Ji
     return out
@@ -257,5 +274,5 @@ def bin_by_cosine(t, values, *, bins: int = 40):
     s2 = np.bincount(idx, weights=v * v, minlength=bins)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s1 / count
-        std = np.sqrt(np.maximum(s2 / count - mean ** 2, 0.0))
+        std = np.sqrt(np.maximum(s2 / count - mean**2, 0.0))
     return 0.5 * (edges[1:] + edges[:-1]), mean, std, count.astype(int)

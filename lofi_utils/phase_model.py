@@ -25,10 +25,28 @@ import numpy as np
 from .validation import check_choice, check_int, check_nonnegative, check_positive, check_rng, is_int
 
 __all__ = [
-    "check_N", "coord_freqs", "to_fourier_coords", "from_fourier_coords", "power_spectrum", "coord_spectrum",
-    "colour", "effective_dimension", "TEMPLATES", "phase_template", "PhaseModel", "kappa4_spike",
-    "periodogram", "bispectrum", "excess_kurtosis", "whitened_projection", "phase_model_statistics", "PhaseModelStats",
-    "CLASSIFIER_FEATURES", "classifier_accuracies", "partial_trace_matrix", "partial_trace_overlaps",
+    "check_N",
+    "coord_freqs",
+    "to_fourier_coords",
+    "from_fourier_coords",
+    "power_spectrum",
+    "coord_spectrum",
+    "colour",
+    "effective_dimension",
+    "TEMPLATES",
+    "phase_template",
+    "PhaseModel",
+    "kappa4_spike",
+    "periodogram",
+    "bispectrum",
+    "excess_kurtosis",
+    "whitened_projection",
+    "phase_model_statistics",
+    "PhaseModelStats",
+    "CLASSIFIER_FEATURES",
+    "classifier_accuracies",
+    "partial_trace_matrix",
+    "partial_trace_overlaps",
 ]
 
 
@@ -59,8 +77,8 @@ def to_fourier_coords(x) -> np.ndarray:
     X = np.fft.rfft(x, norm="ortho")
     r2 = math.sqrt(2.0)
     c = X.real.copy()
-    c[..., 1:N // 2] *= r2
-    return np.concatenate([c, r2 * X.imag[..., 1:N // 2]], axis=-1)
+    c[..., 1 : N // 2] *= r2
+    return np.concatenate([c, r2 * X.imag[..., 1 : N // 2]], axis=-1)
 
 
 def from_fourier_coords(c) -> np.ndarray:
@@ -69,7 +87,7 @@ def from_fourier_coords(c) -> np.ndarray:
     N = check_N(c.shape[-1])
     h = N // 2
     X = c[..., : h + 1].astype(np.complex128)
-    X[..., 1:h] = (c[..., 1:h] + 1j * c[..., h + 1:]) / math.sqrt(2.0)
+    X[..., 1:h] = (c[..., 1:h] + 1j * c[..., h + 1 :]) / math.sqrt(2.0)
     return np.fft.irfft(X, n=N, norm="ortho")
 
 
@@ -166,8 +184,15 @@ class PhaseModel:
         with ``rng`` (see :func:`phase_template`)."""
         check_positive(beta, "beta")
         u = phase_template(N, a, template, rng, D=D)
-        return cls(N=int(N), a=float(a), beta=float(beta), template=template, u=u,
-                   u_fourier=to_fourier_coords(u), lam=coord_spectrum(N, a))
+        return cls(
+            N=int(N),
+            a=float(a),
+            beta=float(beta),
+            template=template,
+            u=u,
+            u_fourier=to_fourier_coords(u),
+            lam=coord_spectrum(N, a),
+        )
 
     @property
     def kappa4(self) -> float:
@@ -197,8 +222,10 @@ class PhaseModel:
         if y is not None:
             y = np.asarray(y)
             if y.shape != (n,) or not np.all(np.isin(y, (-1, 1))):
-                raise ValueError(f"y must be ({n},) labels in {{-1, +1}}, got shape {y.shape} with values "
-                                 f"{np.unique(y)[:4].tolist()}")
+                raise ValueError(
+                    f"y must be ({n},) labels in {{-1, +1}}, got shape {y.shape} with values "
+                    f"{np.unique(y)[:4].tolist()}"
+                )
         y = rng.choice([-1, 1], size=n) if y is None else y
         z = rng.standard_normal((n, self.N))
         nu = rng.choice([-1.0, 1.0], size=n)
@@ -271,9 +298,11 @@ class PhaseModelStats:
         """One line: range of the power ratio, largest bispectrum z-score, 4th cumulants (and the theory's
         ``kappa4`` when given)."""
         theory = "" if kappa4 is None else f" (theory {kappa4:.3f})"
-        return (f"power ratio in [{self.power_ratio.min():.3f}, {self.power_ratio.max():.3f}], "
-                f"max |z| bispectrum {self.bispec_z.max():.2f}, kappa4 along u {self.kappa4_u:.3f} ± "
-                f"{self.kappa4_u_se:.3f}{theory}, noise class {self.kappa4_noise:.3f}")
+        return (
+            f"power ratio in [{self.power_ratio.min():.3f}, {self.power_ratio.max():.3f}], "
+            f"max |z| bispectrum {self.bispec_z.max():.2f}, kappa4 along u {self.kappa4_u:.3f} ± "
+            f"{self.kappa4_u_se:.3f}{theory}, noise class {self.kappa4_noise:.3f}"
+        )
 
 
 def whitened_projection(model: PhaseModel, X) -> np.ndarray:
@@ -284,8 +313,9 @@ def whitened_projection(model: PhaseModel, X) -> np.ndarray:
     return xw @ model.u
 
 
-def phase_model_statistics(model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=None, n_random: int = 8,
-                           rng=0) -> PhaseModelStats:
+def phase_model_statistics(
+    model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=None, n_random: int = 8, rng=0
+) -> PhaseModelStats:
     """Check the model's construction on samples ``X`` (n, N), ``y`` (n,): equal spectra, no bispectrum,
     a negative 4th cumulant along the template only.
 
@@ -299,8 +329,10 @@ def phase_model_statistics(model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=
     if X.ndim != 2 or X.shape[1] != model.N or y.shape != (X.shape[0],):
         raise ValueError(f"X must be (n, N = {model.N}) and y (n,), got shapes {X.shape} and {y.shape}")
     if not np.all(np.isin(y, (-1, 1))) or min(np.sum(y < 0), np.sum(y > 0)) < 2:
-        raise ValueError(f"y must be labels in {{-1, +1}} with at least 2 signals per class, got values "
-                         f"{np.unique(y)[:4].tolist()} with counts {[int(np.sum(y < 0)), int(np.sum(y > 0))]}")
+        raise ValueError(
+            f"y must be labels in {{-1, +1}} with at least 2 signals per class, got values "
+            f"{np.unique(y)[:4].tolist()} with counts {[int(np.sum(y < 0)), int(np.sum(y > 0))]}"
+        )
     n_pairs, n_random = check_int(n_pairs, "n_pairs", minimum=1), check_int(n_random, "n_random", minimum=1)
     Xn, Xs = X[y < 0], X[y > 0]
     pn, ps = periodogram(Xn), periodogram(Xs)
@@ -325,9 +357,17 @@ def phase_model_statistics(model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=
     lam = power_spectrum(N, model.a)
     Xw = np.fft.irfft(np.fft.rfft(Xs, norm="ortho") / np.sqrt(lam), n=N, norm="ortho")
     k4_rand = np.array([excess_kurtosis(Xw @ d) for d in dirs])
-    return PhaseModelStats(freqs=np.arange(N // 2 + 1), power=np.stack([pn, ps]), power_ratio=ps / pn,
-                           power_se=rel_se * ps / pn, bispec_z=z, kappa4_u=k4, kappa4_u_se=k4_se,
-                           kappa4_noise=excess_kurtosis(vn), kappa4_random=k4_rand)
+    return PhaseModelStats(
+        freqs=np.arange(N // 2 + 1),
+        power=np.stack([pn, ps]),
+        power_ratio=ps / pn,
+        power_se=rel_se * ps / pn,
+        bispec_z=z,
+        kappa4_u=k4,
+        kappa4_u_se=k4_se,
+        kappa4_noise=excess_kurtosis(vn),
+        kappa4_random=k4_rand,
+    )
 
 
 #: Feature maps of :func:`classifier_accuracies`; only the last one (the oracle) knows the template.
@@ -353,9 +393,17 @@ def classifier_accuracies(model: PhaseModel, n: int, rng=0, *, C: float = 0.1, m
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     X, y = model.sample(2 * n, rng)
     v = whitened_projection(model, X)
-    feats = dict(zip(CLASSIFIER_FEATURES, (X, to_fourier_coords(X) ** 2,
-                                           PolynomialFeatures(2, include_bias=False).fit_transform(X),
-                                           np.stack([v**2, v**4], 1))))
+    feats = dict(
+        zip(
+            CLASSIFIER_FEATURES,
+            (
+                X,
+                to_fourier_coords(X) ** 2,
+                PolynomialFeatures(2, include_bias=False).fit_transform(X),
+                np.stack([v**2, v**4], 1),
+            ),
+        )
+    )
     out = {}
     for name, F in feats.items():
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter))

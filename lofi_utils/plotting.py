@@ -75,8 +75,7 @@ def sequential_colors(n: int, cmap: str = "viridis") -> list:
     return [plt.get_cmap(cmap)(v) for v in np.linspace(0.05, 0.9, n)]
 
 
-def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, label: str | None = None,
-                    **kw):
+def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, label: str | None = None, **kw):
     """Draw the power law ``exp(intercept) * x**slope`` (a fitted line on log-log axes)."""
     x = np.asarray(x, dtype=float)
     kw.setdefault("color", "0.3")
@@ -86,8 +85,9 @@ def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, l
     return ax
 
 
-def control_panel(controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0), ncols: int = 1,
-                  horizontal: bool = False):
+def control_panel(
+    controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0), ncols: int = 1, horizontal: bool = False
+):
     """An ``ipywidgets`` panel that redraws a figure only when one of its ``controls`` changes.
 
     ``controls``: ipywidgets value widgets (sliders, dropdowns, ...); ``draw(ax, *values)``: draws on a new

@@ -102,9 +102,9 @@ class Profile(Mapping):
         self._chapter = chapter
         self._name = name
         self._path = path
-        self._values = MappingProxyType({
-            k: Profile(chapter, name, v, f"{path}{k}.") if isinstance(v, Mapping) else v
-            for k, v in values.items()})
+        self._values = MappingProxyType(
+            {k: Profile(chapter, name, v, f"{path}{k}.") if isinstance(v, Mapping) else v for k, v in values.items()}
+        )
 
     @property
     def name(self) -> str:
@@ -169,12 +169,15 @@ def get_profile(chapter: str, name: str | None = None, **overrides: Any) -> Prof
     for k, v in overrides.items():
         if isinstance(values[k], dict):
             if not isinstance(v, Mapping):
-                raise ValueError(f"{k!r} of chapter {chapter!r} is a section; override it with a dict of its "
-                                 f"sizes ({', '.join(values[k])}), got {v!r}")
+                raise ValueError(
+                    f"{k!r} of chapter {chapter!r} is a section; override it with a dict of its "
+                    f"sizes ({', '.join(values[k])}), got {v!r}"
+                )
             unknown = [n for n in v if n not in values[k]]
             if unknown:
-                raise ValueError(f"section {k!r} of chapter {chapter!r} has no size(s) {unknown}; "
-                                 f"it has: {', '.join(values[k])}")
+                raise ValueError(
+                    f"section {k!r} of chapter {chapter!r} has no size(s) {unknown}; it has: {', '.join(values[k])}"
+                )
             values[k].update(v)
         else:
             values[k] = v

@@ -60,8 +60,10 @@ def read_notebook(path: str | os.PathLike):
     path = Path(path)
     if path.is_dir():
         found = sorted(q.name for q in path.glob("*.md"))[:4]
-        raise ValueError(f"notebook {str(path)!r} is a folder; give one file"
-                         + (f", e.g. one of: {', '.join(found)}" if found else ""))
+        raise ValueError(
+            f"notebook {str(path)!r} is a folder; give one file"
+            + (f", e.g. one of: {', '.join(found)}" if found else "")
+        )
     if not path.is_file():
         raise ValueError(f"notebook {str(path)!r} not found")
     if path.suffix not in (".md", ".ipynb", ".py"):
@@ -87,7 +89,7 @@ def _kernel_manager_logging_to(log_path: Path):
 
     class _LoggedKernelManager(AsyncKernelManager):
         async def _async_pre_start_kernel(self, **kw):
-            log = open(log_path, "ab")          # closed when the kernel manager is collected
+            log = open(log_path, "ab")  # closed when the kernel manager is collected
             kw.setdefault("stdout", log)
             kw.setdefault("stderr", log)
             return await super()._async_pre_start_kernel(**kw)
@@ -103,15 +105,21 @@ def _prepare_output_dir(output_dir) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise ValueError(f"cannot write the executed notebook to --output-dir {str(out_dir)!r}: "
-                         f"{err.strerror or err}") from None
+        raise ValueError(
+            f"cannot write the executed notebook to --output-dir {str(out_dir)!r}: {err.strerror or err}"
+        ) from None
     return out_dir
 
 
-def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
-                 parameters: dict[str, Any] | None = None,
-                 output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR,
-                 timeout: int | None = None, progress: bool = False) -> RunResult:
+def run_notebook(
+    path: str | os.PathLike,
+    *,
+    profile: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR,
+    timeout: int | None = None,
+    progress: bool = False,
+) -> RunResult:
     """Execute ``path`` at ``profile`` with papermill and return where the result was written.
 
     ``parameters`` must be names declared in the notebook's ``parameters`` cell (``ValueError``
@@ -129,8 +137,10 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
     if "profile" in params:
         given = params.pop("profile")
         if profile is not None and given is not None and resolve_profile_name(given) != resolve_profile_name(profile):
-            raise ValueError(f"the profile is given twice, as {profile!r} and as parameter profile={given!r}; "
-                             "give it once (--profile)")
+            raise ValueError(
+                f"the profile is given twice, as {profile!r} and as parameter profile={given!r}; "
+                "give it once (--profile)"
+            )
         profile = profile if profile is not None else given
     if profile is not None and not isinstance(profile, str):
         raise ValueError(f"profile must be a name, one of smoke, book, paper; got {profile!r}")
@@ -143,12 +153,10 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
         raise ValueError(f"notebook {str(path)!r} has no cell tagged 'parameters'")
     unknown = sorted(set(params) - set(declared))
     if unknown:
-        raise ValueError(
-            f"unknown parameter(s) {unknown} for {Path(path).name}; it declares: {', '.join(declared)}"
-        )
+        raise ValueError(f"unknown parameter(s) {unknown} for {Path(path).name}; it declares: {', '.join(declared)}")
     if "profile" in declared:
         params["profile"] = pname
-    out_dir = _prepare_output_dir(output_dir).resolve()   # papermill runs in the notebook's folder
+    out_dir = _prepare_output_dir(output_dir).resolve()  # papermill runs in the notebook's folder
     out = out_dir / f"{Path(path).stem}.{pname}.ipynb"
     log = out.with_suffix(".kernel.log")
     log.unlink(missing_ok=True)
@@ -161,9 +169,15 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(
-            nb, str(out), parameters=params, cwd=str(Path(path).resolve().parent),
-            kernel_name="python3", progress_bar=progress, execution_timeout=timeout,
-            log_output=False, kernel_manager_class=_kernel_manager_logging_to(log),
+            nb,
+            str(out),
+            parameters=params,
+            cwd=str(Path(path).resolve().parent),
+            kernel_name="python3",
+            progress_bar=progress,
+            execution_timeout=timeout,
+            log_output=False,
+            kernel_manager_class=_kernel_manager_logging_to(log),
         )
     except PapermillExecutionError as err:
         raise NotebookFailed(
@@ -176,9 +190,7 @@ def run_notebook(path: str | os.PathLike, *, profile: str | None = None,
             f"(--timeout); raise or omit it (executed notebook so far: {out})"
         ) from None
     except DeadKernelError:
-        raise NotebookFailed(
-            f"{Path(path).name} [{pname}]: the kernel died (out of memory?); its log: {log}"
-        ) from None
+        raise NotebookFailed(f"{Path(path).name} [{pname}]: the kernel died (out of memory?); its log: {log}") from None
     finally:
         logging.getLogger("papermill").removeHandler(quiet)
         if old is None:

@@ -36,8 +36,9 @@ def pick_device(prefer: str | None = None) -> torch.device:
         return torch.device("cpu")
     if choice.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ValueError(f"device {choice!r}{source} requested but CUDA is not available on this machine; "
-                             "use 'auto' or 'cpu'")
+            raise ValueError(
+                f"device {choice!r}{source} requested but CUDA is not available on this machine; use 'auto' or 'cpu'"
+            )
         return torch.device(choice)
     raise ValueError(f"unknown device {choice!r}{source}; use 'auto', 'cpu' or 'cuda'")
 
@@ -66,8 +67,7 @@ def set_threads(n: int | None = None) -> int:
         try:
             n = int(raw)
         except ValueError:
-            raise ValueError(f"$LOFI_THREADS must be a whole number >= 0 (0 = leave unchanged), "
-                             f"got {raw!r}") from None
+            raise ValueError(f"$LOFI_THREADS must be a whole number >= 0 (0 = leave unchanged), got {raw!r}") from None
         if n < 0:
             raise ValueError(f"$LOFI_THREADS must be a whole number >= 0 (0 = leave unchanged), got {raw!r}")
     check_int(n, "threads (0 = leave unchanged)", minimum=0)
@@ -86,7 +86,7 @@ def lapack_one_thread() -> Iterator[None]:
     """
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:                                   # pragma: no cover
+    except ImportError:  # pragma: no cover
         yield
         return
     with threadpool_limits(limits=1, user_api="blas"):
@@ -128,8 +128,9 @@ class Runtime:
         return f"device={self.device}{gpu}, seed={self.seed}, torch threads={self.threads}, torch {torch.__version__}"
 
 
-def setup(seed: int = DEFAULT_SEED, *, device: str | None = None, threads: int | None = None,
-          deterministic: bool = True) -> Runtime:
+def setup(
+    seed: int = DEFAULT_SEED, *, device: str | None = None, threads: int | None = None, deterministic: bool = True
+) -> Runtime:
     """One call at the top of a chapter: pick the device, seed everything, set threads.
 
     ``deterministic=True`` asks PyTorch for deterministic kernels (warn-only where none exists), so

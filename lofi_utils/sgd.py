@@ -49,9 +49,20 @@ from .phase_model import PhaseModel, colour, kappa4_spike, to_fourier_coords
 from .validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = [
-    "ORDERS", "check_order", "spike_projection", "random_signs", "drift_escape_time", "EscapeResult",
-    "per_run_values", "chunk_escapes", "drop_ended", "end_traces", "phase_sgd", "sgd_from_noise",
-    "pixel_sgd_reference", "fourier_pixel_gap",
+    "ORDERS",
+    "check_order",
+    "spike_projection",
+    "random_signs",
+    "drift_escape_time",
+    "EscapeResult",
+    "per_run_values",
+    "chunk_escapes",
+    "drop_ended",
+    "end_traces",
+    "phase_sgd",
+    "sgd_from_noise",
+    "pixel_sgd_reference",
+    "fourier_pixel_gap",
 ]
 
 #: Information exponents simulated: 4 (phase-only, whitened spike) and 2 (covariance spike).
@@ -267,7 +278,7 @@ def end_traces(traces, times, record_every) -> None:
     """
     if record_every:
         for r in np.flatnonzero(np.isfinite(times)):
-            traces[r, int(times[r] // record_every) + 1:] = np.nan
+            traces[r, int(times[r] // record_every) + 1 :] = np.nan
 
 
 def _first_hits(m, threshold: float, dim: int):
@@ -330,9 +341,25 @@ def _fourier_inputs(z, y, nu, sqrt_lam, u, beta: float, order: int):
     return sqrt_lam * torch.addcmul(z, coef.unsqueeze(-1), u)
 
 
-def phase_sgd(lam, u, *, eta, max_steps, runs: int | None = None, beta: float = 5.0, order: int = 4,
-              threshold: float = 0.5, seed: int = 0, w0=None, chunk: int = 256, record_every: int | None = None,
-              device="cpu", dtype=torch.float32, noise_dtype=torch.float32, progress: bool = False) -> EscapeResult:
+def phase_sgd(
+    lam,
+    u,
+    *,
+    eta,
+    max_steps,
+    runs: int | None = None,
+    beta: float = 5.0,
+    order: int = 4,
+    threshold: float = 0.5,
+    seed: int = 0,
+    w0=None,
+    chunk: int = 256,
+    record_every: int | None = None,
+    device="cpu",
+    dtype=torch.float32,
+    noise_dtype=torch.float32,
+    progress: bool = False,
+) -> EscapeResult:
     """Online SGD of ``R`` independent spherical neurons in real Fourier coordinates, until each escapes.
 
     Model (see :class:`lofi_utils.phase_model.PhaseModel`): ``x = sqrt(lam) * x~`` with ``x~`` white noise plus,
@@ -386,8 +413,10 @@ def phase_sgd(lam, u, *, eta, max_steps, runs: int | None = None, beta: float = 
             raise ValueError(f"w0 must hold R x N = {R} x {N} initial weights, got shape {w0.shape}")
         w0 = w0.reshape(R, N)
         if not np.all(np.isfinite(w0)) or np.any(np.linalg.norm(w0, axis=1) == 0):
-            raise ValueError("w0 must be finite and nonzero in every row (a direction on the sphere), got "
-                             + ("a non-finite entry" if not np.all(np.isfinite(w0)) else "a row of norm 0"))
+            raise ValueError(
+                "w0 must be finite and nonzero in every row (a direction on the sphere), got "
+                + ("a non-finite entry" if not np.all(np.isfinite(w0)) else "a row of norm 0")
+            )
         w = torch.as_tensor(w0, dtype=dtype, device=dev).clone()
     w = w / torch.linalg.vector_norm(w, dim=-1, keepdim=True)
     sl = torch.sqrt(lam)
@@ -431,9 +460,19 @@ def phase_sgd(lam, u, *, eta, max_steps, runs: int | None = None, beta: float = 
             alive, (w, sl_a, u_a, eta_a) = drop_ended(ended, alive, w, sl_a, u_a, eta_a)
     bar.close()
     end_traces(traces, times, record_every)
-    return EscapeResult(times=times, max_steps=cap, m0=m0_np, N=np.full(R, N), eta=eta_np, threshold=threshold,
-                        record_steps=np.arange(n_rec) * (record_every or 0), traces=traces, steps_run=t,
-                        lane_steps=lane_steps, seconds=_time.perf_counter() - t0)
+    return EscapeResult(
+        times=times,
+        max_steps=cap,
+        m0=m0_np,
+        N=np.full(R, N),
+        eta=eta_np,
+        threshold=threshold,
+        record_steps=np.arange(n_rec) * (record_every or 0),
+        traces=traces,
+        steps_run=t,
+        lane_steps=lane_steps,
+        seconds=_time.perf_counter() - t0,
+    )
 
 
 def sgd_from_noise(model: PhaseModel, z, y, nu, w0, eta: float, *, order: int = 4) -> np.ndarray:

@@ -41,8 +41,9 @@ __all__ = ["uniform_overlap", "overlap_chain"]
 _MIN_NEWTON_CHUNK = 128  # below this, Newton iterations cost more than stepping
 
 
-def uniform_overlap(N, runs: int, *, gen: torch.Generator | None = None, device="cpu",
-                    dtype=torch.float64) -> torch.Tensor:
+def uniform_overlap(
+    N, runs: int, *, gen: torch.Generator | None = None, device="cpu", dtype=torch.float64
+) -> torch.Tensor:
     """Overlap ``m = w.u`` of ``w`` uniform on S^{N-1} with a fixed unit ``u``: ``g / sqrt(g^2 + chi^2_{N-1})``.
 
     ``N``: int or (runs,) tensor of dimensions. Returns a (runs,) tensor.
@@ -103,8 +104,11 @@ def _chain_sequential(m0, s, t, y, r, eta, order):
     cpu = m0.device.type == "cpu"
     arrs = [a.numpy() for a in (m0, s, t, y, r, eta)] if cpu else [m0, s, t, y, r, eta]
     m, s_, t_, y_, r_, e_ = arrs
-    out = np.empty((m.shape[0], s_.shape[1] + 1)) if cpu else torch.empty(m.shape[0], s_.shape[1] + 1,
-                                                                          dtype=m.dtype, device=m.device)
+    out = (
+        np.empty((m.shape[0], s_.shape[1] + 1))
+        if cpu
+        else torch.empty(m.shape[0], s_.shape[1] + 1, dtype=m.dtype, device=m.device)
+    )
     out[:, 0] = m
     sT, tT, yT, rT = (a.T.copy() if cpu else a.T.contiguous() for a in (s_, t_, y_, r_))
     for k in range(sT.shape[0]):
@@ -141,11 +145,26 @@ def _chain_newton(m0, s, t, y, r, eta, order, *, tol: float = 1e-9, max_iter: in
     return None
 
 
-def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5.0, order: int = 4,
-                  threshold: float = 0.5, seed: int = 0, m0=None, method: str = "parallel",
-                  record_every: int | None = None, alpha: float = 1e-3, max_chunk: int | None = None,
-                  chunk_elements: int | None = None, device="cpu", dtype=torch.float64,
-                  progress: bool = False) -> EscapeResult:
+def overlap_chain(
+    N,
+    *,
+    eta,
+    max_steps,
+    runs: int | None = None,
+    beta: float = 5.0,
+    order: int = 4,
+    threshold: float = 0.5,
+    seed: int = 0,
+    m0=None,
+    method: str = "parallel",
+    record_every: int | None = None,
+    alpha: float = 1e-3,
+    max_chunk: int | None = None,
+    chunk_elements: int | None = None,
+    device="cpu",
+    dtype=torch.float64,
+    progress: bool = False,
+) -> EscapeResult:
     """Escape times of online SGD with a flat spectrum, from the exact Markov chain of the overlap ``m = w.u``.
 
     For ``a = 0`` the law of the data is invariant under rotations that fix ``u``, so the law of the next
@@ -222,8 +241,9 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
     import time as _time
 
     t0 = _time.perf_counter()
-    bar = tqdm(total=int(cap[alive].max()) if alive.size else 0, disable=not progress, desc="overlap chain",
-               leave=False)
+    bar = tqdm(
+        total=int(cap[alive].max()) if alive.size else 0, disable=not progress, desc="overlap chain", leave=False
+    )
     with torch.inference_mode():
         while alive.size:
             Ra = alive.size
@@ -247,6 +267,16 @@ def overlap_chain(N, *, eta, max_steps, runs: int | None = None, beta: float = 5
             alive, (m, Na, eta_a) = drop_ended(ended, alive, m, Na, eta_a)
     bar.close()
     end_traces(traces, times, record_every)
-    return EscapeResult(times=times, max_steps=cap, m0=m0_np, N=N_np, eta=eta_np, threshold=threshold,
-                        record_steps=np.arange(n_rec) * (record_every or 0), traces=traces, steps_run=t,
-                        lane_steps=lane_steps, seconds=_time.perf_counter() - t0)
+    return EscapeResult(
+        times=times,
+        max_steps=cap,
+        m0=m0_np,
+        N=N_np,
+        eta=eta_np,
+        threshold=threshold,
+        record_steps=np.arange(n_rec) * (record_every or 0),
+        traces=traces,
+        steps_run=t,
+        lane_steps=lane_steps,
+        seconds=_time.perf_counter() - t0,
+    )

@@ -20,8 +20,16 @@ from .stats import fit_power_law
 __all__ = ["decay_slopes", "exponential_rate", "harmonic_shares"]
 
 
-def decay_slopes(d: int, *, depth: int = 2, bias: float = 0.0, activation: str = "relu", kmin: int = 40,
-                 kmax: int = 200, n_nodes: int = 6000) -> dict:
+def decay_slopes(
+    d: int,
+    *,
+    depth: int = 2,
+    bias: float = 0.0,
+    activation: str = "relu",
+    kmin: int = 40,
+    kmax: int = 200,
+    n_nodes: int = 6000,
+) -> dict:
     """Fit ``mu_k ~ C k^slope`` on the even degrees ``kmin <= k <= kmax`` of the NTK and NNGP spectra on S^{d-1}.
 
     Theory for ReLU (Bietti--Mairal 2019, Bietti--Bach 2021): NTK slope ``-d``, NNGP slope ``-(d+2)``.

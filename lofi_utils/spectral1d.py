@@ -22,8 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
-__all__ = ["check_frequencies", "fourier_amplitudes", "learning_times", "spearman", "format_time",
-           "LearningTimeSummary", "summarize_learning_times"]
+__all__ = [
+    "check_frequencies",
+    "fourier_amplitudes",
+    "learning_times",
+    "spearman",
+    "format_time",
+    "LearningTimeSummary",
+    "summarize_learning_times",
+]
 
 
 def check_frequencies(freqs, n: int | None = None) -> np.ndarray:
@@ -43,8 +50,10 @@ def check_frequencies(freqs, n: int | None = None) -> np.ndarray:
     ndarray of int64, shape ``(K,)``.
     """
     k = np.atleast_1d(np.asarray(freqs))
-    ok = k.ndim == 1 and k.size > 0 and (
-        k.dtype.kind in "iu" or (k.dtype.kind == "f" and np.all(np.isfinite(k)) and np.all(k == np.round(k)))
+    ok = (
+        k.ndim == 1
+        and k.size > 0
+        and (k.dtype.kind in "iu" or (k.dtype.kind == "f" and np.all(np.isfinite(k)) and np.all(k == np.round(k))))
     )
     if not ok:
         raise ValueError(f"frequencies must be a non-empty 1-D sequence of integers, got {freqs!r}")
@@ -53,8 +62,7 @@ def check_frequencies(freqs, n: int | None = None) -> np.ndarray:
         raise ValueError(f"frequencies must be >= 1 (the constant term is not a sine), got min {k.min()}")
     if n is not None and np.any(2 * k >= n):
         raise ValueError(
-            f"frequencies must lie below the Nyquist frequency n/2 = {n / 2:g} of an {n}-point grid, "
-            f"got max {k.max()}"
+            f"frequencies must lie below the Nyquist frequency n/2 = {n / 2:g} of an {n}-point grid, got max {k.max()}"
         )
     return k
 
@@ -174,14 +182,16 @@ class LearningTimeSummary:
         head = "run   " + " ".join(f"{'k=' + str(k):>7}" for k in self.freqs) + "  spearman  t_K/t_1"
         rows = [head]
         for i, t in enumerate(self.times):
-            rows.append(f"{i:<5} " + " ".join(f"{format_time(v):>7}" for v in t)
-                        + f"  {self.spearman[i]:8.3f}  {self.ratio[i]:7.1f}")
+            rows.append(
+                f"{i:<5} "
+                + " ".join(f"{format_time(v):>7}" for v in t)
+                + f"  {self.spearman[i]:8.3f}  {self.ratio[i]:7.1f}"
+            )
         rows.append("median" + " ".join(f"{format_time(v):>7}" for v in self.median))
         return "\n".join(rows)
 
 
-def summarize_learning_times(runs: Sequence, threshold: float = 0.9, *,
-                             sustained: bool = False) -> LearningTimeSummary:
+def summarize_learning_times(runs: Sequence, threshold: float = 0.9, *, sustained: bool = False) -> LearningTimeSummary:
     """Learning times of ``runs`` (same frequencies) and their Spearman / monotonicity / ratio statistics.
 
     Parameters
@@ -204,6 +214,13 @@ def summarize_learning_times(runs: Sequence, threshold: float = 0.9, *,
     mono = np.array([bool(np.all(t[1:] >= t[:-1])) for t in times])
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = times[:, -1] / times[:, 0]
-    return LearningTimeSummary(freqs=freqs, times=times, spearman=rho, monotone=mono, ratio=ratio,
-                               median=np.median(times, axis=0), learned=np.isfinite(times).mean(axis=0),
-                               threshold=float(threshold))
+    return LearningTimeSummary(
+        freqs=freqs,
+        times=times,
+        spearman=rho,
+        monotone=mono,
+        ratio=ratio,
+        median=np.median(times, axis=0),
+        learned=np.isfinite(times).mean(axis=0),
+        threshold=float(threshold),
+    )

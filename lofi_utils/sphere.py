@@ -25,10 +25,22 @@ from scipy.special import gammaln
 from .validation import check_int, check_positive
 
 __all__ = [
-    "harmonic_dimension", "log_harmonic_dimension", "gegenbauer", "gegenbauer_table",
-    "theta_nodes", "sphere_constant", "funk_hecke_weights", "funk_hecke", "funk_hecke_values",
-    "reconstruct_kernel", "series_moment", "funk_hecke_from_series", "sample_sphere", "circle_points",
-    "zonal_target", "check_d",
+    "harmonic_dimension",
+    "log_harmonic_dimension",
+    "gegenbauer",
+    "gegenbauer_table",
+    "theta_nodes",
+    "sphere_constant",
+    "funk_hecke_weights",
+    "funk_hecke",
+    "funk_hecke_values",
+    "reconstruct_kernel",
+    "series_moment",
+    "funk_hecke_from_series",
+    "sample_sphere",
+    "circle_points",
+    "zonal_target",
+    "check_d",
 ]
 
 
@@ -83,8 +95,9 @@ def harmonic_dimension(d: int, k) -> np.ndarray | float:
     """
     logn = log_harmonic_dimension(d, k)
     if np.any(logn > 709.0):
-        warnings.warn(f"N(d={d}, k) overflows float64 for some k; use log_harmonic_dimension",
-                      RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"N(d={d}, k) overflows float64 for some k; use log_harmonic_dimension", RuntimeWarning, stacklevel=2
+        )
     with np.errstate(over="ignore"):
         n = np.exp(logn)
     n = np.where(n < 2.0**53, np.round(n), n)
@@ -137,7 +150,7 @@ _PANEL_ORDER = 50
 def _gauss_legendre_theta(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     order = min(n_nodes, _PANEL_ORDER)
     n_panels = -(-n_nodes // order)
-    x, w = np.polynomial.legendre.leggauss(order)           # accurate to ~1 ulp for small order
+    x, w = np.polynomial.legendre.leggauss(order)  # accurate to ~1 ulp for small order
     edges = np.linspace(0.0, np.pi, n_panels + 1)
     half = 0.5 * np.diff(edges)[:, None]
     mid = 0.5 * (edges[1:] + edges[:-1])[:, None]
@@ -200,8 +213,7 @@ def funk_hecke_weights(d: int, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
     return sphere_constant(d) * w * np.sin(theta) ** (d - 2)
 
 
-def funk_hecke(kappa: Callable[[np.ndarray], np.ndarray], d: int, kmax: int, *,
-               n_nodes: int = 6000) -> np.ndarray:
+def funk_hecke(kappa: Callable[[np.ndarray], np.ndarray], d: int, kmax: int, *, n_nodes: int = 6000) -> np.ndarray:
     """Mercer eigenvalues ``mu_0 .. mu_kmax`` of the dot-product kernel ``kappa`` on S^{d-1}.
 
     ``mu_k = Gamma(d/2) / (sqrt(pi) Gamma((d-1)/2)) * int_{-1}^{1} kappa(t) P_k(t) (1-t^2)^{(d-3)/2} dt``
@@ -253,7 +265,7 @@ def funk_hecke_values(vals, t, theta, w, d: int, kmax: int) -> np.ndarray:
     float64 array of shape ``(kmax+1,)`` or ``(..., kmax+1)``.
     """
     weight = funk_hecke_weights(d, theta, w)
-    table = gegenbauer_table(kmax, d, t)                   # (kmax+1, n)
+    table = gegenbauer_table(kmax, d, t)  # (kmax+1, n)
     return (vals * weight) @ table.T
 
 
@@ -267,7 +279,7 @@ def reconstruct_kernel(mu, d: int, t) -> np.ndarray:
     if mu.ndim == 0:
         raise ValueError("mu must have at least one entry (shape (kmax+1,) or (..., kmax+1))")
     kmax = mu.shape[-1] - 1
-    table = gegenbauer_table(kmax, d, t)                   # (kmax+1, n) or (kmax+1,)
+    table = gegenbauer_table(kmax, d, t)  # (kmax+1, n) or (kmax+1,)
     coeff = mu * harmonic_dimension(d, np.arange(kmax + 1))
     return coeff @ table
 
@@ -287,8 +299,7 @@ def series_moment(n, k, d: int) -> np.ndarray:
     valid = (n >= k) & ((n - k) % 2 == 0)
     nf, kf = n.astype(float), k.astype(float)
     half = np.where(valid, (nf - kf) / 2, 0.0)
-    logm = (gammaln(nf + 1) + gammaln(d / 2) - nf * np.log(2.0) - gammaln(half + 1)
-            - gammaln((nf + kf + d) / 2))
+    logm = gammaln(nf + 1) + gammaln(d / 2) - nf * np.log(2.0) - gammaln(half + 1) - gammaln((nf + kf + d) / 2)
     out = np.exp(np.where(valid, logm, -np.inf))
     return out[()] if out.ndim == 0 else out
 
@@ -325,8 +336,9 @@ def sample_sphere(n: int, d: int, *, radius: float = 1.0, rng: np.random.Generat
     check_int(n, "n", minimum=0)
     check_positive(radius, "radius")
     if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                         f"got {type(rng).__name__}")
+        raise ValueError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
     g = rng.standard_normal((int(n), d))
     return radius * g / np.linalg.norm(g, axis=1, keepdims=True)
 

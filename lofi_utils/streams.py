@@ -39,8 +39,7 @@ def _word(part, seed) -> int:
         return zlib.crc32(part.encode())
     if is_int(part) and int(part) >= 0:
         return int(part)
-    raise ValueError(f"a stream key is made of names (str) and integers >= 0, got {part!r} "
-                     f"in the key of seed {seed!r}")
+    raise ValueError(f"a stream key is made of names (str) and integers >= 0, got {part!r} in the key of seed {seed!r}")
 
 
 def key_words(*key) -> tuple[int, ...]:

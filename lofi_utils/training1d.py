@@ -38,8 +38,17 @@ from .runtime import pick_device
 from .spectral1d import check_frequencies, fourier_amplitudes, learning_times
 from .validation import check_choice, check_int, check_positive
 
-__all__ = ["OPTIMIZERS", "DTYPES", "mlp", "seeded_mlp", "resolve_device", "StackedMLP", "SumOfSinesRun",
-           "train_sum_of_sines", "train_sum_of_sines_batch"]
+__all__ = [
+    "OPTIMIZERS",
+    "DTYPES",
+    "mlp",
+    "seeded_mlp",
+    "resolve_device",
+    "StackedMLP",
+    "SumOfSinesRun",
+    "train_sum_of_sines",
+    "train_sum_of_sines_batch",
+]
 
 #: Optimisers accepted by the training functions (full batch).
 OPTIMIZERS = {"adam": torch.optim.Adam, "gd": torch.optim.SGD}
@@ -123,8 +132,10 @@ class StackedMLP:
         self.params: list[torch.Tensor] = []
         for mods in zip(*nets):
             if isinstance(mods[0], nn.Linear):
-                W, b = (torch.stack([getattr(m, name).detach() for m in mods]).to(device, dtype).requires_grad_()
-                        for name in ("weight", "bias"))
+                W, b = (
+                    torch.stack([getattr(m, name).detach() for m in mods]).to(device, dtype).requires_grad_()
+                    for name in ("weight", "bias")
+                )
                 self.layers.append((W, b))
                 self.params += [W, b]
             else:
@@ -196,11 +207,23 @@ def train_sum_of_sines(*, seed: int = 0, **kwargs) -> SumOfSinesRun:
 
 
 def train_sum_of_sines_batch(
-        run_seeds: Sequence[int], *, freqs: Sequence[int] = (1, 2, 3, 4, 5, 6), amps: Sequence[float] | None = None,
-        phases: Sequence[float] | None = None, n_points: int = 200, width: int = 256, depth: int = 4,
-        activation: str = "plain_relu", lr: float = 1e-3, steps: int = 3000, record_every: int = 10,
-        optimizer: str = "adam", device=None, dtype: torch.dtype | str = torch.float32,
-        progress: bool = True) -> list[SumOfSinesRun]:
+    run_seeds: Sequence[int],
+    *,
+    freqs: Sequence[int] = (1, 2, 3, 4, 5, 6),
+    amps: Sequence[float] | None = None,
+    phases: Sequence[float] | None = None,
+    n_points: int = 200,
+    width: int = 256,
+    depth: int = 4,
+    activation: str = "plain_relu",
+    lr: float = 1e-3,
+    steps: int = 3000,
+    record_every: int = 10,
+    optimizer: str = "adam",
+    device=None,
+    dtype: torch.dtype | str = torch.float32,
+    progress: bool = True,
+) -> list[SumOfSinesRun]:
     """Fit a sum of sines with one network per seed, all seeds trained together as one batch.
 
     Target ``y_j = sum_k A_k sin(2 pi k x_j + phi_k)`` on ``x_j = j / n_points`` (the phases of seed ``s``
@@ -267,7 +290,7 @@ def train_sum_of_sines_batch(
 
     S = len(seeds)
     x = unit_grid(n_points)
-    y = np.stack([sum_of_sines(x, k, a, p) for p in ph])                         # (S, n)
+    y = np.stack([sum_of_sines(x, k, a, p) for p in ph])  # (S, n)
     net = StackedMLP([seeded_mlp(s, 1, width, depth, activation=activation) for s in seeds], dev, dtype)
     X = torch.tensor(x, dtype=dtype, device=dev).view(-1, 1)
     Y = torch.tensor(y, dtype=dtype, device=dev).view(S, -1, 1)
@@ -279,8 +302,8 @@ def train_sum_of_sines_batch(
     t0 = time.perf_counter()
     desc = f"sum of sines ({activation}, {S} network{'s' if S > 1 else ''})"
     for t in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
-        out = net(X)                                                         # (S, n, 1)
-        per_seed = torch.mean((out - Y) ** 2, dim=(1, 2))                    # (S,)
+        out = net(X)  # (S, n, 1)
+        per_seed = torch.mean((out - Y) ** 2, dim=(1, 2))  # (S,)
         if t % record_every == 0:
             rec_steps.append(t)
             rec_pred.append(out.detach().view(S, -1))
@@ -293,19 +316,44 @@ def train_sum_of_sines_batch(
         rec_steps.append(steps)
         rec_pred.append(out.view(S, -1))
         rec_loss.append(torch.mean((out - Y) ** 2, dim=(1, 2)))
-    preds = torch.stack(rec_pred, 1).cpu().numpy().astype(np.float64)           # (S, R, n)
-    losses = torch.stack(rec_loss, 1).cpu().numpy().astype(np.float64)          # (S, R)
+    preds = torch.stack(rec_pred, 1).cpu().numpy().astype(np.float64)  # (S, R, n)
+    losses = torch.stack(rec_loss, 1).cpu().numpy().astype(np.float64)  # (S, R)
     seconds = (time.perf_counter() - t0) / S
     if not np.all(np.isfinite(preds)):
-        warnings.warn(f"training diverged (non-finite outputs) with {optimizer} lr={lr:g}; "
-                      "lower the learning rate", RuntimeWarning, stacklevel=2)
-    amplitude = fourier_amplitudes(preds, k) / a                                # (S, R, K)
+        warnings.warn(
+            f"training diverged (non-finite outputs) with {optimizer} lr={lr:g}; lower the learning rate",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    amplitude = fourier_amplitudes(preds, k) / a  # (S, R, K)
     runs = []
     for i, s in enumerate(seeds):
-        config = dict(n_points=n_points, width=int(width), depth=int(depth), activation=activation, lr=lr,
-                      steps=steps, record_every=record_every, seed=s, optimizer=optimizer, device=str(dev),
-                      dtype=str(dtype).removeprefix("torch."))
-        runs.append(SumOfSinesRun(freqs=k, amps=a, phases=ph[i], x=x, target=y[i],
-                                  steps=np.asarray(rec_steps), predictions=preds[i],
-                                  amplitude=amplitude[i], loss=losses[i], config=config, seconds=seconds))
+        config = dict(
+            n_points=n_points,
+            width=int(width),
+            depth=int(depth),
+            activation=activation,
+            lr=lr,
+            steps=steps,
+            record_every=record_every,
+            seed=s,
+            optimizer=optimizer,
+            device=str(dev),
+            dtype=str(dtype).removeprefix("torch."),
+        )
+        runs.append(
+            SumOfSinesRun(
+                freqs=k,
+                amps=a,
+                phases=ph[i],
+                x=x,
+                target=y[i],
+                steps=np.asarray(rec_steps),
+                predictions=preds[i],
+                amplitude=amplitude[i],
+                loss=losses[i],
+                config=config,
+                seconds=seconds,
+            )
+        )
     return runs

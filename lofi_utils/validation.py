@@ -27,8 +27,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["is_int", "check_int", "check_positive", "check_nonnegative", "check_in_range", "check_choice",
-           "check_rng"]
+__all__ = ["is_int", "check_int", "check_positive", "check_nonnegative", "check_in_range", "check_choice", "check_rng"]
 
 
 def is_int(value) -> bool:
@@ -54,8 +53,7 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
     Raises ``ValueError``: ``"{name} must be an integer >= {minimum}, got {value!r}"`` (or ``"... an integer
     in [{minimum}, {maximum}] ..."``, ``"... an integer <= {maximum} ..."``, ``"... an integer ..."``).
     """
-    if (not is_int(value) or (minimum is not None and value < minimum)
-            or (maximum is not None and value > maximum)):
+    if not is_int(value) or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be {_int_range(minimum, maximum)}, got {value!r}")
     return int(value)
 
@@ -95,8 +93,9 @@ def check_nonnegative(value, name: str) -> float:
     return f
 
 
-def check_in_range(value, name: str, low: float, high: float, *, low_open: bool = False,
-                   high_open: bool = False) -> float:
+def check_in_range(
+    value, name: str, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> float:
     """``value`` as a ``float`` if it is a number in the interval from ``low`` to ``high`` (finite bounds),
     each end included unless ``low_open`` / ``high_open``. NaN is never in range.
 

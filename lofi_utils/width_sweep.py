@@ -53,16 +53,27 @@ class KernelSweep:
     """Output of :func:`kernel_width_sweep` (shared by the total and the per-layer sweeps)."""
 
     widths: np.ndarray
-    layer_errors: np.ndarray        # (W, S, L)
-    total_errors: np.ndarray        # (W, S)
-    cosines: np.ndarray             # (N, N)
-    theta: np.ndarray               # (N, N), the NTK recursion
-    theta_hat: np.ndarray           # (N, N), the widest network's empirical NTK (first seed)
+    layer_errors: np.ndarray  # (W, S, L)
+    total_errors: np.ndarray  # (W, S)
+    cosines: np.ndarray  # (N, N)
+    theta: np.ndarray  # (N, N), the NTK recursion
+    theta_hat: np.ndarray  # (N, N), the widest network's empirical NTK (first seed)
     wall_time: float
 
 
-def kernel_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int,
-                        bias: float, activation: str, seed: int, device, dtype: torch.dtype) -> KernelSweep:
+def kernel_width_sweep(
+    d: int,
+    depth: int,
+    n_points: int,
+    widths: Sequence[int],
+    *,
+    seeds: int,
+    bias: float,
+    activation: str,
+    seed: int,
+    device,
+    dtype: torch.dtype,
+) -> KernelSweep:
     """The loop behind :func:`lofi_utils.chapters.spectral_bias.ntk_width.ntk_width_sweep` and
     :func:`lofi_utils.chapters.layerwise.finite_width.layer_width_sweep`.
 

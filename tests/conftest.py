@@ -18,13 +18,17 @@ def build_book(out: Path, *, edition: str = "full", cache: Path | None = None) -
     jb = Path(sys.executable).parent / "jupyter-book"
     exe = str(jb) if jb.exists() else shutil.which("jupyter-book")
     assert exe, "jupyter-book is not installed in this environment"
-    env = dict(os.environ, LOFI_PROFILE="smoke", LOFI_EDITION=edition,
-               LOFI_CHECKS_DIR=str(out.parent / "checks"))
-    env.pop("MPLBACKEND", None)   # the kernels must use the inline backend, or figures are not kept
+    env = dict(os.environ, LOFI_PROFILE="smoke", LOFI_EDITION=edition, LOFI_CHECKS_DIR=str(out.parent / "checks"))
+    env.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or figures are not kept
     if cache is not None:
         env["LOFI_JUPYTER_CACHE"] = str(cache)
-    return subprocess.run([exe, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    return subprocess.run(
+        [exe, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture
@@ -40,8 +44,13 @@ def fake_cifar10(tmp_path):
     rng = np.random.default_rng(0)
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         with open(root / name, "wb") as f:
-            pickle.dump({"data": rng.integers(0, 256, size=(6, 3072), dtype=np.uint8),
-                         "labels": rng.integers(0, 10, 6).tolist()}, f)
+            pickle.dump(
+                {
+                    "data": rng.integers(0, 256, size=(6, 3072), dtype=np.uint8),
+                    "labels": rng.integers(0, 10, 6).tolist(),
+                },
+                f,
+            )
     return tmp_path
 
 

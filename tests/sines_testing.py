@@ -5,8 +5,9 @@ import pytest
 import torch
 
 #: a sum-of-sines run that trains in well under a second
-TINY = dict(freqs=(1, 3), n_points=32, width=16, depth=2, lr=1e-2, steps=30, record_every=5,
-            device="cpu", progress=False)
+TINY = dict(
+    freqs=(1, 3), n_points=32, width=16, depth=2, lr=1e-2, steps=30, record_every=5, device="cpu", progress=False
+)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from lofi_utils import activations as A
 
 Z = np.linspace(-3.0, 3.0, 601)
 GH_Z, GH_W = np.polynomial.hermite_e.hermegauss(120)
-GH_W = GH_W / GH_W.sum()                                  # E over z ~ N(0, 1)
+GH_W = GH_W / GH_W.sum()  # E over z ~ N(0, 1)
 
 
 @pytest.mark.parametrize("name", A.names())
@@ -25,7 +25,7 @@ def test_numpy_torch_and_module_agree(name):
 @pytest.mark.parametrize("name", [n for n in A.names() if A.get(n).numpy_prime is not None])
 def test_derivative_is_the_derivative(name):
     act, h = A.get(name), 1e-6
-    z = Z[np.abs(Z) > 1e-3]                                  # away from the kinks at 0
+    z = Z[np.abs(Z) > 1e-3]  # away from the kinks at 0
     fd = (act.numpy(z + h) - act.numpy(z - h)) / (2 * h)
     np.testing.assert_allclose(act.numpy_prime(z), fd, rtol=1e-6, atol=1e-6)
 
@@ -44,7 +44,7 @@ def test_dual_kernel_is_the_gaussian_expectation_of_the_function(name):
     for q in (0.5, 1.0, 2.0):
         s = act.numpy(math.sqrt(q) * GH_Z)
         V, _ = act.dual(q, np.array([q, 0.0]))
-        tol = 1e-2 if name == "relu" else 1e-8             # the kink slows Gauss-Hermite down (0.7 %)
+        tol = 1e-2 if name == "relu" else 1e-8  # the kink slows Gauss-Hermite down (0.7 %)
         assert V[0] == pytest.approx(GH_W @ s**2, rel=tol)
         assert V[1] == pytest.approx((GH_W @ s) ** 2, rel=tol, abs=1e-12)
 

@@ -18,24 +18,46 @@ def _close_figures():
 
 def _fake_result(times, N):
     R = times.size
-    return sgd.EscapeResult(times=times.ravel(), max_steps=np.full(R, 10**9), m0=np.zeros(R),
-                            N=np.repeat(N, R // len(N)), eta=np.ones(R), threshold=0.5, record_steps=np.array([]),
-                            traces=np.zeros((R, 0)), steps_run=0, lane_steps=R, seconds=0.0)
+    return sgd.EscapeResult(
+        times=times.ravel(),
+        max_steps=np.full(R, 10**9),
+        m0=np.zeros(R),
+        N=np.repeat(N, R // len(N)),
+        eta=np.ones(R),
+        threshold=0.5,
+        record_steps=np.array([]),
+        traces=np.zeros((R, 0)),
+        steps_run=0,
+        lane_steps=R,
+        seconds=0.0,
+    )
 
 
 def _fake_powerlaw_scan(a_values=(0.0, 1.0, 1.5)):
-    A, S = len(a_values), 5   # 2 templates
-    times = (np.arange(1, A + 1)[::-1, None, None] * np.array([1.0, 3.0])[None, :, None]
-             * np.linspace(0.8, 1.2, S)[None, None, :]) * 1000
-    return ES.PowerLawScan(a_values=np.array(a_values), templates=["pl", "flat"], times=times,
-                           m0=np.zeros_like(times), m0_typical=np.array([[0.1, 0.1], [0.2, 0.1], [0.3, 0.1]])[:A],
-                           d_eff=np.arange(A) + 1.0, N=16, c=2.0, result=_fake_result(times, np.array([16])))
+    A, S = len(a_values), 5  # 2 templates
+    times = (
+        np.arange(1, A + 1)[::-1, None, None]
+        * np.array([1.0, 3.0])[None, :, None]
+        * np.linspace(0.8, 1.2, S)[None, None, :]
+    ) * 1000
+    return ES.PowerLawScan(
+        a_values=np.array(a_values),
+        templates=["pl", "flat"],
+        times=times,
+        m0=np.zeros_like(times),
+        m0_typical=np.array([[0.1, 0.1], [0.2, 0.1], [0.3, 0.1]])[:A],
+        d_eff=np.arange(A) + 1.0,
+        N=16,
+        c=2.0,
+        result=_fake_result(times, np.array([16])),
+    )
 
 
 def _fake_scan():
     times = np.array([[1.0, 2.0, np.inf], [3.0, 4.0, 5.0]])
-    return ES.EscapeScan(labels=["N=8", "N=12"], values=np.array([8.0, 12.0]), times=times,
-                         result=_fake_result(times, np.array([8, 12])))
+    return ES.EscapeScan(
+        labels=["N=8", "N=12"], values=np.array([8.0, 12.0]), times=times, result=_fake_result(times, np.array([8, 12]))
+    )
 
 
 def test_plot_powerlaw_scan_draws_each_template_and_the_baseline():
@@ -53,13 +75,22 @@ def test_image_figures():
 
 def test_training_figures():
     steps = np.array([0, 10, 100])
-    tr = TR.Tracking(steps=steps, acc={"real": np.array([0.3, 0.5, 0.7]), "amp": np.array([0.3, 0.4, 0.6]),
-                                       "phase": np.array([0.3, 0.3, 0.4])},
-                     follow_amp=np.array([0.3, 0.5, 0.6]), follow_phase=np.array([0.3, 0.2, 0.2]), n_classes=3)
+    tr = TR.Tracking(
+        steps=steps,
+        acc={"real": np.array([0.3, 0.5, 0.7]), "amp": np.array([0.3, 0.4, 0.6]), "phase": np.array([0.3, 0.3, 0.4])},
+        follow_amp=np.array([0.3, 0.5, 0.6]),
+        follow_phase=np.array([0.3, 0.2, 0.2]),
+        n_classes=3,
+    )
     ax = FG.plot_tracking(tr)
     assert len(ax.get_lines()) == 6  # three probes, two hybrid shares, chance
-    test = TR.Tracking(steps=steps, acc={"test": np.array([0.3, 0.5, 0.7])}, follow_amp=np.array([]),
-                       follow_phase=np.array([]), n_classes=3)
+    test = TR.Tracking(
+        steps=steps,
+        acc={"test": np.array([0.3, 0.5, 0.7])},
+        follow_amp=np.array([]),
+        follow_phase=np.array([]),
+        n_classes=3,
+    )
     ax = FG.plot_speed({"amp": [test, test], "phase": [test]})
     assert len(ax.get_lines()) == 4 and ax.get_lines()[-1].get_ydata()[0] == pytest.approx(1 / 3)
     ax = FG.plot_discrimination({"x, jitter 0.0, natural": test, "x, jitter 0.0, flat": test})
@@ -77,8 +108,13 @@ def test_escape_figures():
     ax = FG.plot_escape_traces(res, N=8)
     assert len(ax.get_lines()) == 4 + 2  # the runs, the drift solution, the threshold
     scan = _fake_scan()
-    finite = ES.EscapeScan(labels=scan.labels, values=scan.values, times=np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]),
-                           result=scan.result, exponent=1.0)
+    finite = ES.EscapeScan(
+        labels=scan.labels,
+        values=scan.values,
+        times=np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]),
+        result=scan.result,
+        exponent=1.0,
+    )
     assert len(FG.plot_escape_scaling(finite).get_lines()) >= 2  # drift prediction and N^3 log^2 N guide
     for scale in ("N3", "N3log2N"):
         assert len(FG.plot_escape_fraction(scan, scale=scale).get_lines()) == 2

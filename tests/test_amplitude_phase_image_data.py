@@ -31,7 +31,7 @@ def test_load_cifar_equals_cifar_arrays_of_the_loader(fake_cifar10):
 
     tmp_path = fake_cifar10
     Xtr, ytr, Xte, yte = ID.load_cifar(tmp_path, "cifar10", n_train=12, n_test=4, rng=3)
-    rng = np.random.default_rng(3)             # one stream: the training subset, then the test subset
+    rng = np.random.default_rng(3)  # one stream: the training subset, then the test subset
     ref_tr = ID.cifar_arrays(*datasets.load_cifar10(tmp_path, split="train"), n=12, rng=rng)
     ref_te = ID.cifar_arrays(*datasets.load_cifar10(tmp_path, split="test"), n=4, rng=rng)
     assert np.array_equal(Xtr, ref_tr[0]) and np.array_equal(ytr, ref_tr[1])

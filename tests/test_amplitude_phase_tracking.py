@@ -47,13 +47,20 @@ def test_cnn_shapes():
 
 
 def _tracking(acc, steps=(0, 10, 100, 1000)):
-    return TR.Tracking(steps=np.array(steps), acc={"test": np.array(acc, dtype=float)}, follow_amp=np.array([]),
-                       follow_phase=np.array([]), n_classes=3)
+    return TR.Tracking(
+        steps=np.array(steps),
+        acc={"test": np.array(acc, dtype=float)},
+        follow_amp=np.array([]),
+        follow_phase=np.array([]),
+        n_classes=3,
+    )
 
 
 def test_speed_summary_is_median_steps_and_mean_final_accuracy():
-    runs = {"amp": [_tracking([0.3, 0.5, 0.7, 0.8]), _tracking([0.3, 0.4, 0.6, 0.7]), _tracking([0.3, 0.6, 0.7, 0.7])],
-            "phase": [_tracking([0.3, 0.3, 0.4, 0.5]), _tracking([0.3, 0.3, 0.3, 0.4])]}
+    runs = {
+        "amp": [_tracking([0.3, 0.5, 0.7, 0.8]), _tracking([0.3, 0.4, 0.6, 0.7]), _tracking([0.3, 0.6, 0.7, 0.7])],
+        "phase": [_tracking([0.3, 0.3, 0.4, 0.5]), _tracking([0.3, 0.3, 0.3, 0.4])],
+    }
     sp = TR.speed_summary(runs, level=0.48)
     assert sp.steps == {"amp": 10.0, "phase": np.median([1000.0, np.inf])}  # never reached counts as inf
     assert sp.final == pytest.approx({"amp": 2.2 / 3, "phase": 0.45})
@@ -125,16 +132,16 @@ def test_hybrid_labels_name_the_amplitude_and_the_phase_donor():
     for h, a, p in zip(pr.hybrid[:, 0], pr.y_amp, pr.y_phase):
         Fh, Fa, Fp = (np.fft.fft2(x)[nz] for x in (h, image_of[int(a)], image_of[int(p)]))
         ratio = np.abs(Fh) / np.abs(Fa)
-        assert np.allclose(ratio, ratio[0], rtol=1e-9)           # amplitude of the y_amp donor
+        assert np.allclose(ratio, ratio[0], rtol=1e-9)  # amplitude of the y_amp donor
         assert np.allclose(Fh / np.abs(Fh), Fp / np.abs(Fp), atol=1e-9)  # phases of the y_phase donor
     assert np.allclose(pr.mean_amplitude, np.abs(np.fft.fft2(Xtr, norm="ortho")).mean(0), atol=1e-14)
 
 
 def test_steps_to_is_the_first_recorded_step_that_reaches_the_level():
     tr = _tracking([0.2, 0.5, 0.5, 0.9])  # steps 0, 10, 100, 1000
-    assert TR.steps_to(tr, "test", 0.5) == 10.0      # reaching the level exactly counts (>=)
+    assert TR.steps_to(tr, "test", 0.5) == 10.0  # reaching the level exactly counts (>=)
     assert TR.steps_to(tr, "test", 0.9) == 1000.0
-    assert TR.steps_to(tr, "test", 0.95) == np.inf   # never reached
+    assert TR.steps_to(tr, "test", 0.95) == np.inf  # never reached
 
 
 def test_hybrid_shares_credit_the_amplitude_donor_to_follow_amp(monkeypatch):
@@ -171,10 +178,10 @@ def test_speed_comparison_tasks_carry_what_their_names_say(monkeypatch):
     A_mean = np.abs(np.fft.fft2(Xtr, norm="ortho")).mean(0)[..., nz]
     for (amp_x, ph_x), orig in zip([(seen[0][0], seen[1][0]), (seen[0][1], seen[1][1])], (Xtr, Xte)):
         r_amp = np.abs(F(amp_x)) / np.abs(F(orig))
-        assert np.allclose(r_amp, r_amp[..., :1], rtol=1e-9)            # own amplitude, per image
+        assert np.allclose(r_amp, r_amp[..., :1], rtol=1e-9)  # own amplitude, per image
         assert not np.allclose(np.angle(F(amp_x)), np.angle(F(orig)), atol=1e-3)  # ... with other phases
         r_ph = np.abs(F(ph_x)) / A_mean
-        assert np.allclose(r_ph, r_ph[..., :1], rtol=1e-9)              # the training mean amplitude
+        assert np.allclose(r_ph, r_ph[..., :1], rtol=1e-9)  # the training mean amplitude
         assert np.allclose(F(ph_x) / np.abs(F(ph_x)), F(orig) / np.abs(F(orig)), atol=1e-9)  # own phases
 
 

@@ -14,4 +14,3 @@ def test_spectrum_template_explorer_draws_only_when_a_control_changes():
     controls[2].value = 16
     assert len(plt.get_fignums()) == 1  # one change, one figure of plot_spectrum_template
     plt.close("all")
-

@@ -24,10 +24,9 @@ def test_kernel_attribution_of_proportional_layers_is_exact():
     y = rng.standard_normal(60)
     res = AT.kernel_attribution(Ks[:, :40, :40], Ks[:, 40:, :40], y[:40], y[40:], eta=0.5, steps=30)
     assert np.allclose(res.shares, c, atol=1e-12)
-    assert abs(res.closure - 1) < 1e-12                     # the trapezoidal rule is exact for a quadratic loss
+    assert abs(res.closure - 1) < 1e-12  # the trapezoidal rule is exact for a quadratic loss
     # training only layer 2 attributes everything to it and follows the kernel 0.3 K
-    one = AT.kernel_attribution(Ks[:, :40, :40], Ks[:, 40:, :40], y[:40], y[40:], eta=0.5, steps=30,
-                                train_layers=[2])
+    one = AT.kernel_attribution(Ks[:, :40, :40], Ks[:, 40:, :40], y[:40], y[40:], eta=0.5, steps=30, train_layers=[2])
     assert np.allclose(one.shares, [0, 1, 0]) and abs(one.closure - 1) < 1e-12
 
 
@@ -42,8 +41,7 @@ def test_network_attribution_first_step_is_the_ntk_quadratic_form():
     xt = torch.as_tensor(x)
     G = empirical_layer_ntk(m, xt).numpy()
     ker = AT.kernel_attribution(G[:, :20, :20], G[:, 20:, :20], y[:20], y[20:], eta=0.1, steps=1)
-    net = AT.train_attribution(m, xt[:20], torch.as_tensor(y[:20]), xt[20:], torch.as_tensor(y[20:]), eta=0.1,
-                               steps=1)
+    net = AT.train_attribution(m, xt[:20], torch.as_tensor(y[:20]), xt[20:], torch.as_tensor(y[20:]), eta=0.1, steps=1)
     assert np.allclose(net.contrib_euler[1], ker.contrib_euler[1], rtol=1e-10, atol=1e-14)
 
 
@@ -52,13 +50,15 @@ def test_network_attribution_closes_and_respects_frozen_layers():
     rng = np.random.default_rng(2)
     x = torch.as_tensor(S.sample_sphere(80, d, radius=math.sqrt(d), rng=rng))
     y = torch.as_tensor(rng.standard_normal(80))
-    res = AT.train_attribution(MLP(d, 64, L, seed=1, dtype=torch.float64), x[:50], y[:50], x[50:], y[50:],
-                               eta=0.5, steps=20)
+    res = AT.train_attribution(
+        MLP(d, 64, L, seed=1, dtype=torch.float64), x[:50], y[:50], x[50:], y[50:], eta=0.5, steps=20
+    )
     assert abs(res.closure - 1) < 1e-3 < abs(res.closure_euler - 1)
-    one = AT.train_attribution(MLP(d, 64, L, seed=1, dtype=torch.float64), x[:50], y[:50], x[50:], y[50:],
-                               eta=0.5, steps=20, train_layers=[1])
+    one = AT.train_attribution(
+        MLP(d, 64, L, seed=1, dtype=torch.float64), x[:50], y[:50], x[50:], y[50:], eta=0.5, steps=20, train_layers=[1]
+    )
     assert one.trained == (1,) and np.all(one.contrib[:, 1:] == 0)
-    assert abs(one.closure - 1) < 0.2 * abs(one.closure_euler - 1)     # third order against second
+    assert abs(one.closure - 1) < 0.2 * abs(one.closure_euler - 1)  # third order against second
 
 
 def test_residual_rate_recovers_a_geometric_decay():
@@ -95,8 +95,7 @@ def test_compare_attribution_levels_agree_at_the_first_step():
     rng = np.random.default_rng(3)
     x = S.sample_sphere(40, d, radius=math.sqrt(d), rng=rng)
     y = rng.standard_normal(40)
-    comp = AT.compare_attribution(MLP(d, 16, 2, seed=0, dtype=torch.float64), x, y, 25, eta=0.1, steps=1,
-                                  label="one")
+    comp = AT.compare_attribution(MLP(d, 16, 2, seed=0, dtype=torch.float64), x, y, 25, eta=0.1, steps=1, label="one")
     assert comp.label == "one" and comp.describe().startswith("one")
     assert np.allclose(comp.network.contrib_euler[1], comp.initial.contrib_euler[1], rtol=1e-10, atol=1e-14)
     with pytest.raises(ValueError, match="n_train"):
@@ -105,5 +104,6 @@ def test_compare_attribution_levels_agree_at_the_first_step():
 
 def test_validation_errors():
     with pytest.raises(ValueError, match="train_layers"):
-        AT.kernel_attribution(np.zeros((2, 3, 3)), np.zeros((2, 2, 3)), np.zeros(3), np.zeros(2), eta=1, steps=1,
-                              train_layers=[3])
+        AT.kernel_attribution(
+            np.zeros((2, 3, 3)), np.zeros((2, 2, 3)), np.zeros(3), np.zeros(2), eta=1, steps=1, train_layers=[3]
+        )

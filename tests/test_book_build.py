@@ -11,8 +11,9 @@ CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))
 
 @pytest.mark.build
 def test_book_builds_strictly_at_smoke(smoke_book):
-    pages = ["index.html", "book/preface.html", "book/setup.html", "book/teaching.html",
-             "reproduction/report.html"] + [f"notebooks/{c}.html" for c in CHAPTERS]
+    pages = ["index.html", "book/preface.html", "book/setup.html", "book/teaching.html", "reproduction/report.html"] + [
+        f"notebooks/{c}.html" for c in CHAPTERS
+    ]
     for page in pages:
         assert (smoke_book / page).exists(), f"{page} missing from the built book"
     for c in CHAPTERS:
@@ -67,8 +68,9 @@ def test_student_edition_leaks_no_solution(smoke_book, student_book):
 
     from lofi_utils import editions
 
-    fp = editions.SolutionFingerprints.from_book(ROOT, smoke_book.parent / "jupyter_execute",
-                                                 cache=smoke_book.parents[2] / "jupyter_cache")
+    fp = editions.SolutionFingerprints.from_book(
+        ROOT, smoke_book.parent / "jupyter_execute", cache=smoke_book.parents[2] / "jupyter_cache"
+    )
     # the detector sees every solution where the full edition shows it: text, code, outputs, figures
     for c in CHAPTERS:
         names = {n for n in fp.names if n.startswith(f"{c}: ")}
@@ -93,7 +95,7 @@ def test_student_edition_leaks_no_solution(smoke_book, student_book):
         published = colab.split("/blob/gh-pages/", 1)[1]
         prefix = editions.PUBLISHED_AT["student"]
         assert published.startswith(prefix), published
-        target = student_book / published[len(prefix):]
+        target = student_book / published[len(prefix) :]
         assert target.is_file(), f"{c}: the Colab link's notebook {published} is not in the student edition"
         # every download offered by the page exists (and was scanned above)
         local = [h for h in hrefs if h.endswith((".ipynb", ".md")) and "://" not in h]
@@ -105,8 +107,9 @@ def test_student_edition_leaks_no_solution(smoke_book, student_book):
         assert any(cell.get("outputs") for cell in src_nb["cells"]), f"{c}: the header's .ipynb has no outputs"
         # no link into the repository's sources with the solutions (Binder, the repository button)
         assert not [h for h in hrefs if "mybinder.org" in h], f"{c}: links to Binder"
-        assert not [h for h in hrefs if h.rstrip("/") == repo or h.startswith(repo + "/blob")], \
+        assert not [h for h in hrefs if h.rstrip("/") == repo or h.startswith(repo + "/blob")], (
             f"{c}: links to the repository"
+        )
 
 
 @pytest.mark.build
@@ -124,7 +127,8 @@ def test_student_edition_built_over_the_full_one(smoke_book, student_book, tmp_p
     proc = build_book(tmp_path / "out", edition="student", cache=base / "jupyter_cache")
     assert proc.returncode == 0, f"student build over the full one failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
     html = tmp_path / "out" / "_build" / "html"
-    fp = editions.SolutionFingerprints.from_book(ROOT, smoke_book.parent / "jupyter_execute",
-                                                 cache=base / "jupyter_cache")
+    fp = editions.SolutionFingerprints.from_book(
+        ROOT, smoke_book.parent / "jupyter_execute", cache=base / "jupyter_cache"
+    )
     assert fp.scan(html) == []
     assert "student edition" in (html / "book" / "preface.html").read_text()

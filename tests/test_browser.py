@@ -24,9 +24,18 @@ import pytest
 from conftest import ROOT
 
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--enable-logging=stderr", "--v=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 CONSOLE = re.compile(r":CONSOLE[^\]]*\] \"(.*)\", source: (\S*)")
 JS_ERROR = re.compile(r"Uncaught|TypeError|ReferenceError|SyntaxError|RangeError|Failed to load")
 UNRENDERED = re.compile(r'class="math notranslate nohighlight">(?!\s*<mjx-container)')
@@ -55,8 +64,9 @@ def server(smoke_book):
 
 def _run(browser: str, url: str, *extra: str) -> tuple[str, str]:
     with tempfile.TemporaryDirectory() as profile:
-        proc = subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", *extra, url],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [browser, *FLAGS, f"--user-data-dir={profile}", *extra, url], capture_output=True, text=True, timeout=120
+        )
     return proc.stdout, proc.stderr
 
 
@@ -86,8 +96,11 @@ def test_every_page_renders_in_chromium(smoke_book, server):
             pytest.fail("chromium is not installed (LOFI_REQUIRE_BROWSER=1); apt-get install chromium")
         pytest.skip("chromium is not installed; the browser test runs in CI")
     t0 = time.perf_counter()
-    pages = sorted(p for p in smoke_book.rglob("*.html")
-                   if not {"_static", "_sources", "_images"} & set(p.relative_to(smoke_book).parts))
+    pages = sorted(
+        p
+        for p in smoke_book.rglob("*.html")
+        if not {"_static", "_sources", "_images"} & set(p.relative_to(smoke_book).parts)
+    )
     problems: list[str] = []
     math_pages = 0
     for page in pages:
@@ -113,12 +126,19 @@ def test_every_page_renders_in_chromium(smoke_book, server):
     shots = {"preface": "book/preface.html"}
     shots.update({p.stem: f"notebooks/{p.name}" for p in sorted((smoke_book / "notebooks").glob("*.html"))})
     for name, rel in shots.items():
-        _run(browser, f"{server}/{rel}", "--virtual-time-budget=15000", "--window-size=1280,2400",
-             f"--screenshot={ARTIFACTS / f'{name}.png'}")
+        _run(
+            browser,
+            f"{server}/{rel}",
+            "--virtual-time-budget=15000",
+            "--window-size=1280,2400",
+            f"--screenshot={ARTIFACTS / f'{name}.png'}",
+        )
         if not (ARTIFACTS / f"{name}.png").exists():
             problems.append(f"{rel}: no screenshot was written")
-    print(f"browser test: {len(pages)} pages ({math_pages} with math) in {time.perf_counter() - t0:.0f} s; "
-          f"screenshots in {ARTIFACTS}")
+    print(
+        f"browser test: {len(pages)} pages ({math_pages} with math) in {time.perf_counter() - t0:.0f} s; "
+        f"screenshots in {ARTIFACTS}"
+    )
     assert len(pages) >= 8 and math_pages >= 2
     assert not problems, "\n".join(problems)
 
@@ -130,8 +150,10 @@ def test_detectors_catch_what_they_should(tmp_path):
     (tmp_path / "a.html").write_text("x")
     (tmp_path / "img.png").write_bytes(b"x")
     page = tmp_path / "a.html"
-    html = ('<a href="a.html#s"></a><a href="gone.html"></a><a href="https://x.org"></a>'
-            '<img src="img.png"><img src="no.png">')
+    html = (
+        '<a href="a.html#s"></a><a href="gone.html"></a><a href="https://x.org"></a>'
+        '<img src="img.png"><img src="no.png">'
+    )
     assert _local_targets(html, page, tmp_path, r'<a[^>]+href="([^"]+)"') == ["gone.html"]
     assert _local_targets(html, page, tmp_path, r'<img[^>]+src="([^"]+)"') == ["no.png"]
     log = '[1:1:INFO:CONSOLE:1] "Uncaught ReferenceError: f is not defined", source: http://h/p.html (1)'

@@ -101,17 +101,30 @@ def test_malformed_checks_raise_one_clear_line_and_record_nothing(kw, match):
 
 
 # --------------------------------------------------------------------------- the relations at their boundaries
-@pytest.mark.parametrize("relation,measured,expected,tol,passes", [
-    ("<", 1.0, 1.0, None, False), ("<", 0.999, 1.0, None, True),
-    ("<=", 1.0, 1.0, None, True), ("<=", 1.001, 1.0, None, False),
-    (">", 1.0, 1.0, None, False), (">", 1.001, 1.0, None, True),
-    (">=", 1.0, 1.0, None, True), (">=", 0.999, 1.0, None, False),
-    ("==", [2, 3], [2, 3], None, True), ("==", [2, 3], [2, 4], None, False),
-    ("close", 1.5, 1.0, 0.5, True), ("close", 0.5, 1.0, 0.5, True), ("close", 1.5 + 1e-12, 1.0, 0.5, False),
-    ("rel", 12.0, 8.0, 0.5, True), ("rel", 4.0, 8.0, 0.5, True), ("rel", 12.0 + 1e-12, 8.0, 0.5, False),
-    ("rel", -12.0, -8.0, 0.5, True),   # the tolerance scales with |expected|
-    ("<", [0.5, 1.0], 1.0, None, False), (">=", [1.0, 2.0], [1.0, 1.0], None, True),  # every element must hold
-])
+@pytest.mark.parametrize(
+    "relation,measured,expected,tol,passes",
+    [
+        ("<", 1.0, 1.0, None, False),
+        ("<", 0.999, 1.0, None, True),
+        ("<=", 1.0, 1.0, None, True),
+        ("<=", 1.001, 1.0, None, False),
+        (">", 1.0, 1.0, None, False),
+        (">", 1.001, 1.0, None, True),
+        (">=", 1.0, 1.0, None, True),
+        (">=", 0.999, 1.0, None, False),
+        ("==", [2, 3], [2, 3], None, True),
+        ("==", [2, 3], [2, 4], None, False),
+        ("close", 1.5, 1.0, 0.5, True),
+        ("close", 0.5, 1.0, 0.5, True),
+        ("close", 1.5 + 1e-12, 1.0, 0.5, False),
+        ("rel", 12.0, 8.0, 0.5, True),
+        ("rel", 4.0, 8.0, 0.5, True),
+        ("rel", 12.0 + 1e-12, 8.0, 0.5, False),
+        ("rel", -12.0, -8.0, 0.5, True),  # the tolerance scales with |expected|
+        ("<", [0.5, 1.0], 1.0, None, False),
+        (">=", [1.0, 2.0], [1.0, 1.0], None, True),  # every element must hold
+    ],
+)
 def test_relations_hold_exactly_at_their_boundaries(relation, measured, expected, tol, passes):
     """Strict relations fail at equality, non-strict ones and the tolerance bands (|m - e| <= tol, <= tol |e|)
     include it: the values are exact in binary, so a '<' evaluated as '<=' (or a band made strict) fails here."""
@@ -126,14 +139,24 @@ def test_compare_records_finds_changes_flips_and_missing_checks(tmp_path):
     from lofi_utils.checks import CheckRecord, compare_records
 
     def rec(name, measured, passed=True):
-        return CheckRecord(chapter="c", name=name, claim="", measured=measured, expected=0, relation="<=",
-                           tol=None, passed=passed, profile="smoke")
+        return CheckRecord(
+            chapter="c",
+            name=name,
+            claim="",
+            measured=measured,
+            expected=0,
+            relation="<=",
+            tol=None,
+            passed=passed,
+            profile="smoke",
+        )
 
     a = {"c": [rec("x", 1.0), rec("y", [1, 2]), rec("y", 3), rec("z", float("nan")), rec("gone", 1)]}
     same = compare_records(a, a)
     assert len(same) == 1 and same[0].identical and "all identical" in same[0].describe()
-    b = {"c": [rec("x", 1.0 + 1e-12), rec("y", [1, 2]), rec("y", 3, passed=False), rec("z", float("nan")),
-               rec("new", 1)]}
+    b = {
+        "c": [rec("x", 1.0 + 1e-12), rec("y", [1, 2]), rec("y", 3, passed=False), rec("z", float("nan")), rec("new", 1)]
+    }
     (d,) = compare_records(a, b)
     assert not d.identical
     assert [c[0] for c in d.changed] == ["x"] and d.changed[0][3] == pytest.approx(1e-12, rel=1e-3)
@@ -150,15 +173,20 @@ def test_records_command(tmp_path):
 
     from conftest import ROOT
 
-    rec = dict(chapter="c", name="x", claim="", measured=1.0, expected=0, relation="<=", tol=None, passed=True,
-               profile="smoke")
+    rec = dict(
+        chapter="c", name="x", claim="", measured=1.0, expected=0, relation="<=", tol=None, passed=True, profile="smoke"
+    )
     for name, value in (("a", 1.0), ("b", 1.0), ("c", 2.0)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "c.jsonl").write_text(json.dumps(dict(rec, measured=value)) + "\n")
 
     def run(x, y):
-        return subprocess.run([sys.executable, "-m", "lofi_utils", "records", str(tmp_path / x), str(tmp_path / y)],
-                              capture_output=True, text=True, cwd=ROOT)
+        return subprocess.run(
+            [sys.executable, "-m", "lofi_utils", "records", str(tmp_path / x), str(tmp_path / y)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
 
     assert run("a", "b").returncode == 0 and "all identical" in run("a", "b").stdout
     diff = run("a", "c")

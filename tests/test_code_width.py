@@ -15,8 +15,8 @@ import re
 
 from conftest import ROOT
 
-WIDTH = 75            # characters of a code-cell line in the main column (1280 px window)
-WIDTH_NESTED = 73     # inside a {solution-start}/{exercise-start} block (an admonition)
+WIDTH = 75  # characters of a code-cell line in the main column (1280 px window)
+WIDTH_NESTED = 73  # inside a {solution-start}/{exercise-start} block (an admonition)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 
 _GATE = re.compile(r"^`{3,}\{(solution|exercise)-(start|end)\}")
@@ -51,20 +51,35 @@ def too_wide(text: str, *, width: int = WIDTH, nested: int = WIDTH_NESTED) -> li
 
 def test_code_cells_fit_the_html_column():
     assert NOTEBOOKS, "no chapter notebooks found"
-    problems = [f"notebooks/{p.name}:{no}: {n} characters (the HTML code column holds {limit})"
-                for p in NOTEBOOKS for no, n, limit in too_wide(p.read_text(encoding="utf-8"))]
+    problems = [
+        f"notebooks/{p.name}:{no}: {n} characters (the HTML code column holds {limit})"
+        for p in NOTEBOOKS
+        for no, n, limit in too_wide(p.read_text(encoding="utf-8"))
+    ]
     assert not problems, "code-cell lines too long for the book's HTML:\n" + "\n".join(problems)
 
 
 def test_the_width_scan_finds_what_it_should():
     long, short = "x" * (WIDTH + 1), "y" * WIDTH
     nested = "z" * (WIDTH_NESTED + 1)
-    text = "\n".join([
-        "prose " + long,                                   # prose: ignored
-        "```{code-cell} ipython3", ":tags: [parameters, " + long + "]", short, long, "```",
-        "````{solution-start} ex-a", "````",
-        "```{code-cell} ipython3", nested, "```",
-        "````{solution-end}", "````",
-        "```{code-cell} ipython3", nested, "```",           # back in the main column: fits
-    ])
+    text = "\n".join(
+        [
+            "prose " + long,  # prose: ignored
+            "```{code-cell} ipython3",
+            ":tags: [parameters, " + long + "]",
+            short,
+            long,
+            "```",
+            "````{solution-start} ex-a",
+            "````",
+            "```{code-cell} ipython3",
+            nested,
+            "```",
+            "````{solution-end}",
+            "````",
+            "```{code-cell} ipython3",
+            nested,
+            "```",  # back in the main column: fits
+        ]
+    )
     assert too_wide(text) == [(5, WIDTH + 1, WIDTH), (10, WIDTH_NESTED + 1, WIDTH_NESTED)]

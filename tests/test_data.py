@@ -39,7 +39,7 @@ def test_power_law_signal_is_normalised_and_band_limited():
     assert s.shape == (n,)
     assert abs(s.mean()) < 1e-12 and abs(s.std() - 1.0) < 1e-12
     above = fourier_amplitudes(s, np.arange(F + 1, n // 2))
-    assert above.max() < 1e-12                      # nothing above max_freq
+    assert above.max() < 1e-12  # nothing above max_freq
     assert fourier_amplitudes(s, np.arange(1, F + 1)).min() > 0
     np.testing.assert_array_equal(s, power_law_signal(n, exponent=1.0, max_freq=F, rng=0))
 
@@ -49,8 +49,7 @@ def test_power_law_signal_has_the_requested_slope(p):
     n, F = 256, 64
     f = np.arange(1, F + 1)
     rng = np.random.default_rng(1)
-    amps = np.array([fourier_amplitudes(power_law_signal(n, exponent=p, max_freq=F, rng=rng), f)
-                     for _ in range(400)])
+    amps = np.array([fourier_amplitudes(power_law_signal(n, exponent=p, max_freq=F, rng=rng), f) for _ in range(400)])
     # the mean power E|c_f|^2 ~ f^(-2p): the log-log slope of the mean over draws
     slope, _ = fit_power_law(f, (amps**2).mean(axis=0))
     assert abs(slope + 2 * p) < 0.1, slope

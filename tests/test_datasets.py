@@ -13,7 +13,7 @@ from lofi_utils import datasets as D
 def test_digits_on_the_sphere():
     X, y = D.digits()
     assert X.shape == (1797, 64) and y.shape == (1797,) and set(np.unique(y)) == set(range(10))
-    assert np.allclose(np.linalg.norm(X, axis=1), 8.0)          # radius sqrt(64)
+    assert np.allclose(np.linalg.norm(X, axis=1), 8.0)  # radius sqrt(64)
     Xs, ys = D.digits(classes=(0, 1), normalize="standard", n=50, seed=3)
     assert Xs.shape == (50, 64) and set(np.unique(ys)) <= {0, 1} and 0 <= Xs.min() and Xs.max() <= 1
     X2, y2 = D.digits(classes=(0, 1), normalize="standard", n=50, seed=3)
@@ -66,7 +66,7 @@ def test_cifar10_round_trip(tmp_path):
         data = imgs[i].transpose(0, 3, 1, 2).reshape(4, -1)
         with open(root / f"data_batch_{i + 1}", "wb") as f:
             pickle.dump({"data": data, "labels": [i, 9 - i, 0, 8]}, f)
-    X, y = D.load_cifar10(tmp_path)                         # the parent folder works too
+    X, y = D.load_cifar10(tmp_path)  # the parent folder works too
     assert X.shape == (20, 32, 32, 3) and np.array_equal(X[:4], imgs[0])
     assert y.tolist()[:4] == [0, 9, 0, 8]
     assert D.cifar10_animals_vs_vehicles(np.array([0, 3, 8, 9, 5])).tolist() == [-1, 1, -1, -1, 1]
@@ -102,8 +102,11 @@ def _cifar10(root, *, n=4, names=None, **entries):
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for nm in names or [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        d = {"batch_label": nm, "data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
-             "labels": rng.integers(0, 10, n).tolist()}
+        d = {
+            "batch_label": nm,
+            "data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
+            "labels": rng.integers(0, 10, n).tolist(),
+        }
         d.update(entries)
         with open(root / nm, "wb") as f:
             pickle.dump({k: v for k, v in d.items() if v is not None}, f, protocol=2)
@@ -134,29 +137,45 @@ class _Evil:
         return (print, ("this must never run",))
 
 
-@pytest.mark.parametrize("make, expect", [
-    (lambda f: f.write_bytes(bytes(range(7, 250))), "not a CIFAR python-version pickle"),
-    (lambda f: f.write_bytes(f.read_bytes()[:1000]), "truncated"),
-    (lambda f: f.write_bytes(b""), "empty file"),
-    (lambda f: f.write_bytes(pickle.dumps([1, 2])), "holds a list, not the dict"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": _Evil(), "labels": [1]})), "refers to builtins.print"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 3072), np.uint8), "fine_labels": [1, 2]})),
-     "no 'labels' entry (it holds 'data', 'fine_labels'); it looks like CIFAR-100"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 100), np.uint8), "labels": [1, 2]})),
-     "'data' has shape (2, 100); expected (n, 3072)"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((50, 3072), np.uint8), "labels": [1] * 35})),
-     "holds 50 images but labels of shape (35,)"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 3072), np.uint8), "labels": [3, 12]})),
-     "'labels' has values in [3, 12]; expected class indices 0..9"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.full((2, 3072), 0.5), "labels": [3, 1]})),
-     "'data' holds float64 values; expected integers"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.full((2, 3072), 300), "labels": [3, 1]})),
-     "values in [300, 300]; expected pixels 0..255"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((0, 3072), np.uint8), "labels": []})),
-     "with n >= 1"),
-    (lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 3072), np.uint8), "labels": ["a", "b"]})),
-     "'labels' holds <U1 values; expected integers"),
-])
+@pytest.mark.parametrize(
+    "make, expect",
+    [
+        (lambda f: f.write_bytes(bytes(range(7, 250))), "not a CIFAR python-version pickle"),
+        (lambda f: f.write_bytes(f.read_bytes()[:1000]), "truncated"),
+        (lambda f: f.write_bytes(b""), "empty file"),
+        (lambda f: f.write_bytes(pickle.dumps([1, 2])), "holds a list, not the dict"),
+        (lambda f: f.write_bytes(pickle.dumps({"data": _Evil(), "labels": [1]})), "refers to builtins.print"),
+        (
+            lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 3072), np.uint8), "fine_labels": [1, 2]})),
+            "no 'labels' entry (it holds 'data', 'fine_labels'); it looks like CIFAR-100",
+        ),
+        (
+            lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 100), np.uint8), "labels": [1, 2]})),
+            "'data' has shape (2, 100); expected (n, 3072)",
+        ),
+        (
+            lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((50, 3072), np.uint8), "labels": [1] * 35})),
+            "holds 50 images but labels of shape (35,)",
+        ),
+        (
+            lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 3072), np.uint8), "labels": [3, 12]})),
+            "'labels' has values in [3, 12]; expected class indices 0..9",
+        ),
+        (
+            lambda f: f.write_bytes(pickle.dumps({"data": np.full((2, 3072), 0.5), "labels": [3, 1]})),
+            "'data' holds float64 values; expected integers",
+        ),
+        (
+            lambda f: f.write_bytes(pickle.dumps({"data": np.full((2, 3072), 300), "labels": [3, 1]})),
+            "values in [300, 300]; expected pixels 0..255",
+        ),
+        (lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((0, 3072), np.uint8), "labels": []})), "with n >= 1"),
+        (
+            lambda f: f.write_bytes(pickle.dumps({"data": np.zeros((2, 3072), np.uint8), "labels": ["a", "b"]})),
+            "'labels' holds <U1 values; expected integers",
+        ),
+    ],
+)
 def test_cifar10_bad_batch_is_one_line_naming_the_file(tmp_path, make, expect):
     root = _cifar10(tmp_path / "cifar-10-batches-py")
     make(root / "data_batch_3")
@@ -174,8 +193,11 @@ def test_cifar_pickles_of_python2_and_bytes_keys_still_load(tmp_path):
 
     class Py2Array:
         def __reduce__(self):
-            return (_reconstruct, (np.ndarray, (0,), b"b"),
-                    (1, a.shape, np.dtype("u1"), False, a.tobytes().decode("latin1")))
+            return (
+                _reconstruct,
+                (np.ndarray, (0,), b"b"),
+                (1, a.shape, np.dtype("u1"), False, a.tobytes().decode("latin1")),
+            )
 
     raw = pickle.dumps({"data": Py2Array(), "labels": [0, 1, 2, 3, 4, 5]}, protocol=2)
     raw = raw.replace(b"numpy._core.multiarray\n_reconstruct", b"numpy.core.multiarray\n_reconstruct")
@@ -211,35 +233,64 @@ def test_cifar100_bad_files(tmp_path):
         D.load_cifar100(tmp_path, label="medium")
 
 
-@pytest.mark.parametrize("make, expect", [
-    (lambda r: _gz(r, b"hello world" * 9), "train-images-idx3-ubyte.gz is named .gz but is not gzip data"),
-    (lambda r: _gz(r, gzip.compress(np.arange(3000).tobytes())[:200]), "is a damaged or truncated gzip file"),
-    (lambda r: (r / "mnist.npz").write_bytes(bytes(range(256))), "mnist.npz is not a NumPy .npz archive"),
-    (lambda r: (r / "mnist.npz").write_bytes(b"PK\x03\x04" + bytes(200)), "mnist.npz is not a readable .npz"),
-    (lambda r: np.savez(r / "mnist.npz", a=np.zeros(3)), "mnist.npz has no x_train or y_train (it holds a)"),
-    (lambda r: np.savez(r / "mnist.npz", x_train=np.array([{}], dtype=object), y_train=np.zeros(1)),
-     "mnist.npz is not a readable .npz archive"),
-    (lambda r: np.savez(r / "mnist.npz", x_train=np.zeros((2, 28, 28)), y_train=np.zeros(2, int)),
-     "'x_train' holds float64 values; expected integers"),
-    (lambda r: np.savez(r / "mnist.npz", x_train=np.zeros((2, 28, 28), np.uint8), y_train=np.zeros(3, int)),
-     "holds 2 images but labels of shape (3,)"),
-    (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 28, 28)), head=b"\x01\x02\x08\x03"),
-     "is not an IDX file"),
-    (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 28, 28)), head=bytes([0, 0, 9, 3]) + bytes(12)),
-     "is an IDX file of type 0x09; expected unsigned bytes"),
-    (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros(3)), "holds a 1-dimensional array; expected images"),
-    (lambda r: _idx(r / "train-labels-idx1-ubyte", np.zeros((3, 28, 28))), "expected labels (n,)"),
-    (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 28, 28)),
-                    head=bytes([0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 28, 0, 0, 0, 28])), "is truncated: 2352 data bytes"),
-    (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 28, 28)),
-                    head=bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28])), "is longer than its header says"),
-    (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros(2), head=bytes([0, 0, 8, 3, 0, 0])),
-     "truncated inside its IDX header"),
-    (lambda r: _idx(r / "train-labels-idx1-ubyte", [1, 2, 200]), "'labels' has values in [1, 200]; expected class"),
-    (lambda r: _idx(r / "train-labels-idx1-ubyte", [1, 2]), "holds 3 images but labels of shape (2,)"),
-    (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 32, 32))),
-     "has shape (3, 32, 32); expected (n, 28, 28)"),
-])
+@pytest.mark.parametrize(
+    "make, expect",
+    [
+        (lambda r: _gz(r, b"hello world" * 9), "train-images-idx3-ubyte.gz is named .gz but is not gzip data"),
+        (lambda r: _gz(r, gzip.compress(np.arange(3000).tobytes())[:200]), "is a damaged or truncated gzip file"),
+        (lambda r: (r / "mnist.npz").write_bytes(bytes(range(256))), "mnist.npz is not a NumPy .npz archive"),
+        (lambda r: (r / "mnist.npz").write_bytes(b"PK\x03\x04" + bytes(200)), "mnist.npz is not a readable .npz"),
+        (lambda r: np.savez(r / "mnist.npz", a=np.zeros(3)), "mnist.npz has no x_train or y_train (it holds a)"),
+        (
+            lambda r: np.savez(r / "mnist.npz", x_train=np.array([{}], dtype=object), y_train=np.zeros(1)),
+            "mnist.npz is not a readable .npz archive",
+        ),
+        (
+            lambda r: np.savez(r / "mnist.npz", x_train=np.zeros((2, 28, 28)), y_train=np.zeros(2, int)),
+            "'x_train' holds float64 values; expected integers",
+        ),
+        (
+            lambda r: np.savez(r / "mnist.npz", x_train=np.zeros((2, 28, 28), np.uint8), y_train=np.zeros(3, int)),
+            "holds 2 images but labels of shape (3,)",
+        ),
+        (
+            lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 28, 28)), head=b"\x01\x02\x08\x03"),
+            "is not an IDX file",
+        ),
+        (
+            lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 28, 28)), head=bytes([0, 0, 9, 3]) + bytes(12)),
+            "is an IDX file of type 0x09; expected unsigned bytes",
+        ),
+        (lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros(3)), "holds a 1-dimensional array; expected images"),
+        (lambda r: _idx(r / "train-labels-idx1-ubyte", np.zeros((3, 28, 28))), "expected labels (n,)"),
+        (
+            lambda r: _idx(
+                r / "train-images-idx3-ubyte",
+                np.zeros((3, 28, 28)),
+                head=bytes([0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 28, 0, 0, 0, 28]),
+            ),
+            "is truncated: 2352 data bytes",
+        ),
+        (
+            lambda r: _idx(
+                r / "train-images-idx3-ubyte",
+                np.zeros((3, 28, 28)),
+                head=bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]),
+            ),
+            "is longer than its header says",
+        ),
+        (
+            lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros(2), head=bytes([0, 0, 8, 3, 0, 0])),
+            "truncated inside its IDX header",
+        ),
+        (lambda r: _idx(r / "train-labels-idx1-ubyte", [1, 2, 200]), "'labels' has values in [1, 200]; expected class"),
+        (lambda r: _idx(r / "train-labels-idx1-ubyte", [1, 2]), "holds 3 images but labels of shape (2,)"),
+        (
+            lambda r: _idx(r / "train-images-idx3-ubyte", np.zeros((3, 32, 32))),
+            "has shape (3, 32, 32); expected (n, 28, 28)",
+        ),
+    ],
+)
 def test_mnist_bad_files_are_one_line(tmp_path, make, expect):
     _mnist(tmp_path)
     make(tmp_path)
@@ -250,14 +301,15 @@ def test_mnist_bad_files_are_one_line(tmp_path, make, expect):
 
 def test_mnist_npz_and_gzip_without_the_suffix_load(tmp_path):
     imgs = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28) % 251
-    np.savez(tmp_path / "mnist.npz", x_train=imgs, y_train=np.array([3, 4], np.uint8),
-             x_test=imgs[:1], y_test=np.array([9]))
-    X, y = D.load_mnist(tmp_path / "mnist.npz", split="test")       # the file itself works too
+    np.savez(
+        tmp_path / "mnist.npz", x_train=imgs, y_train=np.array([3, 4], np.uint8), x_test=imgs[:1], y_test=np.array([9])
+    )
+    X, y = D.load_mnist(tmp_path / "mnist.npz", split="test")  # the file itself works too
     assert np.array_equal(X, imgs[:1]) and y.dtype == np.int64 and y.tolist() == [9]
     assert D.load_mnist(tmp_path)[1].tolist() == [3, 4]
     sub = _mnist(tmp_path / "idx", n=2)
     img = sub / "train-images-idx3-ubyte"
-    img.write_bytes(gzip.compress(img.read_bytes()))                 # gzip content, name without .gz
+    img.write_bytes(gzip.compress(img.read_bytes()))  # gzip content, name without .gz
     assert D.load_mnist(sub)[0].shape == (2, 28, 28)
 
 
@@ -276,14 +328,14 @@ def test_bad_paths_and_arguments_are_one_line(tmp_path):
         _one_line(err, "data_path must be a folder path (a string), got int 2024 (on the command line write ./2024)")
         with pytest.raises(ValueError, match="unknown split 'val'; allowed: train, test"):
             loader(tmp_path, split="val")
-    with pytest.raises(D.DataMissing) as err:                          # relative paths are shown absolute
+    with pytest.raises(D.DataMissing) as err:  # relative paths are shown absolute
         D.load_cifar10("no/such/folder")
     _one_line(err, str(Path.cwd() / "no/such/folder"), "does not exist")
     root = _cifar10(tmp_path / "part", names=["data_batch_1", "data_batch_2"])
     with pytest.raises(D.DataMissing) as err:
         D.load_cifar10(root)
     _one_line(err, "data_batch_3, data_batch_4, data_batch_5 not found under")
-    (root / "test_batch").mkdir()                                      # a folder where a file should be
+    (root / "test_batch").mkdir()  # a folder where a file should be
     with pytest.raises(D.DataMissing) as err:
         D.load_cifar10(root, split="test")
     _one_line(err, "test_batch not found")
@@ -302,9 +354,12 @@ def test_detect_reads_the_files_not_the_name(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(D.DataMissing) as err:
         D.detect(tmp_path / "empty", ("cifar10", "mnist"))
-    _one_line(err, f"nothing found under {tmp_path / 'empty'}; looked for CIFAR-10 batches (data_batch_1..5, "
-                   "test_batch) or MNIST IDX files")
-    with pytest.raises(D.DataMissing) as err:                          # the parent holds both
+    _one_line(
+        err,
+        f"nothing found under {tmp_path / 'empty'}; looked for CIFAR-10 batches (data_batch_1..5, "
+        "test_batch) or MNIST IDX files",
+    )
+    with pytest.raises(D.DataMissing) as err:  # the parent holds both
         D.detect(tmp_path)
     _one_line(err, "holds files of CIFAR-10 and MNIST; point data_path at the folder of one of them")
     with pytest.raises(D.DataMissing) as err:
@@ -321,8 +376,8 @@ def test_detect_reads_the_files_not_the_name(tmp_path):
 
 
 def test_check_data_path_checks_everything_at_once(tmp_path):
-    assert D.check_data_path(None, "cifar10") is None                  # nothing to check: offline fallback
-    with pytest.raises(ValueError) as err:                             # ... but the dataset name is checked
+    assert D.check_data_path(None, "cifar10") is None  # nothing to check: offline fallback
+    with pytest.raises(ValueError) as err:  # ... but the dataset name is checked
         D.check_data_path(None, "cifar1000", allowed=("cifar10", "cifar100"))
     _one_line(err, "dataset must be one of 'cifar10', 'cifar100', got 'cifar1000'")
     with pytest.raises(ValueError, match="dataset must be one of 'cifar10', 'cifar100', got 'mnist'"):
@@ -338,7 +393,7 @@ def test_check_data_path_checks_everything_at_once(tmp_path):
     with pytest.raises(D.DataMissing) as err:
         D.check_data_path(root, "cifar100")
     _one_line(err, f"CIFAR-100: {root} holds CIFAR-10 files, not CIFAR-100; expected ")
-    with pytest.raises(D.DataMissing) as err:                          # a bad test batch is found now too
+    with pytest.raises(D.DataMissing) as err:  # a bad test batch is found now too
         (root / "test_batch").write_bytes(b"junk")
         D.check_data_path(root, "cifar10")
     _one_line(err, str(root / "test_batch"), "not a CIFAR python-version pickle")
@@ -374,10 +429,12 @@ def test_chapters_check_a_given_data_path_first():
     """Each chapter that reads ``data_path`` checks it in the code cell right after its setup cell."""
     from conftest import ROOT
 
-    for name, call in (("02_layerwise", "datasets.load_real_data(data_path"),
-                       ("03_neural_lofi", 'datasets.check_data_path(data_path, "cifar10"'),
-                       ("04_amplitude_phase", "datasets.check_data_path(data_path, dataset")):
+    for name, call in (
+        ("02_layerwise", "datasets.load_real_data(data_path"),
+        ("03_neural_lofi", 'datasets.check_data_path(data_path, "cifar10"'),
+        ("04_amplitude_phase", "datasets.check_data_path(data_path, dataset"),
+    ):
         text = (ROOT / "notebooks" / f"{name}.md").read_text(encoding="utf-8")
         cells = text.split("```{code-cell}")[1:]
         first = next(i for i, c in enumerate(cells) if ":tags: [parameters]" in c)
-        assert any(call in c for c in cells[first + 1:first + 3]), name
+        assert any(call in c for c in cells[first + 1 : first + 3]), name

@@ -20,7 +20,7 @@ def test_mode_decay_closed_form_equals_simulation():
     sim = D.simulate_mode_decay(mu, eta, 400)
     assert closed.shape == (401, 6)
     assert np.allclose(closed, sim, rtol=1e-10, atol=1e-300)
-    assert np.allclose(closed[:, -1], 1.0)          # a zero eigenvalue is never learned
+    assert np.allclose(closed[:, -1], 1.0)  # a zero eigenvalue is never learned
 
 
 def test_time_to_fraction_closed_equals_simulated():
@@ -30,7 +30,7 @@ def test_time_to_fraction_closed_equals_simulated():
     closed = D.time_to_fraction(mu, eta, frac=0.05)
     sim = D.time_to_fraction(mu, eta, frac=0.05, method="simulate")
     assert np.array_equal(closed, sim)
-    assert np.isinf(closed[-1]) and np.isinf(closed[-2])        # eta mu = 0 and eta mu > 2
+    assert np.isinf(closed[-1]) and np.isinf(closed[-2])  # eta mu = 0 and eta mu > 2
     # t ~ log(1/frac) / (eta mu) for small eta mu
     small = (mu < 1e-2) & (mu > 0)
     assert np.allclose(closed[small] * eta * mu[small], math.log(20), rtol=0.05)
@@ -47,14 +47,14 @@ def test_kernel_gd_on_circle_is_exactly_modewise():
     lam = D.circle_kernel_eigenvalues(kern(np.cos(theta)))
     ks = np.array([1, 2, 5, 9])
     y = np.cos(np.outer(theta, ks))
-    res = D.kernel_gd(G, y, eta=eta, steps=steps)               # (steps+1, n, K)
-    coef = D.cosine_coefficients(np.moveaxis(res, 1, 2), ks)    # (steps+1, K, K)
+    res = D.kernel_gd(G, y, eta=eta, steps=steps)  # (steps+1, n, K)
+    coef = D.cosine_coefficients(np.moveaxis(res, 1, 2), ks)  # (steps+1, K, K)
     amp = -np.diagonal(coef, axis1=1, axis2=2)
     assert np.allclose(amp, D.kernel_mode_decay(lam[ks], eta, steps), atol=1e-12)
     # no leakage into other modes
     off = coef - np.einsum("tk,kj->tkj", -amp, np.eye(4))
     assert np.abs(off).max() < 1e-12
-    assert np.all(lam[ks] > funk_hecke(kern, 2, 9)[ks])          # aliasing only adds (mu >= 0)
+    assert np.all(lam[ks] > funk_hecke(kern, 2, 9)[ks])  # aliasing only adds (mu >= 0)
 
 
 def test_grid_eigenvalues_are_aliased_mercer_eigenvalues():

@@ -20,8 +20,20 @@ def _lock():
 
 def test_lock_is_exact_and_complete():
     pins = _lock()
-    for needed in ("torch", "numpy", "scipy", "jupyter-book", "jupytext", "papermill", "matplotlib",
-                   "ipywidgets", "sphinx-exercise", "scikit-learn", "scikit-image", "pytest"):
+    for needed in (
+        "torch",
+        "numpy",
+        "scipy",
+        "jupyter-book",
+        "jupytext",
+        "papermill",
+        "matplotlib",
+        "ipywidgets",
+        "sphinx-exercise",
+        "scikit-learn",
+        "scikit-image",
+        "pytest",
+    ):
         assert needed in pins, f"{needed} missing from requirements.txt"
     assert pins["torch"] == "2.13.0"
     assert pins["jupyter-book"].startswith("1."), "the book is built with Jupyter Book 1.x"

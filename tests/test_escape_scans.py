@@ -42,9 +42,19 @@ def test_chain_vs_full_agree_in_law():
 
 def _fake_result(times, N):
     R = times.size
-    return sgd.EscapeResult(times=times.ravel(), max_steps=np.full(R, 10**9), m0=np.zeros(R),
-                            N=np.repeat(N, R // len(N)), eta=np.ones(R), threshold=0.5, record_steps=np.array([]),
-                            traces=np.zeros((R, 0)), steps_run=0, lane_steps=R, seconds=0.0)
+    return sgd.EscapeResult(
+        times=times.ravel(),
+        max_steps=np.full(R, 10**9),
+        m0=np.zeros(R),
+        N=np.repeat(N, R // len(N)),
+        eta=np.ones(R),
+        threshold=0.5,
+        record_steps=np.array([]),
+        traces=np.zeros((R, 0)),
+        steps_run=0,
+        lane_steps=R,
+        seconds=0.0,
+    )
 
 
 def test_fit_escape_scan_recovers_a_planted_law():
@@ -54,8 +64,7 @@ def test_fit_escape_scan_recovers_a_planted_law():
     Ns = np.array([12.0, 16.0, 24.0, 32.0])
     f = np.random.default_rng(0).lognormal(0.0, 0.5, 33)
     times = 0.7 * (Ns**3 * np.log(Ns) ** 2)[:, None] * f[None, :]
-    scan = ES.EscapeScan(labels=[f"N={int(n)}" for n in Ns], values=Ns, times=times,
-                         result=_fake_result(times, Ns))
+    scan = ES.EscapeScan(labels=[f"N={int(n)}" for n in Ns], values=Ns, times=times, result=_fake_result(times, Ns))
     scan.exponent, scan.intercept = fit_power_law(Ns, scan.medians)
     fit = ES.fit_escape_scan(scan, c=2.0, seed=0, early=0.5, N_min=16)
     assert fit.log_exponent == pytest.approx(3.0, abs=1e-10)
@@ -71,12 +80,23 @@ def test_fit_escape_scan_recovers_a_planted_law():
 
 
 def _fake_powerlaw_scan(a_values=(0.0, 1.0, 1.5)):
-    A, S = len(a_values), 5   # 2 templates
-    times = (np.arange(1, A + 1)[::-1, None, None] * np.array([1.0, 3.0])[None, :, None]
-             * np.linspace(0.8, 1.2, S)[None, None, :]) * 1000
-    return ES.PowerLawScan(a_values=np.array(a_values), templates=["pl", "flat"], times=times,
-                           m0=np.zeros_like(times), m0_typical=np.array([[0.1, 0.1], [0.2, 0.1], [0.3, 0.1]])[:A],
-                           d_eff=np.arange(A) + 1.0, N=16, c=2.0, result=_fake_result(times, np.array([16])))
+    A, S = len(a_values), 5  # 2 templates
+    times = (
+        np.arange(1, A + 1)[::-1, None, None]
+        * np.array([1.0, 3.0])[None, :, None]
+        * np.linspace(0.8, 1.2, S)[None, None, :]
+    ) * 1000
+    return ES.PowerLawScan(
+        a_values=np.array(a_values),
+        templates=["pl", "flat"],
+        times=times,
+        m0=np.zeros_like(times),
+        m0_typical=np.array([[0.1, 0.1], [0.2, 0.1], [0.3, 0.1]])[:A],
+        d_eff=np.arange(A) + 1.0,
+        N=16,
+        c=2.0,
+        result=_fake_result(times, np.array([16])),
+    )
 
 
 def test_powerlaw_scan_speedups_gains_and_baseline_test():
@@ -105,8 +125,9 @@ def test_powerlaw_scan_censored_median_gives_an_upper_bound_on_the_speedup():
 # --------------------------------------------------------------------------- bad input: one clear line
 def _fake_scan():
     times = np.array([[1.0, 2.0, np.inf], [3.0, 4.0, 5.0]])
-    return ES.EscapeScan(labels=["N=8", "N=12"], values=np.array([8.0, 12.0]), times=times,
-                          result=_fake_result(times, np.array([8, 12])))
+    return ES.EscapeScan(
+        labels=["N=8", "N=12"], values=np.array([8.0, 12.0]), times=times, result=_fake_result(times, np.array([8, 12]))
+    )
 
 
 BAD_INPUTS = [
@@ -161,7 +182,7 @@ def test_powerlaw_scan_step_size_and_cap():
 
 def test_median_escape_counts_censored_runs_as_infinitely_slow():
     """Censored runs (inf) are neither dropped nor set to the cap: the median is censored once half are."""
-    assert ES.median_escape([5.0, 7.0, 9.0, np.inf, np.inf]) == 9.0      # 2 of 5 censored: still finite
+    assert ES.median_escape([5.0, 7.0, 9.0, np.inf, np.inf]) == 9.0  # 2 of 5 censored: still finite
     assert ES.median_escape([5.0, 7.0, np.inf, np.inf, np.inf]) == np.inf  # 3 of 5: censored median
     assert ES.median_escape([5.0, 7.0, 9.0, 11.0, np.inf, np.inf]) == 10.0
     scan = _fake_scan()

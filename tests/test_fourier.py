@@ -61,6 +61,7 @@ def test_swap_takes_amplitude_and_phase_from_the_donors():
     assert np.allclose(np.exp(1j * Ph), np.exp(1j * Pb), atol=1e-9)
     # Oppenheim & Lim: the hybrid resembles the phase donor more than the amplitude donor (natural image)
     from skimage.data import brick, camera
+
     x, z = camera()[:128, :128] / 255.0, brick()[:128, :128] / 255.0
     h = F.swap_amplitude_phase(z, x)
     assert F.pixel_correlation(h, x) > F.pixel_correlation(h, z)
@@ -120,11 +121,16 @@ def test_swap_correlations_identities_and_natural_images():
     same = F.swap_correlations(np.stack([one, one, one]))  # a swap of an image with itself is the image
     assert np.allclose(same, 1.0, atol=1e-12)
     imgs = rng.random((4, 16, 16))
-    loop = [(F.pixel_correlation(F.swap_amplitude_phase(imgs[(i + 1) % 4], imgs[i]), imgs[i]),
-             F.pixel_correlation(F.swap_amplitude_phase(imgs[(i + 1) % 4], imgs[i]), imgs[(i + 1) % 4]))
-            for i in range(4)]
+    loop = [
+        (
+            F.pixel_correlation(F.swap_amplitude_phase(imgs[(i + 1) % 4], imgs[i]), imgs[i]),
+            F.pixel_correlation(F.swap_amplitude_phase(imgs[(i + 1) % 4], imgs[i]), imgs[(i + 1) % 4]),
+        )
+        for i in range(4)
+    ]
     assert np.allclose(F.swap_correlations(imgs), loop, atol=1e-12)  # the batched swaps = one swap at a time
     from skimage.data import brick, camera
+
     nat = F.swap_correlations(np.stack([camera()[:128, :128] / 255.0, brick()[:128, :128] / 255.0]))
     assert np.all(nat[:, 0] > nat[:, 1])  # Oppenheim & Lim: each hybrid follows its phase donor
     with pytest.raises(ValueError):

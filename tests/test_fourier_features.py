@@ -31,7 +31,7 @@ def test_fourier_features_unit_norm_and_shape():
 def test_fourier_feature_kernel_width_orders_the_mappings():
     d = np.linspace(-0.5, 0.5, 401)
     np.testing.assert_allclose(fourier_feature_kernel(float("inf"), d), np.cos(2 * np.pi * d), atol=1e-14)
-    flat = np.mean([np.cos(2 * np.pi * j * d) for j in range(1, 17)], axis=0)     # p = 0: equal weights
+    flat = np.mean([np.cos(2 * np.pi * j * d) for j in range(1, 17)], axis=0)  # p = 0: equal weights
     np.testing.assert_allclose(fourier_feature_kernel(0.0, d), flat, atol=1e-14)
     # h(0) = 1, and the half-width grows with p: p = 0 narrowest, p = inf (one cosine) widest
     half = []

@@ -73,14 +73,14 @@ def test_horner_evaluates_real_and_complex_polynomials():
     z = np.array([0.3 + 0.4j, -1.0 + 0j])
     assert np.allclose(H.horner(coef, z), 1 - 2 * z + 0.5 * z**2, rtol=1e-15)
     x = np.linspace(-1, 1, 5)
-    assert np.array_equal(H.horner(coef, x), H.dual_series(coef, x))      # dual_series is Horner on reals
+    assert np.array_equal(H.horner(coef, x), H.dual_series(coef, x))  # dual_series is Horner on reals
 
 
 def test_tanh_mehler_coefficients_parities_and_second_moment():
     a2, b2 = H.tanh_mehler_coeffs(1.0)
     assert a2.shape == b2.shape == (H.MEHLER_NMAX + 1,) and not a2.flags.writeable
-    assert np.all(a2[0::2] == 0) and np.all(b2[1::2] == 0)              # tanh odd, sech^2 even
-    assert H.tanh_mehler_coeffs(1.0)[0] is a2                             # cached
+    assert np.all(a2[0::2] == 0) and np.all(b2[1::2] == 0)  # tanh odd, sech^2 even
+    assert H.tanh_mehler_coeffs(1.0)[0] is a2  # cached
     # sum a_n^2 = E[tanh(z)^2] and sum b_n^2 = E[sech(z)^4], by 1-D Gauss-Hermite (smooth integrands)
     z, w = np.polynomial.hermite_e.hermegauss(300)
     w = w / w.sum()

@@ -76,7 +76,7 @@ def test_layer_sum_equals_standard_ntk_recursion(act, bias):
         assert np.abs(lk.theta_layers.sum(0) - ref).max() < 1e-12 * max(1.0, np.abs(ref).max())
         assert np.allclose(lk.theta_layers[-1], lk.sigma[-1])
         assert np.allclose(lk.nngp, K.nngp(t, depth=L, activation=act, bias=bias))
-        assert np.allclose(lk.sigma[:, -1], lk.q, rtol=1e-12)          # t = 1 is the diagonal
+        assert np.allclose(lk.sigma[:, -1], lk.q, rtol=1e-12)  # t = 1 is the diagonal
         assert np.all(np.isnan(lk.sigma_dot[0]))
     assert np.allclose(K.ntk(t, depth=1, activation=act, bias=bias), t + bias**2)
 
@@ -97,7 +97,7 @@ def test_layer_ntk_is_nngp_times_sensitivity(act):
     t = np.linspace(-0.9, 0.9, 13)
     lk = K.layer_kernels(t, depth=L, activation=act)
 
-    def propagate(c, start):                # Sigma^(start+1) = c  ->  Sigma^(L), diagonals held fixed
+    def propagate(c, start):  # Sigma^(start+1) = c  ->  Sigma^(L), diagonals held fixed
         for m in range(start, L - 1):
             c = K.dual_activation(act, lk.q[m], c)[0]
         return c
@@ -164,10 +164,14 @@ def test_validation_errors():
 
 # --------------------------------------------------------------------------- bad input: one clear line
 BAD_INPUTS = [
-    (lambda: K.dual_activation("relu", 1.0, float("nan")),
-     r"covariances c must be finite with \|c\| <= q = 1 .*got nan"),
-    (lambda: K.ntk(np.array([0.5]), depth=3, bias=1e200),
-     r"bias \(the scale beta of the biases\) must be a number in \[0, 10000\], got 1e\+200"),
+    (
+        lambda: K.dual_activation("relu", 1.0, float("nan")),
+        r"covariances c must be finite with \|c\| <= q = 1 .*got nan",
+    ),
+    (
+        lambda: K.ntk(np.array([0.5]), depth=3, bias=1e200),
+        r"bias \(the scale beta of the biases\) must be a number in \[0, 10000\], got 1e\+200",
+    ),
     (lambda: K.ntk(0.5, depth=2, bias=True), r"bias .* must be a number in \[0, 10000\], got True"),
     (lambda: K.diagonal_map("relu", -1.0), r"the diagonal q must be a finite number > 0, got -1\.0"),
     (lambda: K.diagonal_map("erf", float("nan")), "the diagonal q must be a finite number > 0, got nan"),

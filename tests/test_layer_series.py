@@ -26,7 +26,7 @@ def test_layer_series_reproduce_the_closed_form_kernels(act, bias):
     assert np.abs(ser.evaluate(t).sum(0) - K.ntk(t, depth=L, activation=act, bias=bias)).max() < 1e-12
     # coefficients are non-negative; their sum approaches Theta_l(1) from below
     assert ser.theta.min() >= 0 and np.all(ser.tail > -1e-12)
-    if act != "relu" and bias == 0:                      # odd kernels: only odd powers
+    if act != "relu" and bias == 0:  # odd kernels: only odd powers
         assert np.all(ser.theta[:, 0::2] == 0)
 
 
@@ -45,8 +45,8 @@ def test_cauchy_fft_coefficients_match_the_hermite_composition(act, bias):
     ser = LS.layer_series(5, activation=act, bias=bias, nmax=80).theta
     b, err = LS.layer_maclaurin(5, activation=act, bias=bias, nmax=1023, return_error=True)
     gap = np.abs(b[:, :81] - ser)
-    assert np.all(gap <= err[:, :81])                     # the stated bound holds
-    big = ser > 1e-8                                      # the FFT error is absolute, ~1e-17
+    assert np.all(gap <= err[:, :81])  # the stated bound holds
+    big = ser > 1e-8  # the FFT error is absolute, ~1e-17
     assert (gap[big] / ser[big]).max() < 1e-8
 
 
@@ -64,8 +64,8 @@ def test_layer_identity_gaps_are_rounding_small_for_every_activation_and_bias():
     t = np.linspace(-0.9, 0.9, 41)
     sum_gap, sens_gap = LS.layer_identity_gaps(t, depth=3, biases=(0.0, 0.5))
     assert set(sum_gap) == set(sens_gap) == {(a, b) for a in K.ACTIVATIONS for b in (0.0, 0.5)}
-    assert max(sum_gap.values()) < 1e-12          # sum_l Theta_l = the NTK recursion
-    assert max(sens_gap.values()) < 1e-7          # Theta_l = Sigma^(l) dSigma^(L)/dSigma^(l), central differences
+    assert max(sum_gap.values()) < 1e-12  # sum_l Theta_l = the NTK recursion
+    assert max(sens_gap.values()) < 1e-7  # Theta_l = Sigma^(l) dSigma^(L)/dSigma^(l), central differences
     with pytest.raises(ValueError, match="cosines"):
         LS.layer_identity_gaps(np.array([0.2, 1.0]), depth=3)
 

@@ -43,8 +43,8 @@ def test_circle_edge_case_gegenbauer_index_zero():
     assert np.all(sp.route == "quadrature") and sp.resolved.all()
     phi = 2 * np.pi * np.arange(M) / M
     vals = K.layer_kernels(np.cos(phi), depth=L, bias=0.1).theta_layers
-    fft = np.fft.rfft(vals, axis=1).real[:, :41] / M        # mu_0 + 2 sum mu_k cos(k phi)
-    assert np.abs(fft - sp.mu).max() < 1e-9                 # aliasing ~ mu_(M-k) ~ M^-2
+    fft = np.fft.rfft(vals, axis=1).real[:, :41] / M  # mu_0 + 2 sum mu_k cos(k phi)
+    assert np.abs(fft - sp.mu).max() < 1e-9  # aliasing ~ mu_(M-k) ~ M^-2
     # and the shares are finite and sum to 1 at every degree
     assert np.allclose(np.nansum(sp.shares, axis=0), 1.0)
 
@@ -91,7 +91,7 @@ def test_monotone_in_parity_compares_each_parity_separately():
     assert SP.monotone_in_parity(zigzag) and not np.all(np.diff(zigzag[1:6]) > 0)
     assert not SP.monotone_in_parity(zigzag, increasing=False)
     assert SP.monotone_in_parity(-zigzag, increasing=False)
-    assert not SP.monotone_in_parity(np.array([0.0, 1.0, 3.0, 2.0, 1.0]))   # odd k: 1 -> 2 ok, even k: 3 -> 1 not
+    assert not SP.monotone_in_parity(np.array([0.0, 1.0, 3.0, 2.0, 1.0]))  # odd k: 1 -> 2 ok, even k: 3 -> 1 not
     sp = SP.layer_spectrum(5, 12, depth=3)
     assert SP.monotone_in_parity(sp.shares[0]) and SP.monotone_in_parity(sp.shares[-1], increasing=False)
     with pytest.raises(ValueError, match="1-D"):
@@ -106,7 +106,7 @@ def test_zonal_probes_are_orthogonal_to_sampled_lower_degrees():
     u = x / 2.0
     for j in range(3):
         e = S.sample_sphere(20, 4, rng=rng)
-        Z = S.gegenbauer_table(j, 4, (u @ e.T).ravel())[j].reshape(400, 20)   # any degree-j zonal function
+        Z = S.gegenbauer_table(j, 4, (u @ e.T).ravel())[j].reshape(400, 20)  # any degree-j zonal function
         assert np.abs(Z.T @ Y).max() < 1e-10 * np.abs(Z).max() * np.abs(Y).max() * 400
 
 
@@ -128,7 +128,7 @@ def test_probe_share_estimator_converges_to_the_population_shares():
             se = est.std(0, ddof=1) / math.sqrt(reps)
             gap = np.abs(est.mean(0) - sp.shares[:, k])
             bias.append(gap.max())
-            assert np.all(gap > 4 * se) or N == 600 or k == 1   # at N = 150, k = 2 the bias is resolved
+            assert np.all(gap > 4 * se) or N == 600 or k == 1  # at N = 150, k = 2 the bias is resolved
         assert bias[1] < 2.5e-3 and bias[1] < bias[0] / 2.5
 
 
@@ -136,7 +136,7 @@ def test_probe_share_estimator_converges_to_the_population_shares():
 def test_digits_on_the_sphere_and_data_spectrum():
     data = D.load_real_data(None, n=200, seed=0)
     assert data.X.shape == (200, 64) and data.name == "digits" and "no data_path" in data.note
-    assert np.allclose((data.X ** 2).sum(1), 64) and set(np.unique(data.y)) == {-1.0, 1.0}
+    assert np.allclose((data.X**2).sum(1), 64) and set(np.unique(data.y)) == {-1.0, 1.0}
     ds = SP.data_layer_spectrum(data.X, depth=3, n_bands=5)
     assert np.all(np.diff(ds.eigvals) <= 1e-12) and np.allclose(ds.shares.sum(0), 1)
     V = ds.eigvecs

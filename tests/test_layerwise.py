@@ -56,7 +56,7 @@ def test_total_and_per_layer_width_sweeps_share_one_loop():
 
     total = ntk_width_sweep(3, 3, 40, [32, 128], seeds=2, seed=4, dtype=torch.float32)
     layers = finite_width.layer_width_sweep(3, 3, 40, [32, 128], seeds=2, seed=4)
-    assert np.array_equal(total.errors, layers.total_errors)     # same inputs, same networks
+    assert np.array_equal(total.errors, layers.total_errors)  # same inputs, same networks
     x = S.sample_sphere(40, 3, radius=math.sqrt(3), rng=streams.rng(4, "width_sweep.inputs"))
     x = torch.as_tensor(x, dtype=torch.float32)
     widest = MLP(3, 128, 3, seed=streams.int_seed(4, "width_sweep.net", 128, 0), dtype=torch.float32)  # theta_hat
@@ -79,10 +79,10 @@ def test_probe_shares_of_finite_networks_follow_the_population():
 # --------------------------------------------------------------------------- sections 5-6: who reduces the error
 def test_zonal_task_is_a_unit_variance_harmonic_of_degree_k():
     x, y = training_runs.zonal_task(5, 4000, 1, seed=3, rep=1)
-    assert x.shape == (4000, 5) and np.allclose((x ** 2).sum(1), 5)
-    coef, res, *_ = np.linalg.lstsq(x, y, rcond=None)            # degree 1: a linear function of x
-    assert res[0] < 1e-20 * (y ** 2).sum()
-    assert abs(np.mean(y ** 2) - 1) < 0.1                         # E y^2 = 1; the standard error is 0.017
+    assert x.shape == (4000, 5) and np.allclose((x**2).sum(1), 5)
+    coef, res, *_ = np.linalg.lstsq(x, y, rcond=None)  # degree 1: a linear function of x
+    assert res[0] < 1e-20 * (y**2).sum()
+    assert abs(np.mean(y**2) - 1) < 0.1  # E y^2 = 1; the standard error is 0.017
     # one stream per (seed, k, rep)
     assert np.array_equal(training_runs.zonal_task(5, 50, 1, seed=3, rep=1)[0], x[:50])
     assert not np.array_equal(training_runs.zonal_task(5, 50, 1, seed=3, rep=2)[0], x[:50])
@@ -93,14 +93,14 @@ def test_zonal_task_is_a_unit_variance_harmonic_of_degree_k():
 
 def test_zonal_attribution_and_single_layer_rates_share_the_task():
     d, L, width, n = 3, 2, 128, 100
-    kw = dict(eta=0.2, steps=40, seed=2, threads=1)     # a small step: the rate fit sees one clean decay
+    kw = dict(eta=0.2, steps=40, seed=2, threads=1)  # a small step: the rate fit sees one clean decay
     runs = training_runs.zonal_attribution(d, L, width, n, [1], reps=2, **kw)
     assert set(runs.runs) == {(1, 0), (1, 1)} and runs[1, 0].label == "k = 1"
     assert AT.closure_error(runs.values()) < 0.02
     net_gap, ana_gap = runs.theory_gaps(SP.layer_spectrum(d, 1, depth=L).shares)
-    assert ana_gap < 0.1 and net_gap < 0.1                       # finite sample and width
+    assert ana_gap < 0.1 and net_gap < 0.1  # finite sample and width
     one = training_runs.single_layer_rates(d, L, width, n, 1, **kw)
-    for l in (1, 2):                                             # a frozen layer contributes nothing
+    for l in (1, 2):  # a frozen layer contributes nothing
         other = 2 - l
         assert np.all(one.runs[l].network.contrib[:, other] == 0) and np.all(one.runs[l].initial.contrib[:, other] == 0)
     # same task and initial network as runs[1, 0]: single-layer kernel rates add up to the full kernel rate
@@ -116,7 +116,7 @@ def test_attribution_runs_kernel_models_are_linear_in_the_target():
     y = rng.standard_normal(60)
     a, b = training_runs.attribution_runs(X, {"y": y, "2y": 2 * y}, 40, width=32, depth=2, eta=0.5, steps=5, threads=1)
     assert (a.label, b.label) == ("y", "2y")
-    for kind in ("initial", "analytic"):                         # C_l is quadratic in the target
+    for kind in ("initial", "analytic"):  # C_l is quadratic in the target
         assert np.allclose(getattr(b, kind).contrib, 4 * getattr(a, kind).contrib, rtol=1e-10, atol=1e-14)
     with pytest.raises(ValueError, match="target"):
         training_runs.attribution_runs(X, {}, 40, width=32, depth=2, eta=0.5, steps=5)
@@ -126,8 +126,8 @@ def test_attribution_runs_kernel_models_are_linear_in_the_target():
 def test_digits_are_loaded_on_the_sphere():
     data = D.load_real_data(None, n=200, seed=0)
     assert data.X.shape == (200, 64) and data.name == "digits" and "no data_path" in data.note
-    assert np.allclose((data.X ** 2).sum(1), 64) and set(np.unique(data.y)) == {-1.0, 1.0}
-    assert np.array_equal(D.load_real_data(None, n=200, seed=0).X, data.X)    # the subset is seeded
+    assert np.allclose((data.X**2).sum(1), 64) and set(np.unique(data.y)) == {-1.0, 1.0}
+    assert np.array_equal(D.load_real_data(None, n=200, seed=0).X, data.X)  # the subset is seeded
 
 
 def _write_idx(path, arr):
@@ -141,7 +141,7 @@ def test_mnist_from_a_path(tmp_path):
     _write_idx(tmp_path / "train-images-idx3-ubyte", rng.integers(0, 256, size=(30, 28, 28)))
     _write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(30) % 10)
     data = D.load_real_data(tmp_path, n=20, seed=0)
-    assert data.name == "MNIST" and data.X.shape == (20, 784) and np.allclose((data.X ** 2).sum(1), 784)
+    assert data.name == "MNIST" and data.X.shape == (20, 784) and np.allclose((data.X**2).sum(1), 784)
     assert np.all(data.y == np.where(data.labels <= 4, 1.0, -1.0))
 
 
@@ -160,16 +160,20 @@ def test_figures_and_widget_build():
     import matplotlib.pyplot as plt
 
     sp = SP.layer_spectrum(5, 6, depth=3)
-    for ax in (figures.plot_layer_kernels(3), figures.plot_layer_shares(5, depth=3, kmax=6, spectrum=sp),
-               figures.plot_high_dim(3, [1, 2], [10, 50])):
+    for ax in (
+        figures.plot_layer_kernels(3),
+        figures.plot_layer_shares(5, depth=3, kmax=6, spectrum=sp),
+        figures.plot_high_dim(3, [1, 2], [10, 50]),
+    ):
         assert ax.has_data()
     plt.close("all")
     w = widget.share_explorer(kmax=6)
     assert {c.description for c in w.children if hasattr(c, "description")} >= {"activation", "depth L", "dimension d"}
-    assert plt.get_fignums() == []               # building the widget draws nothing
-    w.children[1].value = 3                      # a control change draws one figure
+    assert plt.get_fignums() == []  # building the widget draws nothing
+    w.children[1].value = 3  # a control change draws one figure
     assert len(plt.get_fignums()) == 1
     plt.close("all")
     from lofi_utils.plotting import control_panel
+
     with pytest.raises(ValueError, match="control"):
         control_panel([], lambda ax: ax)

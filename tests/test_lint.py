@@ -1,4 +1,5 @@
-"""ruff (configured in pyproject.toml) finds nothing in the package, the tests, the benchmarks and tasks.py."""
+"""ruff (configured in pyproject.toml) finds nothing in the package, the tests, the benchmarks and tasks.py, and
+`ruff format` would change nothing there."""
 
 import shutil
 import subprocess
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+
+LINTED = ["lofi_utils", "tests", "benchmarks", "tasks.py", "book/_ext"]
 
 
 def _ruff() -> str:
@@ -18,6 +21,12 @@ def _ruff() -> str:
 
 
 def test_ruff_check_is_clean():
-    proc = subprocess.run([_ruff(), "check", "--output-format", "concise", "lofi_utils", "tests", "benchmarks",
-                           "tasks.py", "book/_ext"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [_ruff(), "check", "--output-format", "concise", *LINTED], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def test_ruff_format_leaves_the_code_as_it_is():
+    proc = subprocess.run([_ruff(), "format", "--check", *LINTED], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, f"run `ruff format {' '.join(LINTED)}`:\n" + proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -24,7 +24,7 @@ def test_patch_signed_covariance_equals_brute_force():
     for i in range(4):
         for a in range(3):
             for b in range(4):
-                p = ims[i, a:a + 3, b:b + 3].ravel()
+                p = ims[i, a : a + 3, b : b + 3].ravel()
                 ref += w[i] * np.outer(p, p)
         cnt = 12
     assert np.abs(S - ref / (4 * cnt)).max() < 1e-14
@@ -43,7 +43,6 @@ def test_conv_lofi_shapes():
 # --------------------------------------------------------------------------- bad input: one clear line
 _Xb, _yb = data(n=20, d=8)
 _T = dict(dtype=torch.float64)
-
 
 
 BAD_INPUTS = [

@@ -41,7 +41,7 @@ def test_dense_subspace_arpack_agree():
 def test_matrix_free_operator_equals_dense_matrix_and_recomputed_chunks():
     X, y = data(n=250)
     H = torch.as_tensor(X)
-    lift = RandomLift(X.shape[1], 90, seed=4, chunk=37).fit_scale(H).fit_mean(H)   # chunks of 37 rows
+    lift = RandomLift(X.shape[1], 90, seed=4, chunk=37).fit_scale(H).fit_mean(H)  # chunks of 37 rows
     w = torch.as_tensor(y)
     cached = SignedCovariance(w, Z=lift(H))
     implicit = SignedCovariance(w, lift=lift, H=H)
@@ -90,13 +90,14 @@ _Xb, _yb = data(n=20, d=8)
 _T = dict(dtype=torch.float64)
 
 
-
 BAD_INPUTS = [
     (lambda: top_k_abs(torch.eye(30, **_T), 2, method="subspace", max_iter=0), "max_iter must be an integer >= 1"),
     (lambda: top_k_abs(torch.full((4, 4), float("nan"), **_T), 2), "C must be finite, got NaN or inf entries"),
     (lambda: top_k_abs(torch.ones(5, 4, **_T), 2), r"C must be a square \(p, p\) tensor .*got \(5, 4\)"),
-    (lambda: SignedCovariance(torch.full((20,), float("nan"), **_T), Z=torch.ones(20, 4, **_T)),
-     r"w \(the label weights\) must be finite"),
+    (
+        lambda: SignedCovariance(torch.full((20,), float("nan"), **_T), Z=torch.ones(20, 4, **_T)),
+        r"w \(the label weights\) must be finite",
+    ),
 ]
 
 

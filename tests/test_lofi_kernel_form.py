@@ -17,7 +17,7 @@ def _threads():
     yield from one_torch_thread()
 
 
-@pytest.mark.parametrize("p", [60, 500])          # p < n and p > n
+@pytest.mark.parametrize("p", [60, 500])  # p < n and p > n
 @pytest.mark.parametrize("center", [False, True])
 def test_primal_dual_features_agree_to_float64_precision(p, center):
     X, y = data()
@@ -46,7 +46,7 @@ def test_kernel_filter_test_features_equal_primal_test_features():
     k = 5
     prim = top_k_abs(SignedCovariance(torch.as_tensor(y - y.mean()), Z=Z), k, method="dense")
     kf = kernel_filter(Z.numpy() @ Z.numpy().T, y, k)
-    Ft_dual = (Zt @ Z.numpy().T) @ kf.A             # K(x, X) A
+    Ft_dual = (Zt @ Z.numpy().T) @ kf.A  # K(x, X) A
     Ft_primal = Zt @ prim.vectors.numpy()
     s = np.sign((Ft_dual * Ft_primal).sum(0))
     assert np.abs(Ft_dual * s - Ft_primal).max() < 1e-10
@@ -54,7 +54,7 @@ def test_kernel_filter_test_features_equal_primal_test_features():
 
 def test_nngp_gram_is_the_infinite_width_limit_of_the_lift():
     X, _ = data(n=30, d=6)
-    X[:5] *= 2.0                                     # unequal norms
+    X[:5] *= 2.0  # unequal norms
     for act in ("relu", "erf"):
         lift = RandomLift(6, 200_000, seed=9, activation=act).fit_scale(torch.as_tensor(X))
         G = lift.gram(torch.as_tensor(X)).numpy()
@@ -66,7 +66,7 @@ def test_nngp_gram_is_the_infinite_width_limit_of_the_lift():
 def test_relu_nngp_closed_form_on_unit_vectors():
     t = np.linspace(-1, 1, 9)
     H1 = np.stack([np.ones_like(t), np.zeros_like(t)], 1)
-    H2 = np.stack([t, np.sqrt(1 - t ** 2)], 1)
+    H2 = np.stack([t, np.sqrt(1 - t**2)], 1)
     K = np.diag(nngp_gram(H1, H2, scale2=1.0))
     th = np.arccos(t)
     assert np.abs(K - (np.sin(th) + (np.pi - th) * np.cos(th)) / np.pi).max() < 1e-14
@@ -77,7 +77,7 @@ def test_deep_nngp_recursion_and_kernel_lofi_without_filters():
     Xe, ye = data(n=20, d=5, seed=7)
     K1, Ke1, de1 = deep_nngp(X, Xe, depth=1)
     assert np.abs(K1 - nngp_gram(X)).max() < 1e-13
-    assert np.abs(de1 - np.diag(nngp_gram(Xe, scale2=(X ** 2).sum(1).mean()))).max() < 1e-13
+    assert np.abs(de1 - np.diag(nngp_gram(Xe, scale2=(X**2).sum(1).mean()))).max() < 1e-13
     K2, Ke2, _ = deep_nngp(X, Xe, depth=2)
     c2 = np.diag(K1).mean()
     ref = dual_gram(K1 / c2, np.diag(K1) / c2, np.diag(K1) / c2, "relu")
@@ -91,7 +91,7 @@ def test_kernel_lofi_features_equal_finite_lofi_with_the_same_gram():
     # with G the Gram matrix of a finite lift, the dual filter reproduces NeuralLoFi's layer-1 features
     X, y = data(n=120)
     m = NeuralLoFi([300, 50], [4, None], center_z=True).fit(X, y, X_val=X[:30], y_val=y[:30])
-    Z = m.layers[0].lift(torch.as_tensor(X)).numpy()       # centred features
+    Z = m.layers[0].lift(torch.as_tensor(X)).numpy()  # centred features
     F_dual, _ = lofi_features_dual(Z, y, 4)
     F = m.transform(X, upto=1).numpy()
     s = np.sign((F * F_dual).sum(0))
@@ -113,10 +113,8 @@ _Xb, _yb = data(n=20, d=8)
 _T = dict(dtype=torch.float64)
 
 
-
 BAD_INPUTS = [
-    (lambda: deep_nngp(np.zeros((4, 3)), np.ones((2, 3)), depth=2),
-     r"X must be finite and not all zero .*c\^2 = 0\.0"),
+    (lambda: deep_nngp(np.zeros((4, 3)), np.ones((2, 3)), depth=2), r"X must be finite and not all zero .*c\^2 = 0\.0"),
     (lambda: nngp_gram(_Xb, _Xb[:, :5]), r"H1 and H2 must be \(n1, m\) and \(n2, m\) with the same m"),
     (lambda: KernelLoFi([2, None]).fit_predict(_Xb, _yb, _Xb[:, :5], _yb, _Xb), "X_val must have d = 8 columns"),
     (lambda: kernel_filter(np.full((4, 4), np.nan), np.ones(4), 2), "G and y must be finite"),
@@ -136,7 +134,7 @@ def test_dual_gram_closed_forms():
 
     rng = np.random.default_rng(0)
     H = rng.standard_normal((6, 3))
-    K, q = H @ H.T, (H ** 2).sum(1)
+    K, q = H @ H.T, (H**2).sum(1)
     rho = K / np.sqrt(np.outer(q, q))
     V, _ = dual_activation("relu", 1.0, np.clip(rho, -1, 1))
     assert np.abs(dual_gram(K, q, q, "relu") - np.sqrt(np.outer(q, q)) * V).max() < 1e-13

@@ -30,10 +30,10 @@ def test_bias_zero_is_the_official_lift_and_bias_is_drawn_after_w():
     H = torch.as_tensor(data(n=50, d=5)[0])
     a = RandomLift(5, 40, seed=3).fit_scale(H)
     b = RandomLift(5, 40, seed=3, bias=0.7).fit_scale(H)
-    assert a.b is None and torch.equal(a.W, b.W)           # the weights do not depend on the bias
+    assert a.b is None and torch.equal(a.W, b.W)  # the weights do not depend on the bias
     pre = H @ b.W / b.c + b.b
     assert torch.allclose(b(H), torch.relu(pre) * math.sqrt(2) / math.sqrt(40), atol=1e-14)
-    assert torch.allclose(b.gram(H), b(H) @ b(H).T, atol=1e-12)   # the blocked Gram path sees the bias
+    assert torch.allclose(b.gram(H), b(H) @ b(H).T, atol=1e-12)  # the blocked Gram path sees the bias
     for bad in (-1.0, float("nan")):
         with pytest.raises(ValueError, match="bias"):
             RandomLift(5, 4, bias=bad)
@@ -59,10 +59,10 @@ def test_quadratic_lift_kernel_is_the_wick_formula():
     H = torch.as_tensor(X)
     lift = RandomLift(4, 400_000, seed=2, activation="quadratic").fit_scale(H)
     G = lift.gram(H).numpy()
-    rho = X @ X.T / lift.c ** 2
+    rho = X @ X.T / lift.c**2
     s = np.diag(rho)
-    K = rho ** 2 + np.outer(s - 1, s - 1) / 2
-    se = np.sqrt((np.outer(s, s) ** 2 * 6 + 1) / 400_000)          # generous bound on the per-entry std error
+    K = rho**2 + np.outer(s - 1, s - 1) / 2
+    se = np.sqrt((np.outer(s, s) ** 2 * 6 + 1) / 400_000)  # generous bound on the per-entry std error
     assert np.abs(G - K).max() < 6 * se.max()
 
 
@@ -71,10 +71,8 @@ _Xb, _yb = data(n=20, d=8)
 _T = dict(dtype=torch.float64)
 
 
-
 BAD_INPUTS = [
-    (lambda: RandomLift(8, 4).fit_scale(torch.full((3, 8), float("nan"))),
-     r"H \(the training inputs\) must be finite"),
+    (lambda: RandomLift(8, 4).fit_scale(torch.full((3, 8), float("nan"))), r"H \(the training inputs\) must be finite"),
 ]
 
 

@@ -45,7 +45,10 @@ def test_neural_lofi_shapes_and_determinism():
 def test_full_rank_filter_is_a_rotation_of_the_random_features():
     # k = p keeps the whole lift: the ridge readout (rotation invariant) equals the random-feature model's
     X, y = data(n=150)
-    kw = dict(X_val=X[:40], y_val=y[:40], )
+    kw = dict(
+        X_val=X[:40],
+        y_val=y[:40],
+    )
     rf = NeuralLoFi([40], [None], seed=2, lams=[1e-3]).fit(X, y, **kw)
     full = NeuralLoFi([40], [40], seed=2, center_z=False, lams=[1e-3]).fit(X, y, **kw)
     assert torch.allclose(rf.predict(X), full.predict(X), atol=1e-10)
@@ -73,10 +76,10 @@ def test_cached_features_are_built_block_by_block(monkeypatch):
         return lift_call(self, H)
 
     monkeypatch.setattr(RandomLift, "__call__", spy)
-    a = NeuralLoFi([150, 400], [6, None], seed=1, chunk=64).fit(X, y, **kw)   # p2 > n: dual readout
+    a = NeuralLoFi([150, 400], [6, None], seed=1, chunk=64).fit(X, y, **kw)  # p2 > n: dual readout
     monkeypatch.undo()
     assert rows and max(rows) <= 64
-    b = NeuralLoFi([150, 400], [6, None], seed=1).fit(X, y, **kw)              # n <= chunk: one block
+    b = NeuralLoFi([150, 400], [6, None], seed=1).fit(X, y, **kw)  # n <= chunk: one block
     assert subspace_distance(a.layers[0].V, b.layers[0].V) < 1e-10
     assert torch.allclose(a.predict(X), b.predict(X), atol=1e-10)
     lift, H = b.layers[0].lift, torch.as_tensor(X)
@@ -144,25 +147,34 @@ _Xb, _yb = data(n=20, d=8)
 _T = dict(dtype=torch.float64)
 
 
-
 def _fitted():
     return NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb)
 
 
 BAD_INPUTS = [
-    (lambda: NeuralLoFi([12], [2]).fit(np.full((20, 8), np.nan), _yb, X_val=_Xb, y_val=_yb),
-     "X must be finite, got 160 NaN or inf entries"),
-    (lambda: NeuralLoFi([12], [2]).fit(np.zeros((0, 8)), _yb[:0], X_val=_Xb, y_val=_yb),
-     r"X must be an \(n, d\) array with n, d >= 1, got shape \(0, 8\)"),
-    (lambda: NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb[:, :5], y_val=_yb),
-     r"X_val must have d = 8 columns like the training inputs, got shape \(20, 5\)"),
-    (lambda: NeuralLoFi([50], [30]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb),
-     "rank k of layer 1 must be <= the number of training samples n = 20, got 30"),
+    (
+        lambda: NeuralLoFi([12], [2]).fit(np.full((20, 8), np.nan), _yb, X_val=_Xb, y_val=_yb),
+        "X must be finite, got 160 NaN or inf entries",
+    ),
+    (
+        lambda: NeuralLoFi([12], [2]).fit(np.zeros((0, 8)), _yb[:0], X_val=_Xb, y_val=_yb),
+        r"X must be an \(n, d\) array with n, d >= 1, got shape \(0, 8\)",
+    ),
+    (
+        lambda: NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb[:, :5], y_val=_yb),
+        r"X_val must have d = 8 columns like the training inputs, got shape \(20, 5\)",
+    ),
+    (
+        lambda: NeuralLoFi([50], [30]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb),
+        "rank k of layer 1 must be <= the number of training samples n = 20, got 30",
+    ),
     (lambda: NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=np.full((20, 8), np.inf), y_val=_yb), "X_val must be finite"),
     (lambda: NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb[:5]), "y_val has 5 entries for 20 samples"),
     (lambda: _fitted().predict(_Xb[:, :3]), r"X must have d = 8 columns like the training inputs, got shape \(20, 3\)"),
-    (lambda: NeuralLoFi([12], [2], bias=-1.0),
-     r"bias \(a standard deviation\) must be a finite number >= 0, got -1\.0"),
+    (
+        lambda: NeuralLoFi([12], [2], bias=-1.0),
+        r"bias \(a standard deviation\) must be a finite number >= 0, got -1\.0",
+    ),
     (lambda: NeuralLoFi([12], [2], seed=1.5), r"seed must be an integer >= 0, got 1\.5"),
     (lambda: NeuralLoFi([12], [2], tol=float("nan")), "tol must be a finite number >= 0, got nan"),
     (lambda: NeuralLoFi([12], [2], chunk=0), "chunk must be an integer >= 1, got 0"),
@@ -179,8 +191,8 @@ def test_bad_input_raises_one_clear_line(call, match):
 def test_cache_limit_and_dual_readout():
     X, y = data(n=60)
     kw = dict(X_val=X[:20], y_val=y[:20])
-    assert NeuralLoFi([10], [2], cache_bytes=-123.0).cache_limit() == 123.0      # on the CPU: |cache_bytes|
+    assert NeuralLoFi([10], [2], cache_bytes=-123.0).cache_limit() == 123.0  # on the CPU: |cache_bytes|
     narrow = NeuralLoFi([30], [None]).fit(X, y, **kw)
-    wide = NeuralLoFi([100], [None]).fit(X, y, **kw)                              # p > n: kernel ridge on Z Z^T
+    wide = NeuralLoFi([100], [None]).fit(X, y, **kw)  # p > n: kernel ridge on Z Z^T
     assert not narrow.dual_readout and narrow.readout.beta is not None
     assert wide.dual_readout and wide.readout.alpha is not None

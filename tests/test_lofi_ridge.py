@@ -31,7 +31,7 @@ def test_ridge_closed_form_matches_sklearn():
         assert np.abs(sk.coef_ - beta).max() < 1e-10 and abs(sk.intercept_ - b) < 1e-10
 
 
-@pytest.mark.parametrize("p", [30, 400])          # primal (p <= n) and dual (p > n) branches
+@pytest.mark.parametrize("p", [30, 400])  # primal (p <= n) and dual (p > n) branches
 def test_fit_ridge_equals_closed_form_and_kernel_ridge(p):
     X, y = data(n=150)
     Xv, yv = data(n=60, seed=5)
@@ -88,14 +88,19 @@ _Xb, _yb = data(n=20, d=8)
 _T = dict(dtype=torch.float64)
 
 
-
 BAD_INPUTS = [
-    (lambda: fit_ridge(torch.full((5, 2), float("nan")), np.ones(5), F_val=torch.ones(3, 2), y_val=np.ones(3)),
-     "F must be finite, got 10 NaN or inf entries"),
-    (lambda: fit_ridge(torch.ones(5, 2), np.arange(5.0), F_val=torch.ones(3, 3), y_val=np.ones(3)),
-     r"F_val must have d = 2 columns"),
-    (lambda: fit_kernel_ridge(np.eye(5), np.arange(5.0), K_val=np.ones((3, 4)), y_val=np.ones(3)),
-     r"K_val must be \(n_val, n\) with n = 5 training points, got shape \(3, 4\)"),
+    (
+        lambda: fit_ridge(torch.full((5, 2), float("nan")), np.ones(5), F_val=torch.ones(3, 2), y_val=np.ones(3)),
+        "F must be finite, got 10 NaN or inf entries",
+    ),
+    (
+        lambda: fit_ridge(torch.ones(5, 2), np.arange(5.0), F_val=torch.ones(3, 3), y_val=np.ones(3)),
+        r"F_val must have d = 2 columns",
+    ),
+    (
+        lambda: fit_kernel_ridge(np.eye(5), np.arange(5.0), K_val=np.ones((3, 4)), y_val=np.ones(3)),
+        r"K_val must be \(n_val, n\) with n = 5 training points, got shape \(3, 4\)",
+    ),
 ]
 
 

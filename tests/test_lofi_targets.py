@@ -48,4 +48,4 @@ def test_hidden_overlap_of_an_orthogonal_subspace_is_zero_and_a_random_one_is_k_
     Q, _ = np.linalg.qr(np.c_[task.W, np.random.default_rng(4).standard_normal((40, 10))])
     assert hidden_overlap(Q[:, 4:], task.W) < 1e-24
     ov = [hidden_overlap(np.random.default_rng(s).standard_normal((40, 10)), task.W) for s in range(200)]
-    assert abs(np.mean(ov) - 10 / 40) < 0.02          # E overlap of a random k-dim subspace = k/d
+    assert abs(np.mean(ov) - 10 / 40) < 0.02  # E overlap of a random k-dim subspace = k/d

@@ -9,14 +9,14 @@ from lofi_utils.lofi.tensors import as_tensor, check_inputs, check_labels, defau
 
 def test_default_dtype_is_float64_on_the_cpu():
     assert default_dtype(torch.device("cpu")) == torch.float64
-    assert default_dtype(torch.device("meta")) == torch.float32     # any accelerator: float32
+    assert default_dtype(torch.device("meta")) == torch.float32  # any accelerator: float32
 
 
 def test_as_tensor_places_arrays_and_tensors():
     t = as_tensor(np.arange(3), "cpu", torch.float64)
     assert t.dtype == torch.float64 and t.tolist() == [0.0, 1.0, 2.0]
     x = torch.ones(2, dtype=torch.float64)
-    assert as_tensor(x, "cpu", torch.float64) is x                  # no copy when nothing changes
+    assert as_tensor(x, "cpu", torch.float64) is x  # no copy when nothing changes
 
 
 def test_check_labels_flattens_and_checks_length_and_finiteness():
@@ -29,8 +29,11 @@ def test_check_labels_flattens_and_checks_length_and_finiteness():
 
 def test_check_inputs_names_the_argument_in_one_line():
     assert check_inputs(np.ones((3, 2)), "X", "cpu", torch.float64, d=2).shape == (3, 2)
-    for bad, match in ((np.ones(3), r"X must be an \(n, d\) array"), (np.ones((3, 2)), "X must have d = 4 columns"),
-                       (np.full((2, 4), np.inf), "X must be finite, got 8 NaN or inf entries")):
+    for bad, match in (
+        (np.ones(3), r"X must be an \(n, d\) array"),
+        (np.ones((3, 2)), "X must have d = 4 columns"),
+        (np.full((2, 4), np.inf), "X must be finite, got 8 NaN or inf entries"),
+    ):
         with pytest.raises(ValueError, match=match) as err:
             check_inputs(bad, "X", "cpu", torch.float64, d=4)
         assert "\n" not in str(err.value)

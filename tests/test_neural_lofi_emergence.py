@@ -17,8 +17,11 @@ def _threads():
 
 def test_emergence_spread_collapses_in_n_over_dr():
     # two pairs whose curves coincide against n/(d r) and are shifted by r against n/d
-    sw = EmergenceSweep(pairs=[(8, 2), (16, 4)], cs=np.array([1.0, 2.0, 4.0]),
-                        overlap=np.repeat(np.array([[0.1, 0.5, 0.9]])[:, :, None], 2, axis=0).reshape(2, 3, 1))
+    sw = EmergenceSweep(
+        pairs=[(8, 2), (16, 4)],
+        cs=np.array([1.0, 2.0, 4.0]),
+        overlap=np.repeat(np.array([[0.1, 0.5, 0.9]])[:, :, None], 2, axis=0).reshape(2, 3, 1),
+    )
     assert sw.spread("dr") < 1e-12 and sw.spread("d") > 0.1
     assert np.allclose(sw.at(2.0), [0.5, 0.5])
     with pytest.raises(ValueError, match="not in the sweep's grid"):
@@ -38,9 +41,9 @@ def test_emergence_sweep_repeats_the_four_step_core():
     # one entry of the sweep is: sample -> signed matrix -> top-r by |lambda| -> overlap with W
     sw = emergence_sweep([(16, 2)], [1.0, 8.0], seeds=2, seed=5)
     assert sw.overlap.shape == (1, 2, 2) and np.all((sw.overlap >= 0) & (sw.overlap <= 1 + 1e-12))
-    rng = streams.rng(5, "emergence", 16, 2, 1)         # the stream of (d, r) = (16, 2), repetition 1
+    rng = streams.rng(5, "emergence", 16, 2, 1)  # the stream of (d, r) = (16, 2), repetition 1
     task = hierarchical_target(16, 2, rng=rng)
-    task.sample(32, rng)                               # c = 1 first
+    task.sample(32, rng)  # c = 1 first
     X, y = task.sample(256, rng)
     top = top_k_abs(signed_matrix(X, y), 2, method="dense")
     assert sw.overlap[0, 1, 1] == hidden_overlap(top.vectors.numpy(), task.W)

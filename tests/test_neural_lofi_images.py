@@ -28,7 +28,7 @@ def test_patch_filters_are_the_top_eigenvectors_and_beat_shuffled_labels():
     S = patch_signed_covariance(ims, y, 3)
     v = pf.filters[0].ravel()
     assert pf.filters.shape == (4, 3, 3) and pf.shuffled.shape == (5,)
-    assert np.abs(S @ v - pf.values[0] * v).max() < 1e-12          # an eigenvector of the signed covariance
+    assert np.abs(S @ v - pf.values[0] * v).max() < 1e-12  # an eigenvector of the signed covariance
     assert np.all(np.diff(np.abs(pf.values)) <= 1e-15) and pf.ratio > 2
 
 

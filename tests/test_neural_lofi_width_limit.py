@@ -17,5 +17,5 @@ def test_width_convergence_shrinks_with_the_width():
     wc = width_convergence(X, y, 3, [100, 3000, 30000], seeds=2, seed=1)
     assert wc.dist.shape == wc.spec.shape == (3, 2) and wc.k == 3
     assert np.all((wc.dist >= 0) & (wc.dist <= 1 + 1e-12))
-    assert wc.spec_median[-1] < wc.spec_median[0] / 4                 # ~ p^-1/2 over a factor 300 in p
+    assert wc.spec_median[-1] < wc.spec_median[0] / 4  # ~ p^-1/2 over a factor 300 in p
     assert wc.slope("spectrum") < -0.3

@@ -87,8 +87,12 @@ def test_monte_carlo_mean_of_empirical_ntk_matches_theory(act, bias):
     x = sphere_tensor(5, d, 4)
     t = (x @ x.T / d).clamp(-1, 1).numpy()
     theory = K.layer_kernels(t.ravel(), depth=L, activation=act, bias=bias).theta_layers.reshape(L, 5, 5)
-    samples = np.stack([empirical_layer_ntk(MLP(d, width, L, activation=act, bias=bias, seed=s,
-                                                dtype=torch.float64), x).numpy() for s in range(seeds)])
+    samples = np.stack(
+        [
+            empirical_layer_ntk(MLP(d, width, L, activation=act, bias=bias, seed=s, dtype=torch.float64), x).numpy()
+            for s in range(seeds)
+        ]
+    )
     mean = samples.mean(0)
     se = samples.std(0, ddof=1) / math.sqrt(seeds)
     iu = np.triu_indices(5)

@@ -34,7 +34,7 @@ def test_register_rejects_inconsistent_tables():
     nested = {"s": {"a": 1, "b": 2}}
     with pytest.raises(ValueError, match=r"keys differ.*missing \['s.b'\]"):
         register("x", {"smoke": nested, "book": nested, "paper": {"s": {"a": 1}}})
-    with pytest.raises(ValueError, match="keys differ"):          # a section in one, a size in another
+    with pytest.raises(ValueError, match="keys differ"):  # a section in one, a size in another
         register("x", {"smoke": nested, "book": nested, "paper": {"s": 3}})
 
 

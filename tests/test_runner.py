@@ -85,20 +85,27 @@ def test_unwritable_output_dir(tmp_path):
 
 
 def _cli(*args):
-    proc = subprocess.run([sys.executable, "-m", "lofi_utils", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lofi_utils", *map(str, args)], capture_output=True, text=True, cwd=ROOT
+    )
     return proc.returncode, proc.stderr.strip(), proc.stdout
 
 
 def test_cli_bad_inputs_end_in_one_line(tmp_path):
     run = ["run", TINY, "--output-dir", tmp_path]
     cases = [
-        (run + ["--profile", "smoke", "-p", "sleep", "30", "--timeout", "2"], 1,
-         "a cell ran longer than the limit of 2 s per cell (--timeout)"),
+        (
+            run + ["--profile", "smoke", "-p", "sleep", "30", "--timeout", "2"],
+            1,
+            "a cell ran longer than the limit of 2 s per cell (--timeout)",
+        ),
         (run + ["--profile", "smoke", "--timeout", "abc"], 2, "argument --timeout: invalid int value: 'abc'"),
         (run + ["--profile", "book", "-p", "profile", "smoke"], 2, "the profile is given twice"),
-        (["run", TINY, "--profile", "smoke", "--output-dir", tmp_path / "f" / "x"], 2,
-         "cannot write the executed notebook"),
+        (
+            ["run", TINY, "--profile", "smoke", "--output-dir", tmp_path / "f" / "x"],
+            2,
+            "cannot write the executed notebook",
+        ),
         (["run"], 2, "the following arguments are required: notebook"),
         (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
         (["profiles", "nochapter"], 2, "unknown chapter 'nochapter'"),

@@ -31,7 +31,7 @@ def test_bad_seed():
     for bad in (-1, 1.5, "3", True, 2**32, 99999999999999999999999):
         with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 4294967295\]"):
             seed_everything(bad)
-    seed_everything(2**32 - 1)                      # the largest allowed seed works in every library
+    seed_everything(2**32 - 1)  # the largest allowed seed works in every library
 
 
 def test_device_from_the_environment_is_named(monkeypatch):
@@ -50,7 +50,7 @@ def test_threads_from_the_environment(monkeypatch):
         monkeypatch.setenv("LOFI_THREADS", " 1 ")
         assert set_threads() == 1
         monkeypatch.setenv("LOFI_THREADS", "")
-        assert set_threads() == 1                   # empty: leave unchanged
+        assert set_threads() == 1  # empty: leave unchanged
         for bad in (-1, 1.5, True):
             with pytest.raises(ValueError, match=r"threads \(0 = leave unchanged\) must be an integer >= 0"):
                 set_threads(bad)
@@ -76,7 +76,7 @@ def test_thread_context_managers_restore_the_setting():
     with torch_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == old
-    with torch_threads(None):                       # None: leave alone
+    with torch_threads(None):  # None: leave alone
         assert torch.get_num_threads() == old
     with pytest.raises(ValueError, match="threads must be an integer >= 1"):
         with torch_threads(0):

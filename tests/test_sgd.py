@@ -29,8 +29,9 @@ def test_fourier_simulator_matches_pixel_space_sgd(a, template, order):
 def test_escape_is_exact_step_and_respects_cap():
     """phase_sgd reports the first step with |m_eff| >= threshold (checked against the recorded trace)."""
     m = PM.PhaseModel.make(8, 0.0, rng=0)
-    res = sgd.phase_sgd(m.lam, m.u_fourier, eta=4 / 64, max_steps=4000, runs=8, seed=2, record_every=1,
-                        dtype=torch.float64, chunk=37)
+    res = sgd.phase_sgd(
+        m.lam, m.u_fourier, eta=4 / 64, max_steps=4000, runs=8, seed=2, record_every=1, dtype=torch.float64, chunk=37
+    )
     for r in range(8):
         tr = np.abs(res.traces[r])
         if np.isfinite(res.times[r]):
@@ -130,8 +131,9 @@ def test_chunk_bookkeeping_sets_escapes_caps_traces_and_work():
     assert ended.tolist() == [True, True, False] and times.tolist() == [12.0, np.inf, 5.0, np.inf]
     assert work == 2 + 2 + 4  # run 0 up to its escape, run 1 up to its cap, run 3 the whole chunk
     assert traces[0, 6] == -0.5 and traces[3, 6] == 0.1 and traces[3, 7] == 0.3  # steps 12 and 14 recorded
-    same = sgd.chunk_escapes(m.T, 0, 0.5, np.where(np.arange(4) == 2, 5.0, np.inf), alive, cap, 10,
-                             np.full((4, 8), np.nan), 2)
+    same = sgd.chunk_escapes(
+        m.T, 0, 0.5, np.where(np.arange(4) == 2, 5.0, np.inf), alive, cap, 10, np.full((4, 8), np.nan), 2
+    )
     assert same[0].tolist() == ended.tolist() and same[1] == work  # the step axis first gives the same
     state = torch.arange(3.0)
     left, (kept,) = sgd.drop_ended(ended, alive, state)

@@ -22,8 +22,9 @@ def test_chain_derivative_matches_finite_differences():
     for order in (2, 4):
         _, d = SC._chain_map(m, s, t, y, r, 0.01, order, derivative=True)
         eps = 1e-6
-        fd = (SC._chain_map(m + eps, s, t, y, r, 0.01, order)
-              - SC._chain_map(m - eps, s, t, y, r, 0.01, order)) / (2 * eps)
+        fd = (SC._chain_map(m + eps, s, t, y, r, 0.01, order) - SC._chain_map(m - eps, s, t, y, r, 0.01, order)) / (
+            2 * eps
+        )
         assert torch.max(torch.abs(d - fd)) < 1e-7
 
 
@@ -52,8 +53,16 @@ def test_long_newton_chunks_equal_sequential_steps_through_an_escape(monkeypatch
         return res
 
     monkeypatch.setattr(SC, "_chain_newton", spy)
-    kw = dict(eta=1.0 / N**2, max_steps=2 * K, runs=R, seed=4, m0=0.49, record_every=64, max_chunk=1 << 20,
-              chunk_elements=R * K)
+    kw = dict(
+        eta=1.0 / N**2,
+        max_steps=2 * K,
+        runs=R,
+        seed=4,
+        m0=0.49,
+        record_every=64,
+        max_chunk=1 << 20,
+        chunk_elements=R * K,
+    )
     seq = SC.overlap_chain(N, method="sequential", **kw)
     par = SC.overlap_chain(N, method="parallel", **kw)
     assert [k for k, _ in newton] == [K, K] and all(it is not None and it <= 6 for _, it in newton)
@@ -76,8 +85,9 @@ def test_chain_has_the_law_of_the_full_sgd():
     e /= np.linalg.norm(e, axis=1, keepdims=True)
     w0 = m0 * u + math.sqrt(1 - m0**2) * e
     eta = 4.0 / N**2
-    full = sgd.phase_sgd(model.lam, u, eta=eta, max_steps=T, runs=R, w0=w0, seed=5, threshold=0.999,
-                         record_every=T, dtype=torch.float64)
+    full = sgd.phase_sgd(
+        model.lam, u, eta=eta, max_steps=T, runs=R, w0=w0, seed=5, threshold=0.999, record_every=T, dtype=torch.float64
+    )
     chain = SC.overlap_chain(N, eta=eta, max_steps=T, runs=R, m0=m0, seed=6, threshold=0.999, record_every=T)
     a, b = full.traces[:, -1], chain.traces[:, -1]
     assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
@@ -90,15 +100,19 @@ def test_one_step_drift_matches_the_population_gradient():
     """E[m' - m] = eta |kappa_4| m^3 (1 - m^2) / 12 - (eta^2 / 2) m E[g^2 (|x|^2 - h^2)] + O(eta^3)."""
     N, R, m0, beta = 16, 400_000, 0.4, 5.0
     eta = 1.0 / N**2
-    res = SC.overlap_chain(N, eta=eta, max_steps=1, runs=R, m0=m0, seed=1, threshold=0.999, record_every=1,
-                            method="sequential")
+    res = SC.overlap_chain(
+        N, eta=eta, max_steps=1, runs=R, m0=m0, seed=1, threshold=0.999, record_every=1, method="sequential"
+    )
     inc = res.traces[:, 1] - m0
     # second-order term from an independent Monte Carlo of the Gaussian part: E[He3(h)^2/36 (x_e^2 + r)]
     rng = np.random.default_rng(0)
     n = 400_000
     y = rng.choice([-1.0, 1.0], n)
-    s = np.where(y > 0, (rng.standard_normal(n) + math.sqrt(beta) * rng.choice([-1.0, 1.0], n)) / math.sqrt(1 + beta),
-                 rng.standard_normal(n))
+    s = np.where(
+        y > 0,
+        (rng.standard_normal(n) + math.sqrt(beta) * rng.choice([-1.0, 1.0], n)) / math.sqrt(1 + beta),
+        rng.standard_normal(n),
+    )
     t = rng.standard_normal(n)
     q = math.sqrt(1 - m0**2)
     h, xe = m0 * s + q * t, q * s - m0 * t

@@ -23,7 +23,7 @@ def test_fourier_amplitudes_recover_a_known_sum_of_sines():
     k = np.array([5, 10, 15, 50, 99])
     A = np.array([1.0, 0.3, 2.5, 0.7, 1.1])
     rng = np.random.default_rng(0)
-    for _ in range(5):                                   # any phases
+    for _ in range(5):  # any phases
         y = sum_of_sines(x, k, A, rng.uniform(0, 2 * np.pi, k.size))
         np.testing.assert_allclose(fourier_amplitudes(y, k), A, atol=1e-10)
         absent = np.setdiff1d(np.arange(1, 100), k)
@@ -32,7 +32,7 @@ def test_fourier_amplitudes_recover_a_known_sum_of_sines():
 
 def test_fourier_amplitudes_batch_shape_and_phase_invariance():
     x = unit_grid(64)
-    batch = np.stack([sum_of_sines(x, [3], [2.0], [ph]) for ph in np.linspace(0, 6, 7)])   # (7, 64)
+    batch = np.stack([sum_of_sines(x, [3], [2.0], [ph]) for ph in np.linspace(0, 6, 7)])  # (7, 64)
     out = fourier_amplitudes(batch.reshape(7, 1, 64), [3, 4])
     assert out.shape == (7, 1, 2)
     np.testing.assert_allclose(out[..., 0], 2.0, atol=1e-12)
@@ -49,8 +49,7 @@ def test_fourier_amplitudes_rejects_bad_frequencies(bad):
 def test_learning_times_on_a_synthetic_history():
     steps = np.arange(0, 101, 10)
     # amplitude of mode k rises linearly and reaches 1 at step 20 k; mode 4 saturates at 0.5
-    ratio = np.stack([np.clip(steps / (20 * k), 0, 1) for k in (1, 2, 3)]
-                     + [0.5 * np.clip(steps / 20, 0, 1)], axis=1)
+    ratio = np.stack([np.clip(steps / (20 * k), 0, 1) for k in (1, 2, 3)] + [0.5 * np.clip(steps / 20, 0, 1)], axis=1)
     t = learning_times(steps, ratio, 0.9)
     # first record strictly above 0.9: 20 (ratio 1.0), 40, 60; never for mode 4
     np.testing.assert_array_equal(t, [20.0, 40.0, 60.0, np.inf])

@@ -30,8 +30,9 @@ def test_compare_activations_reuses_matching_runs_only():
     fresh = compare_activations(("plain_relu",), run_seeds=(0, 1), progress=False, **kw)
     np.testing.assert_array_equal(fresh.times[0], cmp.times[0])
     with pytest.raises(ValueError, match="does not match"):
-        compare_activations(("plain_relu",), run_seeds=(0, 1), reuse={"plain_relu": relu}, progress=False,
-                            **dict(kw, steps=40))
+        compare_activations(
+            ("plain_relu",), run_seeds=(0, 1), reuse={"plain_relu": relu}, progress=False, **dict(kw, steps=40)
+        )
     with pytest.raises(ValueError, match="runs for"):
         compare_activations(("plain_relu",), run_seeds=(0, 1, 2), reuse={"plain_relu": relu}, progress=False, **kw)
 

@@ -10,8 +10,7 @@ torch.set_num_threads(1)
 
 
 def test_wide_network_learns_low_frequencies_at_the_kernel_rate():
-    res = train_circle_modes(2048, [1, 2, 3], depth=2, bias=1.0, eta=0.5, steps=120, n_points=32,
-                               seed=0, frac=0.1)
+    res = train_circle_modes(2048, [1, 2, 3], depth=2, bias=1.0, eta=0.5, steps=120, n_points=32, seed=0, frac=0.1)
     assert res.amplitude.shape == (3, 121) and np.allclose(res.amplitude[:, 0], 1.0)
     # the slowest mode is not reached in 120 steps; the others are, in order of k
     assert res.t_frac[0] < res.t_frac[1] <= 120 and np.isinf(res.t_frac[2])

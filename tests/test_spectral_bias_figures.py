@@ -16,7 +16,7 @@ def test_sum_of_sines_plots_return_axes():
     run = train_sum_of_sines(seed=0, **TINY)
     ax = figures.plot_amplitude_heatmap([run, train_sum_of_sines(seed=1, **TINY)])
     assert ax.get_xlabel() == "frequency $k$" and ax.get_ylabel() == "training iteration"
-    assert ax.get_title() == "spectrum of the fit (relu, mean of 2 runs)"     # plain_relu is labelled relu
+    assert ax.get_title() == "spectrum of the fit (relu, mean of 2 runs)"  # plain_relu is labelled relu
     ax2 = figures.plot_fit_snapshots(run, n_snapshots=3)
     assert len(ax2.get_lines()) >= 2
     ax3 = figures.plot_learning_times(summarize_learning_times([run], threshold=0.05))
@@ -53,9 +53,21 @@ def test_circle_and_fourier_feature_figures():
     assert ax.get_yscale() == "log" and len(ax.get_lines()) == 2 * 2 + 2
     with pytest.raises(ValueError, match="at least one"):
         figures.plot_circle_modes([])
-    ff = train_fourier_features(p_values=(None, 1.0), n_train=16, subsample=4, max_freq=8, n_features=8,
-                                width=16, depth=2, steps=20, record_every=10, residual_freqs=(1, 5),
-                                seed=0, device="cpu", progress=False)
+    ff = train_fourier_features(
+        p_values=(None, 1.0),
+        n_train=16,
+        subsample=4,
+        max_freq=8,
+        n_features=8,
+        width=16,
+        depth=2,
+        steps=20,
+        record_every=10,
+        residual_freqs=(1, 5),
+        seed=0,
+        device="cpu",
+        progress=False,
+    )
     axs = figures.plot_fourier_feature_errors(ff)
     assert len(axs) == 2
     figures.plot_fourier_feature_fits(ff, variants=[None])

@@ -10,6 +10,6 @@ def test_widget_has_controls_and_redraws():
     names = {c.description for c in w.children if hasattr(c, "description")}
     assert {"activation", "depth L", "bias β", "dimension d"} <= names
     n_figs = len(plt.get_fignums())
-    w.children[3].value = 4                      # a control change redraws the figure
+    w.children[3].value = 4  # a control change redraws the figure
     assert len(plt.get_fignums()) == n_figs + 1
     plt.close("all")

@@ -58,8 +58,7 @@ def test_gegenbauer_special_cases_and_scipy():
 def test_gegenbauer_orthogonality_under_sphere_measure(d):
     # int P_j P_k dsigma = delta_jk / N(d, k): the Funk-Hecke coefficients of P_j are delta_jk / N(d, j)
     kmax = 20
-    G = np.stack([S.funk_hecke(lambda t, j=j: S.gegenbauer(j, d, t), d, kmax, n_nodes=400)
-                  for j in range(kmax + 1)])
+    G = np.stack([S.funk_hecke(lambda t, j=j: S.gegenbauer(j, d, t), d, kmax, n_nodes=400) for j in range(kmax + 1)])
     expected = np.diag(1.0 / S.harmonic_dimension(d, np.arange(kmax + 1)))
     assert np.abs(G - expected).max() < 1e-13
 
@@ -107,11 +106,11 @@ def test_series_moment_zero_pattern_and_route():
     assert S.series_moment(5, 2, 4) == 0.0 and S.series_moment(2, 4, 4) == 0.0
     # d = 2: m(n, k, 2) = 2^-n C(n, (n-k)/2)
     assert math.isclose(S.series_moment(8, 2, 2), math.comb(8, 3) / 2**8, rel_tol=1e-13)
-    b = 1.0 / np.array([math.factorial(n) for n in range(40)])       # e^t
+    b = 1.0 / np.array([math.factorial(n) for n in range(40)])  # e^t
     for d in (2, 3, 6):
-        assert np.allclose(S.funk_hecke_from_series(b, d, 12), S.funk_hecke(np.exp, d, 12, n_nodes=200),
-                           rtol=1e-11, atol=5e-15)
-
+        assert np.allclose(
+            S.funk_hecke_from_series(b, d, 12), S.funk_hecke(np.exp, d, 12, n_nodes=200), rtol=1e-11, atol=5e-15
+        )
 
 
 def test_funk_hecke_pieces_are_the_funk_hecke_formula():
@@ -119,20 +118,23 @@ def test_funk_hecke_pieces_are_the_funk_hecke_formula():
     theta, w = S.theta_nodes(600)
     for d in (2, 3, 7):
         weights = S.funk_hecke_weights(d, theta, w)
-        assert weights.sum() == pytest.approx(1.0, rel=1e-13)             # a probability measure in t = cos(theta)
+        assert weights.sum() == pytest.approx(1.0, rel=1e-13)  # a probability measure in t = cos(theta)
         vals = np.stack([np.exp(np.cos(theta)), relu_ntk2(np.cos(theta))])
-        assert np.allclose(S.funk_hecke_values(vals, np.cos(theta), theta, w, d, 6),
-                           [S.funk_hecke(np.exp, d, 6, n_nodes=600), S.funk_hecke(relu_ntk2, d, 6, n_nodes=600)],
-                           rtol=1e-13, atol=1e-15)
+        assert np.allclose(
+            S.funk_hecke_values(vals, np.cos(theta), theta, w, d, 6),
+            [S.funk_hecke(np.exp, d, 6, n_nodes=600), S.funk_hecke(relu_ntk2, d, 6, n_nodes=600)],
+            rtol=1e-13,
+            atol=1e-15,
+        )
 
 
 @pytest.mark.parametrize("d,k", [(2, 3), (3, 2), (5, 1), (5, 4)])
 def test_zonal_target_is_a_unit_variance_harmonic(d, k):
     e = np.zeros(d)
-    e[0] = 3.0                                                          # any length
+    e[0] = 3.0  # any length
     theta, w = S.theta_nodes(400)
     x = np.zeros((theta.size, d))
-    x[:, 0], x[:, 1] = np.cos(theta), np.sin(theta)                     # the zonal function depends on x.e only
+    x[:, 0], x[:, 1] = np.cos(theta), np.sin(theta)  # the zonal function depends on x.e only
     y = S.zonal_target(2.0 * x, k, e)
     assert S.funk_hecke_weights(d, theta, w) @ y**2 == pytest.approx(1.0, rel=1e-12)
     assert np.allclose(y, math.sqrt(S.harmonic_dimension(d, k)) * S.gegenbauer(k, d, np.cos(theta)))

@@ -62,6 +62,11 @@ ARITHMETIC = re.compile(r"\bseed\s*[+*]\s*\w|\w\s*[+*]\s*seed\b|default_rng\(\[s
 def test_no_stream_comes_from_seed_arithmetic():
     """Every derived stream goes through lofi_utils.streams (issue: one way to make random streams)."""
     files = list((ROOT / "lofi_utils").rglob("*.py")) + list((ROOT / "notebooks").glob("*.md"))
-    bad = [f"{p.relative_to(ROOT)}:{i}" for p in files if p.name != "streams.py"
-           for i, line in enumerate(p.read_text().splitlines(), 1) if ARITHMETIC.search(line)]
+    bad = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in files
+        if p.name != "streams.py"
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if ARITHMETIC.search(line)
+    ]
     assert not bad, f"seed arithmetic (use lofi_utils.streams / ch.stream / ch.seed_for): {bad}"

@@ -81,8 +81,9 @@ def test_train_sum_of_sines_rejects_bad_input():
 #   differ by the scale of training, > 1e-2;
 # - float32 (the book's precision), step 0 only: the forward pass is not iterated, so the two
 #   paths agree to a few rounding units of values of order 1.
-SHORT = dict(freqs=(1, 2, 3), n_points=64, width=32, depth=3, lr=1e-3, steps=200, record_every=20,
-             device="cpu", progress=False)
+SHORT = dict(
+    freqs=(1, 2, 3), n_points=64, width=32, depth=3, lr=1e-3, steps=200, record_every=20, device="cpu", progress=False
+)
 ATOL64 = 1e-10
 
 
@@ -135,8 +136,7 @@ def test_batched_seeds_match_separate_reference_runs(optimizer, lr, activation):
         # it trained: the fit moved by far more than the tolerance, and the loss fell
         assert np.abs(run.predictions[-1] - run.predictions[0]).max() > 0.1
         assert run.loss[-1] < 0.95 * run.loss[0]
-        np.testing.assert_allclose(run.amplitude, fourier_amplitudes(run.predictions, SHORT["freqs"]),
-                                   atol=1e-12)
+        np.testing.assert_allclose(run.amplitude, fourier_amplitudes(run.predictions, SHORT["freqs"]), atol=1e-12)
     # the one-seed function (the S = 1 case of the batch) against the reference loop
     alone = train_sum_of_sines(seed=2, dtype="float64", **kw)
     ref = _reference_run(2, optimizer=optimizer, lr=lr, activation=activation)[0]
@@ -150,10 +150,9 @@ def test_batched_float32_forward_matches_the_reference_at_step_zero(optimizer, l
     kw = dict(SHORT, optimizer=optimizer, lr=lr, activation=activation)
     runs = train_sum_of_sines_batch(run_seeds=[0, 1, 2], **kw)
     assert {r.config["dtype"] for r in runs} == {"float32"}
-    assert runs[0].predictions.dtype == np.float64            # stored as float64 whatever the precision
+    assert runs[0].predictions.dtype == np.float64  # stored as float64 whatever the precision
     for seed, run in zip((0, 1, 2), runs):
-        pred, loss, _ = _reference_run(seed, optimizer=optimizer, lr=lr, activation=activation,
-                                       dtype=torch.float32)
+        pred, loss, _ = _reference_run(seed, optimizer=optimizer, lr=lr, activation=activation, dtype=torch.float32)
         np.testing.assert_allclose(run.predictions[0], pred[0], rtol=0, atol=1e-6)
         np.testing.assert_allclose(run.loss[0], loss[0], rtol=1e-6)
 
@@ -200,9 +199,17 @@ def test_train_sum_of_sines_batch_validates_seeds():
 
 # The registry's names build the same modules the chapter's networks always used (PyTorch's nn.ReLU for
 # "plain_relu", Rahaman et al.'s ReLU), in the same order, so a seeded init is the same tensor for tensor.
-OLD_CLASSES = {"plain_relu": nn.ReLU, "tanh": nn.Tanh, "sin": activations.Sine, "gelu": nn.GELU,
-               "softplus": nn.Softplus, "silu": nn.SiLU, "elu": nn.ELU, "sigmoid": nn.Sigmoid,
-               "leaky_relu": nn.LeakyReLU}
+OLD_CLASSES = {
+    "plain_relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sin": activations.Sine,
+    "gelu": nn.GELU,
+    "softplus": nn.Softplus,
+    "silu": nn.SiLU,
+    "elu": nn.ELU,
+    "sigmoid": nn.Sigmoid,
+    "leaky_relu": nn.LeakyReLU,
+}
 
 
 @pytest.mark.parametrize("name", sorted(OLD_CLASSES))
@@ -210,10 +217,17 @@ def test_mlp_builds_the_registry_module_with_an_unchanged_init(name):
     net = seeded_mlp(7, 1, 8, 3, activation=name)
     acts = [m for m in net if not isinstance(m, nn.Linear)]
     assert len(acts) == 3 and all(type(m) is OLD_CLASSES[name] for m in acts)
-    with torch.random.fork_rng(devices=[]):           # the same network, built by hand
+    with torch.random.fork_rng(devices=[]):  # the same network, built by hand
         torch.manual_seed(7)
-        ref = nn.Sequential(nn.Linear(1, 8), OLD_CLASSES[name](), nn.Linear(8, 8), OLD_CLASSES[name](),
-                            nn.Linear(8, 8), OLD_CLASSES[name](), nn.Linear(8, 1))
+        ref = nn.Sequential(
+            nn.Linear(1, 8),
+            OLD_CLASSES[name](),
+            nn.Linear(8, 8),
+            OLD_CLASSES[name](),
+            nn.Linear(8, 8),
+            OLD_CLASSES[name](),
+            nn.Linear(8, 1),
+        )
     for p, q in zip(net.parameters(), ref.parameters(), strict=True):
         assert torch.equal(p, q)
 
@@ -221,7 +235,7 @@ def test_mlp_builds_the_registry_module_with_an_unchanged_init(name):
 def test_default_activation_is_pytorchs_relu_and_relu_is_the_scaled_one():
     assert type(mlp(1, 4, 1)[1]) is nn.ReLU
     z = torch.linspace(-1, 1, 5)
-    torch.testing.assert_close(mlp(1, 4, 1, activation="relu")[1](z), 2 ** 0.5 * torch.relu(z))
+    torch.testing.assert_close(mlp(1, 4, 1, activation="relu")[1](z), 2**0.5 * torch.relu(z))
     assert train_sum_of_sines(seed=0, **TINY).config["activation"] == "plain_relu"
 
 
@@ -240,7 +254,7 @@ def test_seeded_mlp_and_resolve_device():
     ref = torch.rand(2)
     torch.manual_seed(5)
     a, b = seeded_mlp(3, 1, 4, 1), seeded_mlp(3, 1, 4, 1)
-    assert torch.equal(torch.rand(2), ref)            # the caller's RNG state is untouched
+    assert torch.equal(torch.rand(2), ref)  # the caller's RNG state is untouched
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
     assert resolve_device("cpu") == torch.device("cpu")
     assert resolve_device(torch.device("cpu")) == torch.device("cpu")

@@ -20,8 +20,22 @@ from lofi_utils.validation import (
     is_int,
 )
 
-NOT_INTEGERS = [True, False, np.bool_(True), 2.0, 2.5, np.float64(3.0), "3", b"3", None, float("nan"),
-                float("inf"), [3], np.array([3]), 3 + 0j]
+NOT_INTEGERS = [
+    True,
+    False,
+    np.bool_(True),
+    2.0,
+    2.5,
+    np.float64(3.0),
+    "3",
+    b"3",
+    None,
+    float("nan"),
+    float("inf"),
+    [3],
+    np.array([3]),
+    3 + 0j,
+]
 NOT_NUMBERS = [True, False, np.bool_(False), "1.0", b"1", None, [1.0, 2.0], np.ones(2), object(), 1 + 1j]
 
 
@@ -59,22 +73,26 @@ def test_check_int_bounds_are_inclusive_and_exact():
     assert check_int(4, "N", minimum=4) == 4
     assert check_int(8, "D", minimum=1, maximum=8) == 8
     assert check_int(-5, "k", maximum=-5) == -5
-    assert check_int(-(2**80), "x") == -(2**80)                      # no bound: any integer
+    assert check_int(-(2**80), "x") == -(2**80)  # no bound: any integer
     assert check_int(2**32 - 1, "seed", minimum=0, maximum=2**32 - 1) == 2**32 - 1
     assert _raises(lambda: check_int(3, "N", minimum=4), "N") == "N must be an integer >= 4, got 3"
     assert _raises(lambda: check_int(9, "D", minimum=1, maximum=8), "D") == "D must be an integer in [1, 8], got 9"
     assert _raises(lambda: check_int(0, "D", minimum=1, maximum=8), "D") == "D must be an integer in [1, 8], got 0"
     assert _raises(lambda: check_int(-4, "k", maximum=-5), "k") == "k must be an integer <= -5, got -4"
-    assert _raises(lambda: check_int(2**32, "seed", minimum=0, maximum=2**32 - 1), "seed") == \
-        "seed must be an integer in [0, 4294967295], got 4294967296"
+    assert (
+        _raises(lambda: check_int(2**32, "seed", minimum=0, maximum=2**32 - 1), "seed")
+        == "seed must be an integer in [0, 4294967295], got 4294967296"
+    )
 
 
 def test_check_int_message_shows_the_value_as_given():
     assert _raises(lambda: check_int(True, "steps", minimum=1), "steps") == "steps must be an integer >= 1, got True"
     assert _raises(lambda: check_int(2.5, "steps", minimum=1), "steps") == "steps must be an integer >= 1, got 2.5"
     assert _raises(lambda: check_int("3", "steps", minimum=1), "steps") == "steps must be an integer >= 1, got '3'"
-    assert _raises(lambda: check_int(np.int64(0), "n", minimum=1), "n") == \
-        f"n must be an integer >= 1, got {np.int64(0)!r}"
+    assert (
+        _raises(lambda: check_int(np.int64(0), "n", minimum=1), "n")
+        == f"n must be an integer >= 1, got {np.int64(0)!r}"
+    )
     msg = _raises(lambda: check_int(0, "depth (number of weight layers L)", minimum=1), "depth")
     assert msg == "depth (number of weight layers L) must be an integer >= 1, got 0"
 
@@ -86,8 +104,9 @@ def test_check_positive_accepts_finite_positive_numbers_and_returns_a_float(v):
     assert type(out) is float and out == float(v)
 
 
-@pytest.mark.parametrize("v", [0, 0.0, -0.0, -1, -1e-300, float("nan"), float("inf"), -float("inf"), np.float64("nan"),
-                               *NOT_NUMBERS])
+@pytest.mark.parametrize(
+    "v", [0, 0.0, -0.0, -1, -1e-300, float("nan"), float("inf"), -float("inf"), np.float64("nan"), *NOT_NUMBERS]
+)
 def test_check_positive_rejects(v):
     _raises(lambda: check_positive(v, "lr"), r"^lr must be a finite number > 0, got ")
 
@@ -96,8 +115,10 @@ def test_check_positive_message():
     assert _raises(lambda: check_positive(float("nan"), "lr"), "lr") == "lr must be a finite number > 0, got nan"
     assert _raises(lambda: check_positive(True, "lr"), "lr") == "lr must be a finite number > 0, got True"
     assert _raises(lambda: check_positive("0.1", "lr"), "lr") == "lr must be a finite number > 0, got '0.1'"
-    assert _raises(lambda: check_positive(-1, "C (the inverse regularisation)"), "C") == \
-        "C (the inverse regularisation) must be a finite number > 0, got -1"
+    assert (
+        _raises(lambda: check_positive(-1, "C (the inverse regularisation)"), "C")
+        == "C (the inverse regularisation) must be a finite number > 0, got -1"
+    )
 
 
 @pytest.mark.parametrize("v", [0, 0.0, -0.0, 1e-300, 7, np.float32(2.5), np.int64(0)])
@@ -121,11 +142,17 @@ def test_check_in_range_ends_closed_or_open_exactly():
     assert check_in_range(0.5, "frac", 0, 1, low_open=True, high_open=True) == 0.5
     assert type(check_in_range(np.float32(0.5), "frac", 0, 1)) is float
     assert check_in_range(1e4, "bias", 0, 1e4) == 1e4
-    for v, kw, shown in ((0, {"low_open": True}, "(0, 1]"), (1, {"high_open": True}, "[0, 1)"),
-                         (math.nextafter(0, -1), {}, "[0, 1]"), (math.nextafter(1, 2), {}, "[0, 1]"),
-                         (1.0, {"low_open": True, "high_open": True}, "(0, 1)")):
-        assert _raises(lambda v=v, kw=kw: check_in_range(v, "x", 0, 1, **kw), "x") == \
-            f"x must be a number in {shown}, got {v!r}"
+    for v, kw, shown in (
+        (0, {"low_open": True}, "(0, 1]"),
+        (1, {"high_open": True}, "[0, 1)"),
+        (math.nextafter(0, -1), {}, "[0, 1]"),
+        (math.nextafter(1, 2), {}, "[0, 1]"),
+        (1.0, {"low_open": True, "high_open": True}, "(0, 1)"),
+    ):
+        assert (
+            _raises(lambda v=v, kw=kw: check_in_range(v, "x", 0, 1, **kw), "x")
+            == f"x must be a number in {shown}, got {v!r}"
+        )
 
 
 @pytest.mark.parametrize("v", [float("nan"), float("inf"), -float("inf"), *NOT_NUMBERS])
@@ -143,21 +170,27 @@ def test_check_choice_returns_the_value_and_names_the_allowed_ones():
     assert check_choice("flat", "spectrum", ("natural", "flat")) == "flat"
     assert check_choice(None, "normalize", ("sphere", None)) is None
     assert check_choice(4, "order", (2, 4)) == 4
-    assert check_choice("adam", "optimizer", {"adam": 1, "gd": 2}) == "adam"     # a mapping's keys
-    assert _raises(lambda: check_choice("Flat", "spectrum", ("natural", "flat")), "spectrum") == \
-        "unknown spectrum 'Flat'; allowed: natural, flat"
-    assert _raises(lambda: check_choice(3, "order (information exponent)", (2, 4)), "order") == \
-        "unknown order (information exponent) 3; allowed: 2, 4"
+    assert check_choice("adam", "optimizer", {"adam": 1, "gd": 2}) == "adam"  # a mapping's keys
+    assert (
+        _raises(lambda: check_choice("Flat", "spectrum", ("natural", "flat")), "spectrum")
+        == "unknown spectrum 'Flat'; allowed: natural, flat"
+    )
+    assert (
+        _raises(lambda: check_choice(3, "order (information exponent)", (2, 4)), "order")
+        == "unknown order (information exponent) 3; allowed: 2, 4"
+    )
     assert _raises(lambda: check_choice(True, "order", (2, 4)), "order") == "unknown order True; allowed: 2, 4"
-    _raises(lambda: check_choice(np.array(["a", "b"]), "kind", ("a", "b")), "^unknown kind ")   # no ambiguity error
+    _raises(lambda: check_choice(np.array(["a", "b"]), "kind", ("a", "b")), "^unknown kind ")  # no ambiguity error
     _raises(lambda: check_choice(["a"], "kind", ("a", "b")), "^unknown kind ")
 
 
 def test_check_choice_casefold_lower_cases_strings_only():
     assert check_choice("ReLU", "activation", ("relu", "erf"), casefold=True) == "relu"
     for bad in ("gelu", 3, None, b"relu"):
-        _raises(lambda bad=bad: check_choice(bad, "activation", ("relu", "erf"), casefold=True),
-                "^" + re.escape(f"unknown activation {bad!r}; allowed: relu, erf") + "$")
+        _raises(
+            lambda bad=bad: check_choice(bad, "activation", ("relu", "erf"), casefold=True),
+            "^" + re.escape(f"unknown activation {bad!r}; allowed: relu, erf") + "$",
+        )
 
 
 # --------------------------------------------------------------------------- random generators
@@ -167,8 +200,9 @@ def test_check_rng_passes_a_generator_through_and_seeds_from_integers():
     for seed in (0, 5, np.int64(5), 2**40):
         assert np.array_equal(check_rng(seed).random(3), np.random.default_rng(int(seed)).random(3))
     for bad in (None, -1, True, 1.5, "3", np.random.RandomState(0)):
-        msg = _raises(lambda bad=bad: check_rng(bad),
-                      "^rng must be a numpy Generator or a non-negative integer seed, got ")
+        msg = _raises(
+            lambda bad=bad: check_rng(bad), "^rng must be a numpy Generator or a non-negative integer seed, got "
+        )
         assert msg.endswith(repr(bad))
     _raises(lambda: check_rng(-2, "seed"), "^seed must be")
 
@@ -187,7 +221,10 @@ def test_no_module_imports_a_private_check_from_another():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level >= 1:
                 bad += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_check")]
-            elif isinstance(node, ast.Attribute) and node.attr.startswith("_check") and \
-                    not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_check")
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+            ):
                 bad.append(f"{path.name}: .{node.attr}")
     assert not bad, bad

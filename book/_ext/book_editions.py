@@ -93,7 +93,7 @@ def _switch_edition(app, edition: str) -> None:
 def _config_inited(app, config):
     edition = _edition()
     _switch_edition(app, edition)
-    config.lofi_edition = edition   # an "env" value: switching editions in one build folder re-reads every page
+    config.lofi_edition = edition  # an "env" value: switching editions in one build folder re-reads every page
     if edition == "student":
         # not sphinx-exercise's own ``hide_solutions``: with the gated syntax it leaves a bare
         # solution_end node behind (sphinx-exercise 1.2.1); _HideSolutions removes the merged nodes
@@ -114,7 +114,7 @@ def _config_inited(app, config):
 class _HideSolutions(SphinxTransform):
     """Student edition: drop every (merged) solution from the doctree, after sphinx-exercise's merge."""
 
-    default_priority = 11   # MergeGatedSolutions runs at 10
+    default_priority = 11  # MergeGatedSolutions runs at 10
 
     def apply(self, **kwargs):
         if _edition() != "student":
@@ -125,7 +125,7 @@ class _HideSolutions(SphinxTransform):
         for node in list(self.document.findall(solution_node)):
             node.parent.remove(node)
             removed += 1
-        if removed:   # _student_sources strips the page's copy under _sources/
+        if removed:  # _student_sources strips the page's copy under _sources/
             if not hasattr(self.env, "lofi_solution_docs"):
                 self.env.lofi_solution_docs = set()
             self.env.lofi_solution_docs.add(self.env.docname)
@@ -149,8 +149,10 @@ def _source_read(app, docname, source):
     missing = [t for k, t in titles.items() if k not in records]
     body = report_markdown(records, titles=titles)
     if missing:
-        body += "\n\nNo records for: " + "; ".join(missing) + " (built from an older execution cache; "\
-                "run `python3 tasks.py clean` and build again)."
+        body += (
+            "\n\nNo records for: " + "; ".join(missing) + " (built from an older execution cache; "
+            "run `python3 tasks.py clean` and build again)."
+        )
     head, _, _ = source[0].partition(_MARKER)
     source[0] = head + _MARKER + "\n\n" + body + "\n"
 
@@ -170,8 +172,9 @@ def _write_notebooks(app, exception):
         return
     from lofi_utils.editions import write_notebooks
 
-    written = write_notebooks(_chapters(app), Path(app.outdir) / "notebooks", edition=_edition(),
-                              requirement=_requirement(app))
+    written = write_notebooks(
+        _chapters(app), Path(app.outdir) / "notebooks", edition=_edition(), requirement=_requirement(app)
+    )
     logger.info(f"book_editions: wrote {len(written)} downloadable notebook(s) ({_edition()} edition)")
     if _edition() == "student":
         _student_sources(app)
@@ -204,8 +207,11 @@ def _student_sources(app) -> None:
 
 def _cache_path(app) -> str | None:
     """myst-nb's jupyter-cache folder (resolved when the builder starts)."""
-    return getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None) \
-        or app.config.nb_execution_cache_path or None
+    return (
+        getattr(getattr(app.env, "mystnb_config", None), "execution_cache_path", None)
+        or app.config.nb_execution_cache_path
+        or None
+    )
 
 
 def _is_notebook(env, docname: str) -> bool:
@@ -228,8 +234,10 @@ def _check_student_edition(app) -> None:
     out = Path(app.outdir)
     leaks = SolutionFingerprints.from_book(app.srcdir, out.parent / _EXECUTED, cache=_cache_path(app)).scan(out)
     if leaks:
-        raise ValueError(f"the student edition leaks worked solutions in {len(leaks)} place(s), e.g. {leaks[0]}; "
-                         "no file of the student edition may hold any part of a solution")
+        raise ValueError(
+            f"the student edition leaks worked solutions in {len(leaks)} place(s), e.g. {leaks[0]}; "
+            "no file of the student edition may hold any part of a solution"
+        )
     logger.info("book_editions: no file of the student edition holds a worked solution")
 
 
@@ -259,18 +267,19 @@ def _page_links(app, pagename, templatename, context, doctree):
     if not pagename.startswith("notebooks/") or "body" not in context:
         return
     stem = pagename.split("/", 1)[1]
-    links = [f'<a class="reference external" href="{stem}.ipynb" download>download this chapter as a '
-             f'notebook</a>']
+    links = [f'<a class="reference external" href="{stem}.ipynb" download>download this chapter as a notebook</a>']
     colab = _colab_url(app, stem)
     if colab:
         links.append(f'<a class="reference external" href="{colab}">open it in Colab</a>')
     what = "without the worked solutions" if _edition() == "student" else "with the worked solutions"
-    html = (f'<p class="lofi-downloads"><em>Run it yourself:</em> {" · ".join(links)} ({what}; '
-            f'the first cell installs the book\'s code where it is missing).</p>')
+    html = (
+        f'<p class="lofi-downloads"><em>Run it yourself:</em> {" · ".join(links)} ({what}; '
+        f"the first cell installs the book's code where it is missing).</p>"
+    )
     body = context["body"]
     i = body.find("</h1>")
     if i >= 0:
-        context["body"] = body[: i + 5] + html + body[i + 5:]
+        context["body"] = body[: i + 5] + html + body[i + 5 :]
 
 
 def setup(app):
@@ -278,7 +287,7 @@ def setup(app):
     app.connect("config-inited", _config_inited)
     app.add_transform(_HideSolutions)
     app.connect("html-page-context", _page_links)
-    app.connect("html-page-context", _student_ipynb_button, priority=400)   # before the theme's buttons
+    app.connect("html-page-context", _student_ipynb_button, priority=400)  # before the theme's buttons
     app.connect("env-purge-doc", _purge_doc)
     app.connect("env-get-outdated", _env_get_outdated)
     app.connect("source-read", _source_read)

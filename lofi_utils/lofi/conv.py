@@ -67,9 +67,19 @@ class ConvLoFi:
     random-feature layer of width ``p_out`` and read out by ridge.
     """
 
-    def __init__(self, *, size: int = 3, channels: int = 256, k: int | None = 16, pool: int = 2,
-                 p_out: int = 1000, activation: str = "relu", center_y: bool = True, seed: int = 0,
-                 lams: Sequence[float] = DEFAULT_LAMS):
+    def __init__(
+        self,
+        *,
+        size: int = 3,
+        channels: int = 256,
+        k: int | None = 16,
+        pool: int = 2,
+        p_out: int = 1000,
+        activation: str = "relu",
+        center_y: bool = True,
+        seed: int = 0,
+        lams: Sequence[float] = DEFAULT_LAMS,
+    ):
         self.size, self.channels = check_int(size, "size", minimum=1), check_int(channels, "channels", minimum=1)
         self.k = None if k is None else check_int(k, "k", minimum=1)
         if self.k is not None and self.k > self.channels:
@@ -78,7 +88,7 @@ class ConvLoFi:
         self.activation, self.center_y, self.seed, self.lams = check_activation(activation), center_y, seed, lams
 
     def _maps(self, images) -> torch.Tensor:
-        P = torch.as_tensor(patches(images, self.size))           # (n, pos, s^2)
+        P = torch.as_tensor(patches(images, self.size))  # (n, pos, s^2)
         n, npos, _ = P.shape
         side = int(round(math.sqrt(npos)))
         Z = self.lift(P.reshape(n * npos, -1))

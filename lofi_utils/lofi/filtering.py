@@ -38,8 +38,15 @@ class SignedCovariance:
     ``P C P`` with ``P = I - u u^T``.
     """
 
-    def __init__(self, w: torch.Tensor, *, Z: torch.Tensor | None = None, lift: RandomLift | None = None,
-                 H: torch.Tensor | None = None, deflate: torch.Tensor | None = None):
+    def __init__(
+        self,
+        w: torch.Tensor,
+        *,
+        Z: torch.Tensor | None = None,
+        lift: RandomLift | None = None,
+        H: torch.Tensor | None = None,
+        deflate: torch.Tensor | None = None,
+    ):
         if (Z is None) == (lift is None):
             raise ValueError("give either Z or (lift, H)")
         if lift is not None and H is None:
@@ -59,7 +66,7 @@ class SignedCovariance:
 
     def _row_blocks(self):
         if self.Z is not None:
-            step = max(1, 2 ** 27 // max(1, self.p))  # bound the (rows x p) temporaries
+            step = max(1, 2**27 // max(1, self.p))  # bound the (rows x p) temporaries
             for i in range(0, self.n, step):
                 sl = slice(i, min(i + step, self.n))
                 yield sl, self.Z[sl]
@@ -121,8 +128,9 @@ def _fix_signs(V: torch.Tensor) -> torch.Tensor:
     return V * torch.where(s == 0, torch.ones_like(s), s)
 
 
-def _subspace_iteration(op: SignedCovariance, k: int, *, oversample: int, tol: float, max_iter: int,
-                        seed: int) -> EigenResult:
+def _subspace_iteration(
+    op: SignedCovariance, k: int, *, oversample: int, tol: float, max_iter: int, seed: int
+) -> EigenResult:
     p = op.p
     b = min(p, k + oversample)
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -159,12 +167,22 @@ def _arpack(op: SignedCovariance, k: int, *, tol: float, seed: int) -> EigenResu
     vals, vecs = eigsh(A, k=k, which="LM", tol=tol, v0=v0)
     vals_t = torch.as_tensor(vals, dtype=op.dtype, device=op.device)
     order = order_by_abs(vals_t)
-    return EigenResult(values=vals_t[order], vectors=torch.as_tensor(vecs, dtype=op.dtype, device=op.device)[:, order],
-                       method="arpack")
+    return EigenResult(
+        values=vals_t[order], vectors=torch.as_tensor(vecs, dtype=op.dtype, device=op.device)[:, order], method="arpack"
+    )
 
 
-def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto", oversample: int | None = None,
-              tol: float = 1e-10, max_iter: int = 500, seed: int = 0, dense_max_p: int = 2048) -> EigenResult:
+def top_k_abs(
+    C: torch.Tensor | SignedCovariance,
+    k: int,
+    *,
+    method: str = "auto",
+    oversample: int | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 500,
+    seed: int = 0,
+    dense_max_p: int = 2048,
+) -> EigenResult:
     """The ``k`` eigenpairs of a symmetric (indefinite) operator with the largest ``|lambda|`` (both signs count).
 
     Parameters
@@ -200,8 +218,10 @@ def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto
     check_choice(method, "method", SOLVERS)
     if not isinstance(C, SignedCovariance):
         if not isinstance(C, torch.Tensor) or C.ndim != 2 or C.shape[0] != C.shape[1]:
-            raise ValueError(f"C must be a square (p, p) tensor or a SignedCovariance, got "
-                             f"{tuple(C.shape) if hasattr(C, 'shape') else type(C).__name__}")
+            raise ValueError(
+                f"C must be a square (p, p) tensor or a SignedCovariance, got "
+                f"{tuple(C.shape) if hasattr(C, 'shape') else type(C).__name__}"
+            )
         if not torch.isfinite(C).all():
             raise ValueError("C must be finite, got NaN or inf entries")
     p = C.p if isinstance(C, SignedCovariance) else C.shape[0]
@@ -216,8 +236,7 @@ def top_k_abs(C: torch.Tensor | SignedCovariance, k: int, *, method: str = "auto
         M = C.dense() if isinstance(C, SignedCovariance) else (C + C.T) / 2
         vals, vecs = torch.linalg.eigh(M)
         order = order_by_abs(vals)
-        res = EigenResult(values=vals[order[:k]], vectors=vecs[:, order[:k]], method="dense",
-                          all_values=vals[order])
+        res = EigenResult(values=vals[order[:k]], vectors=vecs[:, order[:k]], method="dense", all_values=vals[order])
     else:
         op = C if isinstance(C, SignedCovariance) else _DenseOp(C)
         if method == "arpack":

@@ -27,8 +27,16 @@ from .lift import check_activation
 from .ridge import DEFAULT_LAMS, RidgeFit, center_gram, center_gram_eval, check_penalties, fit_kernel_ridge, fit_ridge
 from .tensors import check_inputs
 
-__all__ = ["KERNEL_ACTIVATIONS", "dual_gram", "nngp_gram", "deep_nngp", "KernelFilter", "kernel_filter",
-           "lofi_features_dual", "KernelLoFi"]
+__all__ = [
+    "KERNEL_ACTIVATIONS",
+    "dual_gram",
+    "nngp_gram",
+    "deep_nngp",
+    "KernelFilter",
+    "kernel_filter",
+    "lofi_features_dual",
+    "KernelLoFi",
+]
 
 #: The activations whose lift has a closed-form NNGP kernel here.
 KERNEL_ACTIVATIONS: tuple[str, ...] = ("relu", "erf")
@@ -59,7 +67,7 @@ def dual_gram(K12: np.ndarray, q1: np.ndarray, q2: np.ndarray, activation: str) 
         V, _ = dual_activation("relu", 1.0, np.clip(rho, -1.0, 1.0))
         return s * V
     if activation == "erf":
-        a2 = ERF_SCALE ** 2
+        a2 = ERF_SCALE**2
         den = np.sqrt(np.outer(1 + 2 * a2 * q1, 1 + 2 * a2 * q2))
         return (2 / math.pi) * np.arcsin(np.clip(2 * a2 * K12 / den, -1.0, 1.0))
     raise ValueError(f"the kernel form has closed forms for {KERNEL_ACTIVATIONS} only, got {activation!r}")
@@ -68,7 +76,7 @@ def dual_gram(K12: np.ndarray, q1: np.ndarray, q2: np.ndarray, activation: str) 
 def _dual_diag(q: np.ndarray, activation: str) -> np.ndarray:
     if activation == "relu":
         return q.copy()
-    a2 = ERF_SCALE ** 2
+    a2 = ERF_SCALE**2
     return (2 / math.pi) * np.arcsin(2 * a2 * q / (1 + 2 * a2 * q))
 
 
@@ -85,11 +93,11 @@ def nngp_gram(H1, H2=None, *, activation: str = "relu", scale2: float | None = N
     if H1.ndim != 2 or H2.ndim != 2 or H1.shape[1] != H2.shape[1]:
         raise ValueError(f"H1 and H2 must be (n1, m) and (n2, m) with the same m, got shapes {H1.shape} and {H2.shape}")
     act = check_activation(activation)
-    c2 = float((H1 ** 2).sum(1).mean()) if scale2 is None else float(scale2)
+    c2 = float((H1**2).sum(1).mean()) if scale2 is None else float(scale2)
     if not c2 > 0:
         raise ValueError("the scale c^2 must be > 0")
     K12 = (torch.as_tensor(H1) @ torch.as_tensor(H2).T).numpy()
-    return dual_gram(K12 / c2, (H1 ** 2).sum(1) / c2, (H2 ** 2).sum(1) / c2, act)
+    return dual_gram(K12 / c2, (H1**2).sum(1) / c2, (H2**2).sum(1) / c2, act)
 
 
 def deep_nngp(X, X_eval, *, depth: int, activation: str = "relu") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,11 +113,11 @@ def deep_nngp(X, X_eval, *, depth: int, activation: str = "relu") -> tuple[np.nd
     Xe = np.asarray(X_eval, dtype=np.float64)
     if X.ndim != 2 or Xe.ndim != 2 or X.shape[0] == 0 or X.shape[1] != Xe.shape[1]:
         raise ValueError(f"X and X_eval must be (n, d) and (n_e, d) with n >= 1, got shapes {X.shape} and {Xe.shape}")
-    c2 = float((X ** 2).sum(1).mean())
+    c2 = float((X**2).sum(1).mean())
     if not (math.isfinite(c2) and c2 > 0):
         raise ValueError(f"X must be finite and not all zero (the scale c^2 = mean |x|^2 must be > 0), got c^2 = {c2}")
     Xt = torch.as_tensor(X)
-    K, Ke, de = (Xt @ Xt.T).numpy() / c2, (torch.as_tensor(Xe) @ Xt.T).numpy() / c2, (Xe ** 2).sum(1) / c2
+    K, Ke, de = (Xt @ Xt.T).numpy() / c2, (torch.as_tensor(Xe) @ Xt.T).numpy() / c2, (Xe**2).sum(1) / c2
     for _ in range(depth):
         d = np.diag(K).copy()
         K, Ke, de = dual_gram(K, d, d, act), dual_gram(Ke, de, d, act), _dual_diag(de, act)
@@ -164,8 +172,13 @@ def kernel_filter(G, y, k: int, *, center_y: bool = True, rcond: float = 1e-10) 
     order = order_by_abs(vals)
     B = vecs[:, order[:k]]
     A = (Q * isq) @ (Q.T @ B)
-    return KernelFilter(A=A.numpy(), B=B.numpy(), values=(vals[order[:k]] / n).numpy(), F=(G_half @ B).numpy(),
-                        all_values=(vals[order] / n).numpy())
+    return KernelFilter(
+        A=A.numpy(),
+        B=B.numpy(),
+        values=(vals[order[:k]] / n).numpy(),
+        F=(G_half @ B).numpy(),
+        all_values=(vals[order] / n).numpy(),
+    )
 
 
 def lofi_features_dual(Z, y, k: int, *, center_y: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -190,8 +203,15 @@ class KernelLoFi:
     is the deep NNGP kernel ridge, the lazy baseline.
     """
 
-    def __init__(self, ranks: Sequence[int | None], *, activation: str = "relu", center_y: bool = True,
-                 center_z: bool = True, lams=DEFAULT_LAMS):
+    def __init__(
+        self,
+        ranks: Sequence[int | None],
+        *,
+        activation: str = "relu",
+        center_y: bool = True,
+        center_z: bool = True,
+        lams=DEFAULT_LAMS,
+    ):
         self.ranks = list(ranks)
         if not self.ranks:
             raise ValueError("need at least one layer")
@@ -206,7 +226,7 @@ class KernelLoFi:
         self.filters = []
         l = 0
         while l < len(self.ranks) and self.ranks[l] is not None:
-            c2 = float((H ** 2).sum(1).mean())
+            c2 = float((H**2).sum(1).mean())
             G = nngp_gram(H, activation=self.activation, scale2=c2)
             Ks = [nngp_gram(h, H, activation=self.activation, scale2=c2) for h in Hs]
             if self.center_z:  # features z - mean(z): the Gram matrices of the centred features

@@ -51,8 +51,18 @@ class RandomLift:
     (:meth:`chunks`, :meth:`gram`).
     """
 
-    def __init__(self, m: int, p: int, *, activation: str = "relu", seed: int = 0, bias: float = 0.0,
-                 device: torch.device | str = "cpu", dtype: torch.dtype | None = None, chunk: int = 8192):
+    def __init__(
+        self,
+        m: int,
+        p: int,
+        *,
+        activation: str = "relu",
+        seed: int = 0,
+        bias: float = 0.0,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype | None = None,
+        chunk: int = 8192,
+    ):
         self.m = check_int(m, "input dimension m", minimum=1)
         self.p = check_int(p, "width p", minimum=1)
         self.activation = check_activation(activation)
@@ -65,8 +75,9 @@ class RandomLift:
         self.W = torch.cat(blocks, dim=1).to(device=self.device, dtype=self.dtype)
         bias = check_nonnegative(bias, "bias (a standard deviation)")
         self.bias = bias
-        self.b = None if bias == 0 else (bias * torch.randn(self.p, generator=gen)).to(device=self.device,
-                                                                                        dtype=self.dtype)
+        self.b = (
+            None if bias == 0 else (bias * torch.randn(self.p, generator=gen)).to(device=self.device, dtype=self.dtype)
+        )
         self.c = None
         self.mu = None
         self._sigma = torch_activation(self.activation)
@@ -124,11 +135,11 @@ class RandomLift:
         out = torch.zeros(H1.shape[0], H2.shape[0], dtype=torch.float64, device=self.device)
         H1 = H1.to(device=self.device, dtype=self.dtype)
         H2 = H1 if same else H2.to(device=self.device, dtype=self.dtype)
-        step = max(1, min(self.p, 2 ** 26 // max(1, H1.shape[0] + H2.shape[0])))
+        step = max(1, min(self.p, 2**26 // max(1, H1.shape[0] + H2.shape[0])))
         for j in range(0, self.p, step):
-            Wj = self.W[:, j:j + step]
-            bj = 0.0 if self.b is None else self.b[j:j + step]
+            Wj = self.W[:, j : j + step]
+            bj = 0.0 if self.b is None else self.b[j : j + step]
             A = self._sigma((H1 @ Wj) / self.c + bj).to(torch.float64)
             B = A if same else self._sigma((H2 @ Wj) / self.c + bj).to(torch.float64)
-            out.addmm_(A, B.T)        # accumulate in place: no (n1 x n2) temporary
+            out.addmm_(A, B.T)  # accumulate in place: no (n1 x n2) temporary
         return out.div_(self.p)

@@ -36,7 +36,7 @@ class LayerState:
     all_eigvals: torch.Tensor | None = None
     solver: str = ""
     iterations: int = 0
-    shift: torch.Tensor | None = None   # subtracted from V^T z when the layer whitens its output
+    shift: torch.Tensor | None = None  # subtracted from V^T z when the layer whitens its output
 
 
 def _norm_list(v, L: int, name: str):
@@ -112,13 +112,26 @@ class NeuralLoFi:
     :meth:`predict` returns the readout (n_e,) in float64; :meth:`mse` the test mean squared error.
     """
 
-    def __init__(self, widths: Sequence[int], ranks: Sequence[int | None], *,
-                 activation: str | Sequence[str] = "relu", center_y: bool = True, center_z: bool = True,
-                 prepend_linear: bool | Sequence[bool] = False, whiten: bool | Sequence[bool] = False,
-                 bias: float | Sequence[float] = 0.0, solver: str = "auto", seed: int = 0,
-                 device: torch.device | str | None = None, dtype: torch.dtype | None = None,
-                 lams: Sequence[float] = DEFAULT_LAMS, cache_bytes: float = -2e9, chunk: int = 8192,
-                 tol: float = 1e-10):
+    def __init__(
+        self,
+        widths: Sequence[int],
+        ranks: Sequence[int | None],
+        *,
+        activation: str | Sequence[str] = "relu",
+        center_y: bool = True,
+        center_z: bool = True,
+        prepend_linear: bool | Sequence[bool] = False,
+        whiten: bool | Sequence[bool] = False,
+        bias: float | Sequence[float] = 0.0,
+        solver: str = "auto",
+        seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        lams: Sequence[float] = DEFAULT_LAMS,
+        cache_bytes: float = -2e9,
+        chunk: int = 8192,
+        tol: float = 1e-10,
+    ):
         widths = list(widths)
         if not widths:
             raise ValueError("need at least one layer")
@@ -134,8 +147,9 @@ class NeuralLoFi:
         self.prepend_linear = [bool(v) for v in _norm_list(prepend_linear, len(widths), "prepend_linear")]
         self.center_y, self.center_z, self.solver = bool(center_y), bool(center_z), solver
         self.whiten = [bool(v) for v in _norm_list(whiten, len(widths), "whiten")]
-        self.biases = [check_nonnegative(v, "bias (a standard deviation)")
-                       for v in _norm_list(bias, len(widths), "bias")]
+        self.biases = [
+            check_nonnegative(v, "bias (a standard deviation)") for v in _norm_list(bias, len(widths), "bias")
+        ]
         self.seed = check_int(seed, "seed", minimum=0)
         self.device = torch.device(device) if device is not None else torch.device("cpu")
         self.dtype = dtype or default_dtype(self.device)
@@ -144,7 +158,7 @@ class NeuralLoFi:
         self.chunk, self.tol = int(chunk), float(tol)
         self.layers: list[LayerState] = []
         self.readout: RidgeFit | None = None
-        self._H_train: torch.Tensor | None = None   # inputs of an unfiltered last layer read out in the dual
+        self._H_train: torch.Tensor | None = None  # inputs of an unfiltered last layer read out in the dual
 
     def cache_limit(self) -> float:
         """The bytes up to which a filtered layer keeps its features ``Z`` (n, p) whole (``cache_bytes``)."""
@@ -169,7 +183,7 @@ class NeuralLoFi:
         cache = n * p * torch.finfo(self.dtype).bits / 8 <= self.cache_limit()
         if self.center_z:
             lift.fit_mean(H)
-        Z = lift.features(H) if cache else None   # built block by block: no three n x p temporaries
+        Z = lift.features(H) if cache else None  # built block by block: no three n x p temporaries
         op = SignedCovariance(w, Z=Z) if cache else SignedCovariance(w, lift=lift, H=H)
         vecs, vals = [], []
         if self.prepend_linear[layer]:
@@ -186,10 +200,20 @@ class NeuralLoFi:
             res = top_k_abs(op, kk, method=self.solver, seed=int_seed(self.seed, "lofi.top_k", layer), tol=self.tol)
             vecs.append(res.vectors)
         V = torch.cat(vecs, dim=1)
-        ev = torch.cat([torch.as_tensor(vals, dtype=self.dtype, device=self.device),
-                        res.values if res is not None else torch.empty(0, dtype=self.dtype, device=self.device)])
-        state = LayerState(lift=lift, V=V, eigvals=ev, all_eigvals=None if res is None else res.all_values,
-                           solver="" if res is None else res.method, iterations=0 if res is None else res.iterations)
+        ev = torch.cat(
+            [
+                torch.as_tensor(vals, dtype=self.dtype, device=self.device),
+                res.values if res is not None else torch.empty(0, dtype=self.dtype, device=self.device),
+            ]
+        )
+        state = LayerState(
+            lift=lift,
+            V=V,
+            eigvals=ev,
+            all_eigvals=None if res is None else res.all_values,
+            solver="" if res is None else res.method,
+            iterations=0 if res is None else res.iterations,
+        )
         Hn = torch.cat([Zc @ V for _, Zc in lift.chunks(H)]) if Z is None else Z @ V
         if self.whiten[layer]:
             # whiten the k filtered features on the training set: h <- S^{-1/2} (h - mean), S = Cov(h)
@@ -226,8 +250,7 @@ class NeuralLoFi:
         n = H.shape[0]
         for l, k in enumerate(self.ranks):
             if k is not None and k > n:
-                raise ValueError(f"rank k of layer {l + 1} must be <= the number of training samples n = {n}, "
-                                 f"got {k}")
+                raise ValueError(f"rank k of layer {l + 1} must be <= the number of training samples n = {n}, got {k}")
         X_val = check_inputs(X_val, "X_val", self.device, self.dtype, d=H.shape[1])
         check_labels(y_val, X_val.shape[0], self.device, torch.float64, "y_val")
         yt = check_labels(y, H.shape[0], self.device, self.dtype)

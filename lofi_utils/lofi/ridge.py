@@ -16,8 +16,16 @@ import torch
 
 from .tensors import as_tensor, check_inputs, check_labels
 
-__all__ = ["DEFAULT_LAMS", "RidgeFit", "check_penalties", "ridge_closed_form", "fit_ridge", "center_gram",
-           "center_gram_eval", "fit_kernel_ridge"]
+__all__ = [
+    "DEFAULT_LAMS",
+    "RidgeFit",
+    "check_penalties",
+    "ridge_closed_form",
+    "fit_ridge",
+    "center_gram",
+    "center_gram_eval",
+    "fit_kernel_ridge",
+]
 
 #: Ridge penalties ``lambda`` of ``(1/n)|y - F beta - b|^2 + lambda |beta|^2`` searched by default.
 DEFAULT_LAMS: tuple[float, ...] = tuple(float(v) for v in np.logspace(-7, 1, 17))
@@ -96,9 +104,9 @@ def fit_ridge(F: torch.Tensor, y, *, F_val: torch.Tensor, y_val, lams=DEFAULT_LA
     lam_t = torch.as_tensor(lams, dtype=torch.float64, device=dev)
     if p <= n:
         s, U = torch.linalg.eigh(Fc.T @ Fc)
-        g = U.T @ (Fc.T @ yc)                                  # (p,)
-        coef = g[None, :] / (s[None, :].clamp_min(0) + n * lam_t[:, None])   # (m, p) in the eigenbasis
-        pred = (Fvc @ U) @ coef.T + ym                          # (n_val, m)
+        g = U.T @ (Fc.T @ yc)  # (p,)
+        coef = g[None, :] / (s[None, :].clamp_min(0) + n * lam_t[:, None])  # (m, p) in the eigenbasis
+        pred = (Fvc @ U) @ coef.T + ym  # (n_val, m)
         mse = ((pred - yv[:, None]) ** 2).mean(0)
         j = int(torch.argmin(mse))
         beta = U @ coef[j]
@@ -110,8 +118,7 @@ def fit_ridge(F: torch.Tensor, y, *, F_val: torch.Tensor, y_val, lams=DEFAULT_LA
         mse = ((pred - yv[:, None]) ** 2).mean(0)
         j = int(torch.argmin(mse))
         beta = Fc.T @ (Q @ coef[j])
-    return RidgeFit(lam=float(lams[j]), lams=lams, val_mse=mse.cpu().numpy(), intercept=float(ym),
-                    beta=beta, mean=mu)
+    return RidgeFit(lam=float(lams[j]), lams=lams, val_mse=mse.cpu().numpy(), intercept=float(ym), beta=beta, mean=mu)
 
 
 def center_gram(K: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
@@ -140,8 +147,9 @@ def center_gram_eval(Ke: torch.Tensor, r: torch.Tensor, a: torch.Tensor) -> torc
     return Ke - Ke.mean(1, keepdim=True) - r[None, :] + a
 
 
-def fit_kernel_ridge(K: torch.Tensor | np.ndarray, y, *, K_val, y_val, lams=DEFAULT_LAMS,
-                     overwrite: bool = False, eig_max: int = 20000) -> RidgeFit:
+def fit_kernel_ridge(
+    K: torch.Tensor | np.ndarray, y, *, K_val, y_val, lams=DEFAULT_LAMS, overwrite: bool = False, eig_max: int = 20000
+) -> RidgeFit:
     """Kernel ridge with intercept: the dual of :func:`fit_ridge` for a Gram matrix ``K`` (n, n).
 
     With ``K_c`` the Gram matrix of the centred features, ``alpha = (K_c + n lambda I)^{-1} y_c`` and
@@ -199,5 +207,6 @@ def fit_kernel_ridge(K: torch.Tensor | np.ndarray, y, *, K_val, y_val, lams=DEFA
         mse = torch.as_tensor(mse)
         j = int(torch.argmin(mse))
         alpha = alphas[j]
-    return RidgeFit(lam=float(lams[j]), lams=lams, val_mse=mse.cpu().numpy(), intercept=float(ym),
-                    alpha=alpha, kernel_means=means)
+    return RidgeFit(
+        lam=float(lams[j]), lams=lams, val_mse=mse.cpu().numpy(), intercept=float(ym), alpha=alpha, kernel_means=means
+    )

@@ -47,7 +47,7 @@ class HierarchicalTarget:
     def feature(self, X: ArrayLike) -> np.ndarray:
         """The second-level feature ``h*(x) = sum_j a_j He_2(u_j) / sqrt(2r)`` (n,), unit variance."""
         U = self.hidden(X)
-        return ((U ** 2 - 1.0) * self.a).sum(1) / np.sqrt(2.0 * self.r)
+        return ((U**2 - 1.0) * self.a).sum(1) / np.sqrt(2.0 * self.r)
 
     def label(self, X: ArrayLike) -> np.ndarray:
         """``y = tanh(gain h*(x))`` (n,)."""
@@ -59,8 +59,9 @@ class HierarchicalTarget:
         return X, self.label(X)
 
 
-def hierarchical_target(d: int, r: int, *, gain: float = 2.0, balanced: bool = False,
-                        rng: np.random.Generator) -> HierarchicalTarget:
+def hierarchical_target(
+    d: int, r: int, *, gain: float = 2.0, balanced: bool = False, rng: np.random.Generator
+) -> HierarchicalTarget:
     """Draw ``W`` (Haar, orthonormal columns) and signs ``a`` for a :class:`HierarchicalTarget`.
 
     The signs are i.i.d. uniform, or with ``balanced=True`` (``r`` even) exactly ``r/2`` of each in a

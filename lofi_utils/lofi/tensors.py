@@ -53,8 +53,9 @@ def check_labels(y, n: int, device: torch.device | str | None, dtype: torch.dtyp
     return yt
 
 
-def check_inputs(X, name: str, device: torch.device | str | None, dtype: torch.dtype,
-                 d: int | None = None) -> torch.Tensor:
+def check_inputs(
+    X, name: str, device: torch.device | str | None, dtype: torch.dtype, d: int | None = None
+) -> torch.Tensor:
     """Inputs ``X`` as an (n, d) tensor with ``n, d >= 1``, finite entries and, when ``d`` is given, ``d`` columns.
 
     Parameters

@@ -17,8 +17,17 @@ from .tracking import Tracking, steps_to, train_tracking
 __all__ = ["phase_discrimination", "discrimination_scan", "faster_spectrum"]
 
 
-def phase_discrimination(image, *, size: int = 16, n_train: int = 3000, n_test: int = 1000, jitter: float = 0.0,
-                         spectrum: str = "natural", rng=0, **train_kw) -> Tracking:
+def phase_discrimination(
+    image,
+    *,
+    size: int = 16,
+    n_train: int = 3000,
+    n_test: int = 1000,
+    jitter: float = 0.0,
+    spectrum: str = "natural",
+    rng=0,
+    **train_kw,
+) -> Tracking:
     """Real patches of ``image`` (label 1, phases jittered by ``jitter``) against phase-randomised patches (label 0).
 
     Both classes have the same amplitude spectra, so only phases can tell them apart. ``spectrum="natural"``
@@ -57,8 +66,12 @@ def discrimination_scan(images: dict, jitters, *, spectra=("natural", "flat"), *
     """
     if not images or len(np.atleast_1d(jitters)) == 0 or not spectra:
         raise ValueError("need at least one image, one jitter and one spectrum")
-    return {_disc_key(name, jit, spec): phase_discrimination(img, jitter=jit, spectrum=spec, **kw)
-            for name, img in images.items() for jit in jitters for spec in spectra}
+    return {
+        _disc_key(name, jit, spec): phase_discrimination(img, jitter=jit, spectrum=spec, **kw)
+        for name, img in images.items()
+        for jit in jitters
+        for spec in spectra
+    }
 
 
 def faster_spectrum(results: dict, names, jitters, *, level: float = 0.75) -> dict:

@@ -32,9 +32,17 @@ from ...validation import check_choice
 from .tracking import Tracking
 
 __all__ = [
-    "plot_image_decomposition", "plot_radial_spectra", "plot_tracking", "plot_speed", "plot_phase_model",
-    "plot_escape_traces", "plot_escape_scaling", "plot_escape_fraction", "plot_spectrum_template",
-    "plot_powerlaw_scan", "plot_discrimination",
+    "plot_image_decomposition",
+    "plot_radial_spectra",
+    "plot_tracking",
+    "plot_speed",
+    "plot_phase_model",
+    "plot_escape_traces",
+    "plot_escape_scaling",
+    "plot_escape_fraction",
+    "plot_spectrum_template",
+    "plot_powerlaw_scan",
+    "plot_discrimination",
 ]
 
 
@@ -53,8 +61,12 @@ def plot_image_decomposition(images, names=None, rng=0, *, axs=None):
     flat = np.ones(imgs.shape[-2:]) * amplitude_phase(imgs)[0].mean()
     eq = amplitude_equalise(imgs, flat)
     sw = swap_amplitude_phase(np.roll(imgs, -1, axis=0), imgs)
-    titles = ["original", "amplitude only\n(phases scrambled)", "phase only\n(flat amplitude)",
-              "swap: this phase,\nnext image's amplitude"]
+    titles = [
+        "original",
+        "amplitude only\n(phases scrambled)",
+        "phase only\n(flat amplitude)",
+        "swap: this phase,\nnext image's amplitude",
+    ]
     for i in range(n):
         for j, im in enumerate((imgs[i], scr[i], eq[i], sw[i])):
             ax = axs[i][j]
@@ -87,8 +99,11 @@ def plot_radial_spectra(images: dict, *, kmin: float = 4.0, ax=None):
 def plot_tracking(tr: Tracking, *, ax=None, title: str = "what the network uses, over training"):
     """Accuracies on the real, amplitude-only and phase-only test images, and the hybrid shares, against steps."""
     ax = get_ax(ax)
-    styles = {"real": ("real test images", PALETTE[7], "-"), "amp": ("amplitude only", PALETTE[0], "-"),
-              "phase": ("phase only", PALETTE[1], "-")}
+    styles = {
+        "real": ("real test images", PALETTE[7], "-"),
+        "amp": ("amplitude only", PALETTE[0], "-"),
+        "phase": ("phase only", PALETTE[1], "-"),
+    }
     x = np.maximum(tr.steps, 1)
     for k, (lab, col, ls) in styles.items():
         if k in tr.acc:
@@ -108,8 +123,15 @@ def plot_speed(runs: dict, *, ax=None, key: str = "test", title: str = "learning
     ax = get_ax(ax)
     for k, col, lab in (("amp", PALETTE[0], "amplitude-only task"), ("phase", PALETTE[1], "phase-only task")):
         for i, tr in enumerate(runs[k]):
-            ax.plot(np.maximum(tr.steps, 1), tr.acc[key], color=col, alpha=0.8, marker="o", ms=2.5,
-                    label=lab if i == 0 else None)
+            ax.plot(
+                np.maximum(tr.steps, 1),
+                tr.acc[key],
+                color=col,
+                alpha=0.8,
+                marker="o",
+                ms=2.5,
+                label=lab if i == 0 else None,
+            )
     ax.axhline(runs["amp"][0].chance, color="0.5", ls=":", lw=1, label="chance")
     ax.set_xscale("log")
     label(ax, "SGD steps", "test accuracy", title)
@@ -118,8 +140,9 @@ def plot_speed(runs: dict, *, ax=None, key: str = "test", title: str = "learning
 
 
 # =========================================================================== 3. the phase-only model
-def plot_phase_model(N: int = 64, a: float = 1.0, template: str = "pl", *, beta: float = 5.0, seed: int = 0,
-                     n: int = 4000, axs=None):
+def plot_phase_model(
+    N: int = 64, a: float = 1.0, template: str = "pl", *, beta: float = 5.0, seed: int = 0, n: int = 4000, axs=None
+):
     """Three panels for the phase-only model: the shared spectrum and the template's power, one signal of
     each class, and histograms of the whitened projection ``x~.u`` (bimodal vs Gaussian).
 
@@ -140,8 +163,9 @@ def plot_phase_model(N: int = 64, a: float = 1.0, template: str = "pl", *, beta:
     ax.loglog(f[1:] + 1, pn[1:], "o", ms=3, color=PALETTE[0], label="noise, measured")
     ax.loglog(f[1:] + 1, ps[1:], "x", ms=4, color=PALETTE[1], label="structured, measured")
     uf = np.abs(np.fft.rfft(model.u, norm="ortho")) ** 2
-    ax.loglog(f[1:] + 1, np.maximum(uf[1:], 1e-6), "-", color=PALETTE[2], lw=1, alpha=0.8,
-              label=r"template $|\hat u_f|^2$")
+    ax.loglog(
+        f[1:] + 1, np.maximum(uf[1:], 1e-6), "-", color=PALETTE[2], lw=1, alpha=0.8, label=r"template $|\hat u_f|^2$"
+    )
     label(ax, "1 + frequency f", "power", f"spectrum, a = {a:g}, D_eff = {model.d_eff:.1f}")
     from matplotlib.ticker import NullFormatter
 
@@ -157,8 +181,12 @@ def plot_phase_model(N: int = 64, a: float = 1.0, template: str = "pl", *, beta:
     vn, vs = whitened_projection(model, X[y < 0]), whitened_projection(model, X[y > 0])
     ax.hist(vn, bins=bins, density=True, alpha=0.5, color=PALETTE[0], label="noise")
     ax.hist(vs, bins=bins, density=True, alpha=0.5, color=PALETTE[1], label="structured")
-    label(ax, r"whitened projection $\tilde x\cdot u$", "density",
-          rf"template '{template}': $\kappa_4$ = {excess_kurtosis(vs):.2f} vs {model.kappa4:.2f}")
+    label(
+        ax,
+        r"whitened projection $\tilde x\cdot u$",
+        "density",
+        rf"template '{template}': $\kappa_4$ = {excess_kurtosis(vs):.2f} vs {model.kappa4:.2f}",
+    )
     ax.legend(fontsize=7)
     return axs
 
@@ -190,8 +218,15 @@ def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, 
     N = scan.values
     med = scan.medians
     q = scan.quantiles()
-    ax.errorbar(N, med, yerr=[med - q[:, 0], np.where(np.isfinite(q[:, 1]), q[:, 1], med) - med], fmt="o",
-                color=PALETTE[0], capsize=3, label=f"median (quartiles), fit N^{scan.exponent:.2f}")
+    ax.errorbar(
+        N,
+        med,
+        yerr=[med - q[:, 0], np.where(np.isfinite(q[:, 1]), q[:, 1], med) - med],
+        fmt="o",
+        color=PALETTE[0],
+        capsize=3,
+        label=f"median (quartiles), fit N^{scan.exponent:.2f}",
+    )
     nn = np.linspace(N.min() * 0.9, N.max() * 1.1, 50)
     ax.plot(nn, drift_escape_time(nn, beta=beta, c=c), "--", color=PALETTE[1], label=r"drift: $6N^3/(|\kappa_4| c)$")
     g = med[0] / (N[0] ** 3 * np.log(N[0]) ** 2)
@@ -219,8 +254,9 @@ def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax=None):
 
 
 # =========================================================================== 5. power-law spectra
-def plot_spectrum_template(N: int = 64, a: float = 1.0, template: str = "pl", *, seed: int = 0, n_w: int = 2000,
-                           D: int = 8, axs=None):
+def plot_spectrum_template(
+    N: int = 64, a: float = 1.0, template: str = "pl", *, seed: int = 0, n_w: int = 2000, D: int = 8, axs=None
+):
     """Why a power-law spectrum can speed up phase learning: two panels.
 
     Left: the shared eigenvalues ``lambda_f`` and the template's power ``|u_f|^2`` per frequency. Right: the
@@ -248,9 +284,10 @@ def plot_spectrum_template(N: int = 64, a: float = 1.0, template: str = "pl", *,
     w = rng.standard_normal((n_w, N))
     m0 = np.abs(model.overlap(w))
     ax.hist(m0, bins=40, density=True, color=PALETTE[0], alpha=0.7, label=r"$|m_{eff}(0)|$, random $w$")
-    ax.axvline(N ** -0.5, color="0.3", ls="--", label=r"$N^{-1/2}$")
-    ax.axvline(model.d_eff ** -0.5, color=PALETTE[1], ls="-",
-               label=rf"$D_{{eff}}^{{-1/2}}$, $D_{{eff}}$ = {model.d_eff:.1f}")
+    ax.axvline(N**-0.5, color="0.3", ls="--", label=r"$N^{-1/2}$")
+    ax.axvline(
+        model.d_eff**-0.5, color=PALETTE[1], ls="-", label=rf"$D_{{eff}}^{{-1/2}}$, $D_{{eff}}$ = {model.d_eff:.1f}"
+    )
     label(ax, "initial effective overlap", "density", f"median |m_eff(0)| = {np.median(m0):.3f}")
     ax.legend(fontsize=7)
     return axs
@@ -283,8 +320,15 @@ def plot_discrimination(results: dict, *, ax=None):
     """Test accuracy against steps for the phase-discrimination runs, keyed by a label."""
     ax = get_ax(ax)
     for i, (lab, tr) in enumerate(results.items()):
-        ax.plot(np.maximum(tr.steps, 1), tr.acc["test"], color=PALETTE[i % len(PALETTE)], marker="o", ms=2.5,
-                ls="-" if "natural" in lab else "--", label=lab)
+        ax.plot(
+            np.maximum(tr.steps, 1),
+            tr.acc["test"],
+            color=PALETTE[i % len(PALETTE)],
+            marker="o",
+            ms=2.5,
+            ls="-" if "natural" in lab else "--",
+            label=lab,
+        )
     ax.axhline(0.5, color="0.5", ls=":", lw=1)
     ax.set_xscale("log")
     label(ax, "SGD steps", "test accuracy", "real vs phase-randomised patches")

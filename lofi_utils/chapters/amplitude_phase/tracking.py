@@ -35,8 +35,16 @@ from ...fourier import (
 from ...validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = [
-    "Probes", "make_probes", "make_net", "Tracking", "record_schedule", "train_tracking", "steps_to",
-    "speed_comparison", "SpeedSummary", "speed_summary",
+    "Probes",
+    "make_probes",
+    "make_net",
+    "Tracking",
+    "record_schedule",
+    "train_tracking",
+    "steps_to",
+    "speed_comparison",
+    "SpeedSummary",
+    "speed_summary",
 ]
 
 
@@ -70,8 +78,9 @@ def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Prob
     Xtr, Xte = as_nchw(X_train), as_nchw(X_test)
     y_test = np.asarray(y_test)
     if Xtr.shape[1:] != Xte.shape[1:]:
-        raise ValueError(f"X_train and X_test must hold images of one shape (C, H, W), got {Xtr.shape[1:]} and "
-                         f"{Xte.shape[1:]}")
+        raise ValueError(
+            f"X_train and X_test must hold images of one shape (C, H, W), got {Xtr.shape[1:]} and {Xte.shape[1:]}"
+        )
     if y_test.shape != (len(Xte),):
         raise ValueError(f"y_test must hold one label per test image ({len(Xte)},), got shape {y_test.shape}")
     if np.unique(y_test).size < 2:
@@ -86,8 +95,9 @@ def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Prob
     A_i = amplitude_phase(Xte[i])[0]
     P_j = amplitude_phase(Xte[j])[1]
     hyb = standardise(from_amplitude_phase(A_i, P_j))
-    return Probes(real=Xte, amp=amp, phase=phase, y=y_test, hybrid=hyb, y_amp=y_test[i], y_phase=y_test[j],
-                  mean_amplitude=A_mean)
+    return Probes(
+        real=Xte, amp=amp, phase=phase, y=y_test, hybrid=hyb, y_amp=y_test[i], y_phase=y_test[j], mean_amplitude=A_mean
+    )
 
 
 def make_net(kind: str, in_shape, n_classes: int, *, width: int = 256, seed: int = 0) -> nn.Module:
@@ -101,9 +111,16 @@ def make_net(kind: str, in_shape, n_classes: int, *, width: int = 256, seed: int
         return nn.Sequential(nn.Flatten(), nn.Linear(C * H * W, width), nn.ReLU(), nn.Linear(width, n_classes))
     if kind == "cnn":
         c1, c2 = max(width // 8, 4), max(width // 4, 8)
-        return nn.Sequential(nn.Conv2d(C, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                             nn.Linear(c2 * (H // 4) * (W // 4), n_classes))
+        return nn.Sequential(
+            nn.Conv2d(C, c1, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(c2 * (H // 4) * (W // 4), n_classes),
+        )
     raise ValueError(f"net kind must be 'mlp' or 'cnn', got {kind!r}")
 
 
@@ -140,7 +157,7 @@ def _predict(net, X, device, batch: int = 2048) -> np.ndarray:
     out = []
     with torch.no_grad():
         for s in range(0, len(X), batch):
-            xb = torch.as_tensor(X[s:s + batch], dtype=torch.float32, device=device)
+            xb = torch.as_tensor(X[s : s + batch], dtype=torch.float32, device=device)
             out.append(net(xb).argmax(1).cpu().numpy())
     return np.concatenate(out)
 
@@ -152,9 +169,22 @@ def record_schedule(steps: int, n: int = 16) -> np.ndarray:
     return np.unique(np.concatenate([[0], np.minimum(np.geomspace(10, steps, n - 1).astype(int), steps), [steps]]))
 
 
-def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dict | None = None, net: str = "mlp",
-                   width: int = 256, steps: int = 4000, lr: float = 0.05, batch: int = 32, record=None,
-                   seed: int = 0, device="cpu", progress: bool = False) -> Tracking:
+def train_tracking(
+    X_train,
+    y_train,
+    probes: Probes | None = None,
+    *,
+    tests: dict | None = None,
+    net: str = "mlp",
+    width: int = 256,
+    steps: int = 4000,
+    lr: float = 0.05,
+    batch: int = 32,
+    record=None,
+    seed: int = 0,
+    device="cpu",
+    progress: bool = False,
+) -> Tracking:
     """Minibatch SGD (cross-entropy) on ``X_train`` (n, C, H, W), ``y_train``; accuracies at the ``record`` steps.
 
     ``probes``: the amplitude/phase/hybrid sets of :func:`make_probes` (tracked as ``real``, ``amp``,
@@ -182,8 +212,13 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
     if probes is not None:
         sets.update(real=(probes.real, probes.y), amp=(probes.amp, probes.y), phase=(probes.phase, probes.y))
     record = record_schedule(steps) if record is None else np.asarray(record)
-    if record.ndim != 1 or record.size == 0 or not np.issubdtype(record.dtype, np.integer) \
-            or np.any(record < 0) or np.any(record > steps):
+    if (
+        record.ndim != 1
+        or record.size == 0
+        or not np.issubdtype(record.dtype, np.integer)
+        or np.any(record < 0)
+        or np.any(record > steps)
+    ):
         raise ValueError(f"record must be integer steps in [0, steps = {steps}], got {record.tolist()!r}")
     acc = {k: [] for k in sets}
     fa, fp = [], []
@@ -204,8 +239,13 @@ def train_tracking(X_train, y_train, probes: Probes | None = None, *, tests: dic
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return Tracking(steps=np.asarray(sorted(record)), acc={k: np.array(v) for k, v in acc.items()},
-                    follow_amp=np.array(fa), follow_phase=np.array(fp), n_classes=K)
+    return Tracking(
+        steps=np.asarray(sorted(record)),
+        acc={k: np.array(v) for k, v in acc.items()},
+        follow_amp=np.array(fa),
+        follow_phase=np.array(fp),
+        n_classes=K,
+    )
 
 
 def steps_to(tr: Tracking, key: str, level: float) -> float:

@@ -22,5 +22,10 @@ def spectrum_template_explorer():
     a = widgets.FloatSlider(value=1.5, min=0.0, max=3.0, step=0.25, description="exponent a")
     template = widgets.Dropdown(options=list(TEMPLATES), value="pl", description="template")
     N = widgets.Dropdown(options=[16, 32, 64, 128, 256], value=64, description="N")
-    return control_panel([a, template, N], lambda axs, a_, t_, N_: plot_spectrum_template(N_, a_, t_, axs=axs),
-                         figsize=(9.0, 3.2), ncols=2, horizontal=True)
+    return control_panel(
+        [a, template, N],
+        lambda axs, a_, t_, N_: plot_spectrum_template(N_, a_, t_, axs=axs),
+        figsize=(9.0, 3.2),
+        ncols=2,
+        horizontal=True,
+    )

@@ -20,8 +20,17 @@ from ...layer_spectra import DataSpectrum, LayerSpectrum, layer_spectrum, maclau
 from ...plotting import PALETTE, get_ax, label, sequential_colors
 from .finite_width import LayerWidthSweep, ProbeShares
 
-__all__ = ["plot_layer_kernels", "plot_layer_shares", "plot_high_dim", "plot_layer_width_errors",
-           "plot_probe_shares", "plot_attribution", "plot_contributions", "plot_data_shares", "plot_work_shares"]
+__all__ = [
+    "plot_layer_kernels",
+    "plot_layer_shares",
+    "plot_high_dim",
+    "plot_layer_width_errors",
+    "plot_probe_shares",
+    "plot_attribution",
+    "plot_contributions",
+    "plot_data_shares",
+    "plot_work_shares",
+]
 
 
 def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.0, ax=None):
@@ -33,12 +42,26 @@ def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.
     for l in range(depth):
         name = "readout" if l == depth - 1 else f"layer {l + 1}"
         ax.plot(t, lk.theta_layers[l] / lk.theta_layers[l, -1], color=cols[l], label=name)
-    return label(ax, r"cosine $t = x\cdot x'/d$", r"$\Theta_\ell(t)/\Theta_\ell(1)$",
-                 f"{activation}, L = {depth}, β = {bias:g}", legend=True)
+    return label(
+        ax,
+        r"cosine $t = x\cdot x'/d$",
+        r"$\Theta_\ell(t)/\Theta_\ell(1)$",
+        f"{activation}, L = {depth}, β = {bias:g}",
+        legend=True,
+    )
 
 
-def plot_layer_shares(d: int, *, depth: int, activation: str = "relu", bias: float = 0.0, kmax: int = 24,
-                      limit: bool = True, ax=None, spectrum: LayerSpectrum | None = None):
+def plot_layer_shares(
+    d: int,
+    *,
+    depth: int,
+    activation: str = "relu",
+    bias: float = 0.0,
+    kmax: int = 24,
+    limit: bool = True,
+    ax=None,
+    spectrum: LayerSpectrum | None = None,
+):
     """Layer shares ``s_k^(l)`` against the degree k on S^{d-1} (filled markers: even k, open: odd k).
 
     Degrees whose shares are not resolved (see :class:`lofi_utils.layer_spectra.LayerSpectrum`) are left out. For ReLU
@@ -57,18 +80,23 @@ def plot_layer_shares(d: int, *, depth: int, activation: str = "relu", bias: flo
             sel = (k % 2 == parity) & np.isfinite(s[l])
             if not sel.any():
                 continue
-            ax.plot(k[sel], s[l, sel], "o-", ms=3.5, lw=1.0, color=cols[l], mfc=mfc,
-                    label=None if labelled else name)
+            ax.plot(k[sel], s[l, sel], "o-", ms=3.5, lw=1.0, color=cols[l], mfc=mfc, label=None if labelled else name)
             labelled = True
         if limit and activation == "relu" and depth >= 2:
             ax.axhline(relu_share_limit(depth, bias=bias)[l], color=cols[l], ls="--", lw=0.8)
     ax.set_ylim(0, 1)
-    return label(ax, "degree k (filled: even, open: odd)", r"share $s_k^{(\ell)}$",
-                 f"{activation}, L = {depth}, d = {d}, β = {bias:g}", legend=True)
+    return label(
+        ax,
+        "degree k (filled: even, open: odd)",
+        r"share $s_k^{(\ell)}$",
+        f"{activation}, L = {depth}, d = {d}, β = {bias:g}",
+        legend=True,
+    )
 
 
-def plot_high_dim(depth: int, ks: Sequence[int], ds: Sequence[int], *, activation: str = "relu",
-                  bias: float = 0.0, ax=None):
+def plot_high_dim(
+    depth: int, ks: Sequence[int], ds: Sequence[int], *, activation: str = "relu", bias: float = 0.0, ax=None
+):
     """Layer-1 and readout shares at degrees ``ks`` against the dimension d, approaching the Maclaurin
     shares ``b_k^(l) / sum b_k`` (dashed) as d grows. Returns the axes."""
     ax = get_ax(ax)
@@ -77,8 +105,9 @@ def plot_high_dim(depth: int, ks: Sequence[int], ds: Sequence[int], *, activatio
     lim = maclaurin_shares(depth, max(ks), activation=activation, bias=bias)
     cols = PALETTE
     for i, k in enumerate(ks):
-        sh = np.array([layer_spectrum(int(d), max(ks), depth=depth, activation=activation, bias=bias).shares[:, k]
-                       for d in ds])
+        sh = np.array(
+            [layer_spectrum(int(d), max(ks), depth=depth, activation=activation, bias=bias).shares[:, k] for d in ds]
+        )
         ax.plot(ds, sh[:, 0], "o-", color=cols[i % len(cols)], label=f"k = {k}: layer 1")
         ax.plot(ds, sh[:, -1], "s:", color=cols[i % len(cols)], mfc="none", label=f"k = {k}: readout")
         ax.axhline(lim[0, k], color=cols[i % len(cols)], ls="--", lw=0.8)
@@ -95,14 +124,23 @@ def plot_layer_width_errors(sweep: LayerWidthSweep, ax=None):
     cols = sequential_colors(sweep.depth)
     w = sweep.widths
     for l in range(sweep.depth):
-        ax.plot(w, sweep.mean_errors[:, l], "o-", color=cols[l],
-                label="readout" if l == sweep.depth - 1 else f"layer {l + 1}")
-    ax.plot(w, sweep.mean_errors[0].max() * np.sqrt(w[0] / w), "--", color="0.3", lw=1,
-            label=r"$\propto n^{-1/2}$")
+        ax.plot(
+            w,
+            sweep.mean_errors[:, l],
+            "o-",
+            color=cols[l],
+            label="readout" if l == sweep.depth - 1 else f"layer {l + 1}",
+        )
+    ax.plot(w, sweep.mean_errors[0].max() * np.sqrt(w[0] / w), "--", color="0.3", lw=1, label=r"$\propto n^{-1/2}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    return label(ax, "width n", r"$\|\hat\Theta_\ell-\Theta_\ell\|_F/\|\Theta_\ell\|_F$",
-                 f"{sweep.activation}, L = {sweep.depth}, d = {sweep.d}, N = {sweep.n_points}", legend=True)
+    return label(
+        ax,
+        "width n",
+        r"$\|\hat\Theta_\ell-\Theta_\ell\|_F/\|\Theta_\ell\|_F$",
+        f"{sweep.activation}, L = {sweep.depth}, d = {sweep.d}, N = {sweep.n_points}",
+        legend=True,
+    )
 
 
 def plot_probe_shares(ps: ProbeShares, ax=None):
@@ -137,20 +175,36 @@ def plot_attribution(comparisons: Sequence[AttributionComparison], theory=None, 
     for i, c in enumerate(comparisons):
         for l in range(L):
             xpos = i + (l - (L - 1) / 2) * w
-            ax.bar(xpos - w / 4, c.network.shares[l], w / 2, color=cols[l],
-                   label=("readout" if l == L - 1 else f"layer {l + 1}") if i == 0 else None)
+            ax.bar(
+                xpos - w / 4,
+                c.network.shares[l],
+                w / 2,
+                color=cols[l],
+                label=("readout" if l == L - 1 else f"layer {l + 1}") if i == 0 else None,
+            )
             ax.bar(xpos + w / 4, c.initial.shares[l], w / 2, color=cols[l], alpha=0.45, hatch="//")
-            ax.plot(xpos, c.analytic.shares[l], "x", color="0.2", ms=5,
-                    label="analytic kernel, same points" if i == 0 and l == 0 else None)
+            ax.plot(
+                xpos,
+                c.analytic.shares[l],
+                "x",
+                color="0.2",
+                ms=5,
+                label="analytic kernel, same points" if i == 0 and l == 0 else None,
+            )
             if theory is not None:
-                ax.plot([xpos - w / 2, xpos + w / 2], [theory[i][l]] * 2, "-", color="k", lw=1.6,
-                        label=r"theory $s_k^{(\ell)}$" if i == 0 and l == 0 else None)
+                ax.plot(
+                    [xpos - w / 2, xpos + w / 2],
+                    [theory[i][l]] * 2,
+                    "-",
+                    color="k",
+                    lw=1.6,
+                    label=r"theory $s_k^{(\ell)}$" if i == 0 and l == 0 else None,
+                )
     ax.set_xticks(range(T))
     ax.set_xticklabels([c.label for c in comparisons])
     ax.set_ylim(0, max(0.6, ax.get_ylim()[1]))
     ax.legend(loc="upper left", ncol=2)
-    return label(ax, "target", "share of the test-loss reduction",
-                 "network (filled), its initial kernel (hatched)")
+    return label(ax, "target", "share of the test-loss reduction", "network (filled), its initial kernel (hatched)")
 
 
 def plot_contributions(result: AttributionResult, ax=None, *, title: str = ""):
@@ -162,15 +216,13 @@ def plot_contributions(result: AttributionResult, ax=None, *, title: str = ""):
     for l in range(L):
         ax.plot(t, result.contrib[:, l], color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
     ax.plot(t, result.contrib.sum(axis=1), color="k", lw=2, label=r"$\sum_\ell C_\ell$")
-    ax.plot(t, result.test_loss[0] - result.test_loss, "--", color=PALETTE[1], lw=1.4,
-            label="measured test-loss drop")
+    ax.plot(t, result.test_loss[0] - result.test_loss, "--", color=PALETTE[1], lw=1.4, label="measured test-loss drop")
     label(ax, "gradient-descent step", r"$C_\ell(t)$", title)
     ax.legend(loc="center right")
     return ax
 
 
-def plot_data_shares(spectrum: DataSpectrum, network_shares: np.ndarray | None = None, ax=None,
-                     *, title: str = ""):
+def plot_data_shares(spectrum: DataSpectrum, network_shares: np.ndarray | None = None, ax=None, *, title: str = ""):
     """Per-layer shares along the NTK eigenvectors of a dataset, averaged in logarithmic bands of the
     eigen-index (analytic: lines; a finite network's per-layer NTK: markers). Returns the axes."""
     ax = get_ax(ax)
@@ -186,8 +238,7 @@ def plot_data_shares(spectrum: DataSpectrum, network_shares: np.ndarray | None =
     if es is not None:
         ax.plot([], [], "o", color="0.4", label="finite network")
     ax.set_xscale("log")
-    return label(ax, "eigen-index i of the NTK Gram matrix (band centre)", r"share $s_i^{(\ell)}$", title,
-                 legend=True)
+    return label(ax, "eigen-index i of the NTK Gram matrix (band centre)", r"share $s_i^{(\ell)}$", title, legend=True)
 
 
 def plot_work_shares(result: AttributionResult, ax=None, *, windows: int = 8, title: str = ""):
@@ -200,11 +251,10 @@ def plot_work_shares(result: AttributionResult, ax=None, *, windows: int = 8, ti
     C = result.contrib
     L = C.shape[1]
     edges = np.unique(np.linspace(0, C.shape[0] - 1, windows + 1).astype(int))
-    inc = np.diff(C[edges], axis=0)                           # (W, L)
+    inc = np.diff(C[edges], axis=0)  # (W, L)
     share = inc / inc.sum(axis=1, keepdims=True)
     mid = 0.5 * (edges[1:] + edges[:-1]) * result.extra.get("record_every", 1)
     cols = sequential_colors(L)
     for l in range(L):
         ax.plot(mid, share[:, l], "o-", ms=3.5, color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
-    return label(ax, "gradient-descent step (window centre)", "share of the window's reduction", title,
-                 legend=True)
+    return label(ax, "gradient-descent step (window centre)", "share of the window's reduction", title, legend=True)

@@ -56,9 +56,19 @@ class LayerWidthSweep(WidthSweep):
         return self.mean_errors * np.sqrt(self.widths)[:, None]
 
 
-def layer_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int = 2,
-                      activation: str = "relu", bias: float = 0.0, seed: int = 0, device=None,
-                      dtype: torch.dtype = torch.float32) -> LayerWidthSweep:
+def layer_width_sweep(
+    d: int,
+    depth: int,
+    n_points: int,
+    widths: Sequence[int],
+    *,
+    seeds: int = 2,
+    activation: str = "relu",
+    bias: float = 0.0,
+    seed: int = 0,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> LayerWidthSweep:
     """Per-layer empirical NTK (factorised formula, :func:`lofi_utils.ntk.empirical_layer_ntk`) against the
     analytic ``Theta_l`` at several widths.
 
@@ -71,11 +81,20 @@ def layer_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], 
     ``n_points``: int >= 2. Returns a :class:`LayerWidthSweep`.
     """
     L = check_depth(depth)
-    sw = kernel_width_sweep(d, L, n_points, widths, seeds=seeds, bias=bias, activation=activation, seed=seed,
-                             device=device, dtype=dtype)
-    return LayerWidthSweep(widths=sw.widths, errors=sw.layer_errors, d=int(d), depth=L, bias=float(bias),
-                           activation=activation, total_errors=sw.total_errors, n_points=int(n_points),
-                           wall_time=sw.wall_time)
+    sw = kernel_width_sweep(
+        d, L, n_points, widths, seeds=seeds, bias=bias, activation=activation, seed=seed, device=device, dtype=dtype
+    )
+    return LayerWidthSweep(
+        widths=sw.widths,
+        errors=sw.layer_errors,
+        d=int(d),
+        depth=L,
+        bias=float(bias),
+        activation=activation,
+        total_errors=sw.total_errors,
+        n_points=int(n_points),
+        wall_time=sw.wall_time,
+    )
 
 
 @dataclass
@@ -101,9 +120,21 @@ class ProbeShares:
         return self.network.mean(axis=0)
 
 
-def measure_probe_shares(d: int, depth: int, width: int, n_points: int, ks: Sequence[int], *, seeds: int = 2,
-                         n_probes: int = 20, activation: str = "relu", bias: float = 0.0, seed: int = 0,
-                         device=None, dtype: torch.dtype = torch.float32) -> ProbeShares:
+def measure_probe_shares(
+    d: int,
+    depth: int,
+    width: int,
+    n_points: int,
+    ks: Sequence[int],
+    *,
+    seeds: int = 2,
+    n_probes: int = 20,
+    activation: str = "relu",
+    bias: float = 0.0,
+    seed: int = 0,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> ProbeShares:
     """Per-layer shares ``s_k^(l)`` measured on finite networks with zonal-harmonic probes.
 
     For every seed: ``n_points`` fresh inputs on the sphere, the network's per-layer Gram matrices

@@ -51,8 +51,14 @@ class ShareOrdering:
         return all(monotone_in_parity(sp.shares[-1], increasing=False) for sp in self.spectra.values())
 
 
-def share_ordering(ds: Sequence[int], depths: Sequence[int], kmax: int, *,
-                   activations: Sequence[str] = ACTIVATIONS, caps: dict | None = None) -> ShareOrdering:
+def share_ordering(
+    ds: Sequence[int],
+    depths: Sequence[int],
+    kmax: int,
+    *,
+    activations: Sequence[str] = ACTIVATIONS,
+    caps: dict | None = None,
+) -> ShareOrdering:
     """Survey of the claim "earlier layers, higher frequencies" over dimensions, depths and activations.
 
     For every activation, d in ``ds`` and L in ``depths`` (no bias): the per-layer spectrum up to ``kmax``
@@ -69,8 +75,9 @@ def share_ordering(ds: Sequence[int], depths: Sequence[int], kmax: int, *,
     if any(int(L) < 2 for L in depths):
         raise ValueError(f"the ordering of layers needs depths >= 2, got {list(depths)}")
     caps = {act: (caps or {}).get(act, kmax) for act in activations}
-    spectra = {(act, d, L): layer_spectrum(d, kmax, depth=L, activation=act)
-               for act in activations for d in ds for L in depths}
+    spectra = {
+        (act, d, L): layer_spectrum(d, kmax, depth=L, activation=act) for act in activations for d in ds for L in depths
+    }
     viol = dict.fromkeys(activations, 0)
     comps = dict.fromkeys(activations, 0)
     first = dict.fromkeys(activations, 0)
@@ -79,8 +86,9 @@ def share_ordering(ds: Sequence[int], depths: Sequence[int], kmax: int, *,
         viol[act] += every["violations"]
         comps[act] += every["comparisons"]
         first[act] += ratio_monotonicity(sp, kmin=0, kmax=kmax, first=1)["violations"]
-    return ShareOrdering(spectra=spectra, kmax=kmax, caps=caps, violations=viol, comparisons=comps,
-                         first_violations=first)
+    return ShareOrdering(
+        spectra=spectra, kmax=kmax, caps=caps, violations=viol, comparisons=comps, first_violations=first
+    )
 
 
 @dataclass
@@ -99,8 +107,9 @@ class HighDimLimit:
     exponent: float
 
 
-def high_dim_limit(depth: int, kmax: int, ds: Sequence[int], *, activation: str = "relu",
-                   bias: float = 0.0) -> HighDimLimit:
+def high_dim_limit(
+    depth: int, kmax: int, ds: Sequence[int], *, activation: str = "relu", bias: float = 0.0
+) -> HighDimLimit:
     """How fast the per-layer spectra reach their high-dimensional limit, the Maclaurin coefficients.
 
     ``mu_k^(l) N(d, k) = sum_j b_{k+2j}^(l) m(k+2j, k, d) N(d, k) = b_k^(l) + O(1/d)`` at fixed k

@@ -26,17 +26,37 @@ from ...ntk import MLP
 from ...sphere import sample_sphere, zonal_target
 from ...validation import check_int
 
-__all__ = ["zonal_task", "ZonalAttribution", "zonal_attribution", "SingleLayerRates", "single_layer_rates",
-           "attribution_runs"]
+__all__ = [
+    "zonal_task",
+    "ZonalAttribution",
+    "zonal_attribution",
+    "SingleLayerRates",
+    "single_layer_rates",
+    "attribution_runs",
+]
 
 
-def _attribution_run(x, y, n_train: int, *, width: int, depth: int, model_seed: int, eta: float, steps: int,
-                     device, threads, label: str = "", train_layers=None) -> AttributionComparison:
+def _attribution_run(
+    x,
+    y,
+    n_train: int,
+    *,
+    width: int,
+    depth: int,
+    model_seed: int,
+    eta: float,
+    steps: int,
+    device,
+    threads,
+    label: str = "",
+    train_layers=None,
+) -> AttributionComparison:
     """:func:`lofi_utils.attribution.compare_attribution` for a fresh ReLU :class:`lofi_utils.ntk.MLP` seeded
     ``model_seed``."""
     model = MLP(np.shape(x)[1], width, depth, seed=model_seed, device=device)
-    return compare_attribution(model, x, y, n_train, eta=eta, steps=steps, train_layers=train_layers,
-                               label=label, threads=threads)
+    return compare_attribution(
+        model, x, y, n_train, eta=eta, steps=steps, train_layers=train_layers, label=label, threads=threads
+    )
 
 
 def zonal_task(d: int, n_points: int, k: int, *, seed: int = 0, rep: int = 0):
@@ -80,8 +100,14 @@ class ZonalAttribution:
 
     def closure(self, k: int, *, euler: bool = False) -> float:
         """Mean over repetitions of ``sum_l C_l / test-loss drop`` (``euler=True``: the first-order sum)."""
-        return float(np.mean([self.runs[k, r].network.closure_euler if euler else self.runs[k, r].network.closure
-                              for r in range(self.reps)]))
+        return float(
+            np.mean(
+                [
+                    self.runs[k, r].network.closure_euler if euler else self.runs[k, r].network.closure
+                    for r in range(self.reps)
+                ]
+            )
+        )
 
     def theory_gaps(self, theory) -> tuple[float, float]:
         """Distances to the population shares ``theory`` (L, K+1) (e.g. ``LayerSpectrum.shares``):
@@ -94,9 +120,20 @@ class ZonalAttribution:
         return float(net), float(ana)
 
 
-def zonal_attribution(d: int, depth: int, width: int, n_train: int, ks: Sequence[int], *, reps: int,
-                      eta: float, steps: int, seed: int = 0, device=None,
-                      threads: int | None = None) -> ZonalAttribution:
+def zonal_attribution(
+    d: int,
+    depth: int,
+    width: int,
+    n_train: int,
+    ks: Sequence[int],
+    *,
+    reps: int,
+    eta: float,
+    steps: int,
+    seed: int = 0,
+    device=None,
+    threads: int | None = None,
+) -> ZonalAttribution:
     """Who reduces the error on degree-k targets: :func:`lofi_utils.attribution.compare_attribution` for every k and
     repetition.
 

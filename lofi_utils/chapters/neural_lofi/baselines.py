@@ -19,8 +19,17 @@ from ...lofi import HierarchicalTarget, KernelLoFi, NeuralLoFi, span_r2
 from ...plotting import PALETTE, get_ax, label
 from ...validation import check_int
 
-__all__ = ["baseline_specs", "Comparison", "compare_models", "plot_comparison", "digits_pm1", "RealComparison",
-           "digits_comparison", "cifar_binary", "cifar_comparison"]
+__all__ = [
+    "baseline_specs",
+    "Comparison",
+    "compare_models",
+    "plot_comparison",
+    "digits_pm1",
+    "RealComparison",
+    "digits_comparison",
+    "cifar_binary",
+    "cifar_comparison",
+]
 
 
 def baseline_specs(p: int, k: int) -> dict:
@@ -58,8 +67,10 @@ class Comparison:
         rows = [head]
         means = {nm: self.mean(nm) for nm in names}
         for i, n in enumerate(self.ns):
-            rows.append(f"{int(n):7d}" + "".join(f"{means[nm][i]:{w}.3f}" if np.isfinite(means[nm][i])
-                                                 else f"{'-':>{w}s}" for nm in names))
+            rows.append(
+                f"{int(n):7d}"
+                + "".join(f"{means[nm][i]:{w}.3f}" if np.isfinite(means[nm][i]) else f"{'-':>{w}s}" for nm in names)
+            )
         return "\n".join(rows) + f"\n(test MSE, mean over seeds; Var y = {self.var_y:.3f})"
 
 
@@ -67,8 +78,19 @@ def _kernel_models(k: int, depth_nngp: int) -> dict:
     return {f"NNGP (depth {depth_nngp})": [None] * depth_nngp, "kernel LoFi": [k] + [None] * (depth_nngp - 1)}
 
 
-def compare_models(task: HierarchicalTarget, ns: Sequence[int], *, p: int, k: int, n_val: int, n_test: int,
-                   seeds: int = 2, seed: int = 0, kernel_n_max: int = 0, device=None) -> Comparison:
+def compare_models(
+    task: HierarchicalTarget,
+    ns: Sequence[int],
+    *,
+    p: int,
+    k: int,
+    n_val: int,
+    n_test: int,
+    seeds: int = 2,
+    seed: int = 0,
+    kernel_n_max: int = 0,
+    device=None,
+) -> Comparison:
     """Test MSE of RF(p), RF(2p), LoFi (filter -> lift -> ridge), LoFi without lift and, for ``n <=
     kernel_n_max``, the depth-2 NNGP kernel ridge and kernel LoFi, on ``task``; penalties on a validation set."""
     ns = np.asarray(ns, dtype=int)

@@ -36,9 +36,14 @@ def depth_specs(k1: int, *, p1: int, p2: int, p_out: int) -> dict:
     for v, nm in ((k1, "k1"), (p1, "p1"), (p2, "p2"), (p_out, "p_out")):
         check_int(v, nm, minimum=1)
     return {
-        "LoFi, 2 filters": dict(widths=[p1, p2, p_out], ranks=[k1, 1, None], whiten=[True, False, False],
-                                activation=["relu", "quadratic", "relu"], bias=[0.0, 0.0, 1.0],
-                                prepend_linear=[False, True, False]),
+        "LoFi, 2 filters": dict(
+            widths=[p1, p2, p_out],
+            ranks=[k1, 1, None],
+            whiten=[True, False, False],
+            activation=["relu", "quadratic", "relu"],
+            bias=[0.0, 0.0, 1.0],
+            prepend_linear=[False, True, False],
+        ),
         "LoFi, 1 filter": dict(widths=[p1, p2], ranks=[k1, None], whiten=[True, False], bias=[0.0, 1.0]),
         f"RF({p1 + p2})": dict(widths=[p1 + p2], ranks=[None]),
     }
@@ -54,8 +59,19 @@ class DepthStudy(Comparison):
     r2: dict = field(default_factory=dict)
 
 
-def depth_study(task: HierarchicalTarget, ns: Sequence[int], *, p1: int, p2: int, p_out: int, n_val: int,
-                n_test: int, seeds: int = 2, seed: int = 0, device=None) -> DepthStudy:
+def depth_study(
+    task: HierarchicalTarget,
+    ns: Sequence[int],
+    *,
+    p1: int,
+    p2: int,
+    p_out: int,
+    n_val: int,
+    n_test: int,
+    seeds: int = 2,
+    seed: int = 0,
+    device=None,
+) -> DepthStudy:
     """Run the models of :func:`depth_specs` (with ``k1 = r``) and the oracle on ``task`` for every ``n``
     and seed (fresh data per seed; penalties on a validation set of ``n_val``; test on ``n_test``)."""
     from tqdm.auto import tqdm

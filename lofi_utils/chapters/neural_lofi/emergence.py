@@ -26,8 +26,15 @@ from ...lofi import (
 from ...plotting import PALETTE, label, sequential_colors, subplots
 from ...validation import check_choice
 
-__all__ = ["signed_matrix", "EmergenceSweep", "emergence_sweep", "plot_emergence", "plot_signed_spectrum", "GDOverlap",
-           "gd_overlap"]
+__all__ = [
+    "signed_matrix",
+    "EmergenceSweep",
+    "emergence_sweep",
+    "plot_emergence",
+    "plot_signed_spectrum",
+    "GDOverlap",
+    "gd_overlap",
+]
 
 
 def signed_matrix(X, y) -> torch.Tensor:
@@ -35,7 +42,6 @@ def signed_matrix(X, y) -> torch.Tensor:
     Xt = torch.as_tensor(np.asarray(X, dtype=np.float64))
     yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
     return SignedCovariance(yt - yt.mean(), Z=Xt).dense()
-
 
 
 @dataclass
@@ -74,8 +80,9 @@ class EmergenceSweep:
         return float(np.mean(curves.max(0) - curves.min(0)))
 
 
-def emergence_sweep(pairs: Sequence[tuple[int, int]], cs: Sequence[float], *, seeds: int = 3,
-                    seed: int = 0, gain: float = 2.0) -> EmergenceSweep:
+def emergence_sweep(
+    pairs: Sequence[tuple[int, int]], cs: Sequence[float], *, seeds: int = 3, seed: int = 0, gain: float = 2.0
+) -> EmergenceSweep:
     """Overlap of the signed-covariance filter with the hidden directions at ``n = c d r``.
 
     For each ``(d, r)``, seed and ``c``: draw a :class:`HierarchicalTarget`, ``n = round(c d r)`` samples,
@@ -141,7 +148,6 @@ def plot_signed_spectrum(d: int, r: int, cs: Sequence[float], *, seed: int = 0, 
     return axs
 
 
-
 @dataclass
 class GDOverlap:
     """Overlaps (seeds,) of the early-gradient subspace with the LoFi filter and with ``W*``."""
@@ -174,5 +180,6 @@ def gd_overlap(task: HierarchicalTarget, n: int, *, width: int = 512, seeds: int
         g_l.append(hidden_overlap(gd_v, lofi_v))
         g_w.append(hidden_overlap(gd_v, task.W))
         svs = S if svs is None else svs
-    return GDOverlap(gd_lofi=np.array(g_l), lofi_w=hidden_overlap(lofi_v, task.W), gd_w=np.array(g_w),
-                     singular_values=svs)
+    return GDOverlap(
+        gd_lofi=np.array(g_l), lofi_w=hidden_overlap(lofi_v, task.W), gd_w=np.array(g_w), singular_values=svs
+    )

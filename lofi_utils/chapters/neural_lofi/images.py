@@ -45,8 +45,12 @@ def patch_filters(images, y, size: int, *, n_shuffles: int = 50, n_keep: int = 8
     order = np.argsort(-np.abs(vals), kind="stable")[:n_keep]
     rng = streams.rng(seed, "patch_filters.shuffles")
     y = np.asarray(y, dtype=float)
-    sh = np.array([np.abs(np.linalg.eigvalsh(patch_signed_covariance(images, rng.permutation(y), size))).max()
-                   for _ in range(n_shuffles)])
+    sh = np.array(
+        [
+            np.abs(np.linalg.eigvalsh(patch_signed_covariance(images, rng.permutation(y), size))).max()
+            for _ in range(n_shuffles)
+        ]
+    )
     F = vecs[:, order].T.reshape(-1, size, size)
     return PatchFilters(values=vals[order], filters=F, shuffled=sh, size=size)
 
@@ -69,8 +73,9 @@ def plot_filters(pf: PatchFilters, axs=None, *, n: int = 6, title: str = ""):
     return axs
 
 
-def photo_crops(names: Sequence[str] = ("camera", "moon"), *, n_per: int = 500, size: int = 16,
-                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def photo_crops(
+    names: Sequence[str] = ("camera", "moon"), *, n_per: int = 500, size: int = 16, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Random ``size x size`` crops of two scikit-image photographs, labelled ``+1`` (first) and ``-1``.
 
     Each crop is standardised (zero mean, unit variance), so the label is carried by texture and edges,
@@ -86,14 +91,15 @@ def photo_crops(names: Sequence[str] = ("camera", "moon"), *, n_per: int = 500, 
     for im in ims:
         H, W = im.shape
         i, j = rng.integers(0, H - size, n_per), rng.integers(0, W - size, n_per)
-        out.append(np.stack([im[a:a + size, b:b + size] for a, b in zip(i, j)]))
+        out.append(np.stack([im[a : a + size, b : b + size] for a, b in zip(i, j)]))
     C = np.concatenate(out)
     C = (C - C.mean((1, 2), keepdims=True)) / (C.std((1, 2), keepdims=True) + 1e-8)
     return C, np.r_[np.ones(n_per), -np.ones(n_per)]
 
 
-def conv_comparison(images, y, *, n_train: int, n_val: int, channels: int, k: int, p_out: int,
-                    seeds: int = 2, seed: int = 0) -> dict:
+def conv_comparison(
+    images, y, *, n_train: int, n_val: int, channels: int, k: int, p_out: int, seeds: int = 2, seed: int = 0
+) -> dict:
     """Test MSE of a convolutional LoFi layer (``channels`` random 3x3 filters -> ``k`` eigen-channels)
     against random-feature CNNs with ``k`` and with ``channels`` random channels (no filter).
 
@@ -101,12 +107,15 @@ def conv_comparison(images, y, *, n_train: int, n_val: int, channels: int, k: in
     """
     images = np.asarray(images, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    specs = {f"conv LoFi ({channels} -> {k})": (channels, k), f"RF CNN ({k} channels)": (k, None),
-             f"RF CNN ({channels} channels)": (channels, None)}
+    specs = {
+        f"conv LoFi ({channels} -> {k})": (channels, k),
+        f"RF CNN ({k} channels)": (k, None),
+        f"RF CNN ({channels} channels)": (channels, None),
+    }
     out = {nm: np.zeros(seeds) for nm in specs}
     for s in range(seeds):
         idx = streams.rng(seed, "conv_comparison.split", s).permutation(len(y))
-        a, b, c = idx[:n_train], idx[n_train:n_train + n_val], idx[n_train + n_val:]
+        a, b, c = idx[:n_train], idx[n_train : n_train + n_val], idx[n_train + n_val :]
         for nm, (ch, kk) in specs.items():
             m = ConvLoFi(
                 size=3, channels=ch, k=kk, pool=2, p_out=p_out, seed=streams.int_seed(seed, "conv_comparison.model", s)

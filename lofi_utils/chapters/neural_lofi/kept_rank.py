@@ -43,8 +43,18 @@ class KSweep:
         return int(self.ks[int(np.argmin(self.mean))])
 
 
-def k_sweep(task: HierarchicalTarget, ks: Sequence[int], *, n: int, p: int, n_val: int, n_test: int,
-            seeds: int = 2, seed: int = 0, device=None) -> KSweep:
+def k_sweep(
+    task: HierarchicalTarget,
+    ks: Sequence[int],
+    *,
+    n: int,
+    p: int,
+    n_val: int,
+    n_test: int,
+    seeds: int = 2,
+    seed: int = 0,
+    device=None,
+) -> KSweep:
     """Sweep the kept rank ``k`` of layer 1 (one eigendecomposition per seed, sliced for every ``k``);
     tensors live on ``device`` (default CPU, float64; float32 on CUDA)."""
     ks = np.asarray(sorted(set(int(k) for k in ks)), dtype=int)

@@ -16,8 +16,19 @@ from ...plotting import PALETTE, control_panel, label, subplots
 __all__ = ["plot_lofi_vs_baselines", "lofi_explorer"]
 
 
-def plot_lofi_vs_baselines(n: int = 2000, k: int = 16, depth: int = 1, *, d: int = 64, r: int = 8, p: int = 400,
-                           n_val: int = 500, n_test: int = 1000, seed: int = 0, axs=None):
+def plot_lofi_vs_baselines(
+    n: int = 2000,
+    k: int = 16,
+    depth: int = 1,
+    *,
+    d: int = 64,
+    r: int = 8,
+    p: int = 400,
+    n_val: int = 500,
+    n_test: int = 1000,
+    seed: int = 0,
+    axs=None,
+):
     """One LoFi run on the hierarchical target: test MSE of LoFi with ``depth`` filtered layers (each to
     ``k``, then a random-feature lift) against RF networks of the same and double width (left), and the
     signed spectrum of the first layer, ``|lambda|`` in decreasing order, with the kept ``k`` shaded (right)."""
@@ -30,9 +41,11 @@ def plot_lofi_vs_baselines(n: int = 2000, k: int = 16, depth: int = 1, *, d: int
     Xv, yv = task.sample(n_val, rng)
     Xt, yt = task.sample(n_test, rng)
     lofi = NeuralLoFi([p] * (depth + 1), [k] * depth + [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv)
-    res = {"RF(p)": NeuralLoFi([p], [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv).mse(Xt, yt),
-           "RF(2p)": NeuralLoFi([2 * p], [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv).mse(Xt, yt),
-           f"LoFi, depth {depth}": lofi.mse(Xt, yt)}
+    res = {
+        "RF(p)": NeuralLoFi([p], [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv).mse(Xt, yt),
+        "RF(2p)": NeuralLoFi([2 * p], [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv).mse(Xt, yt),
+        f"LoFi, depth {depth}": lofi.mse(Xt, yt),
+    }
     cols = [PALETTE[5], PALETTE[0], PALETTE[1]]
     axs[0].bar(range(3), list(res.values()), color=cols)
     axs[0].set_xticks(range(3), list(res), rotation=15)
@@ -55,8 +68,14 @@ def lofi_explorer(**kw):
     :func:`plot_lofi_vs_baselines`."""
     import ipywidgets as w
 
-    sliders = [w.IntSlider(value=2000, min=250, max=8000, step=250, description="n", continuous_update=False),
-               w.IntSlider(value=16, min=1, max=100, description="k", continuous_update=False),
-               w.IntSlider(value=1, min=1, max=3, description="depth", continuous_update=False)]
-    return control_panel(sliders, lambda axs, n, k, depth: plot_lofi_vs_baselines(n, k, depth, axs=axs, **kw),
-                         figsize=(7.6, 3.0), ncols=2)
+    sliders = [
+        w.IntSlider(value=2000, min=250, max=8000, step=250, description="n", continuous_update=False),
+        w.IntSlider(value=16, min=1, max=100, description="k", continuous_update=False),
+        w.IntSlider(value=1, min=1, max=3, description="depth", continuous_update=False),
+    ]
+    return control_panel(
+        sliders,
+        lambda axs, n, k, depth: plot_lofi_vs_baselines(n, k, depth, axs=axs, **kw),
+        figsize=(7.6, 3.0),
+        ncols=2,
+    )

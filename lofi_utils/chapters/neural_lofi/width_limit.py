@@ -91,5 +91,4 @@ def plot_width_convergence(wc: WidthConvergence, ax=None):
     loglog_fit_line(ax, wc.widths, sl, ic, label=f"fit (spectrum): p^{sl:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    return label(ax, "width p", "distance to the kernel filter", f"finite p -> kernel limit (k = {wc.k})",
-                 legend=True)
+    return label(ax, "width p", "distance to the kernel filter", f"finite p -> kernel limit (k = {wc.k})", legend=True)

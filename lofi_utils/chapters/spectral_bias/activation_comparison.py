@@ -65,10 +65,15 @@ class ActivationComparison:
         """Median learning time per activation and frequency, the fraction of runs that learned
         each frequency, the median Spearman correlation with k and the wall time."""
         w = 11
-        lines = [f"median iterations to |f_k|/A_k > {self.summaries[self.activations[0]].threshold:g} "
-                 f"over {len(self.run_seeds)} seeds ({self.config.get('steps')} steps)"]
-        lines.append(f"{'activation':<11}" + "".join(f"{'k=' + str(k):>{w}}" for k in self.freqs)
-                     + f"{'spearman':>{w + 1}}{'seconds':>{w}}")
+        lines = [
+            f"median iterations to |f_k|/A_k > {self.summaries[self.activations[0]].threshold:g} "
+            f"over {len(self.run_seeds)} seeds ({self.config.get('steps')} steps)"
+        ]
+        lines.append(
+            f"{'activation':<11}"
+            + "".join(f"{'k=' + str(k):>{w}}" for k in self.freqs)
+            + f"{'spearman':>{w + 1}}{'seconds':>{w}}"
+        )
         for a in self.activations:
             s = self.summaries[a]
             cells = "".join(
@@ -84,8 +89,7 @@ class ActivationComparison:
 def _expected_config(kwargs: dict) -> dict:
     """The settings of :func:`train_sum_of_sines_batch` for ``kwargs``: its defaults, updated."""
     sig = inspect.signature(train_sum_of_sines_batch)
-    cfg = {name: prm.default for name, prm in sig.parameters.items()
-           if prm.default is not inspect.Parameter.empty}
+    cfg = {name: prm.default for name, prm in sig.parameters.items() if prm.default is not inspect.Parameter.empty}
     cfg.update(kwargs)
     return cfg
 
@@ -96,18 +100,31 @@ def _check_reusable(runs: Sequence[SumOfSinesRun], activation: str, run_seeds: S
         raise ValueError(f"reuse[{activation!r}] has {len(runs)} runs for {len(run_seeds)} seeds")
     for r, s in zip(runs, run_seeds):
         c = r.config
-        same = (c.get("activation") == activation and c.get("seed") == int(s)
-                and np.array_equal(r.freqs, np.asarray(want["freqs"]))
-                and all(c.get(k) == (float(want[k]) if k == "lr" else want[k])
-                        for k in ("n_points", "width", "depth", "steps", "record_every", "optimizer", "lr")))
+        same = (
+            c.get("activation") == activation
+            and c.get("seed") == int(s)
+            and np.array_equal(r.freqs, np.asarray(want["freqs"]))
+            and all(
+                c.get(k) == (float(want[k]) if k == "lr" else want[k])
+                for k in ("n_points", "width", "depth", "steps", "record_every", "optimizer", "lr")
+            )
+        )
         if not same:
-            raise ValueError(f"reuse[{activation!r}]: run with config {c} does not match the comparison's "
-                             f"settings (seed {s}, {({k: want[k] for k in ('width', 'depth', 'steps', 'lr')})})")
+            raise ValueError(
+                f"reuse[{activation!r}]: run with config {c} does not match the comparison's "
+                f"settings (seed {s}, { ({k: want[k] for k in ('width', 'depth', 'steps', 'lr')}) })"
+            )
 
 
-def compare_activations(activations: Sequence[str] = ("plain_relu", "tanh", "sin"), *,
-                        run_seeds: Sequence[int] = (0, 1, 2), threshold: float = 0.9, reuse: dict | None = None,
-                        progress: bool = True, **kwargs) -> ActivationComparison:
+def compare_activations(
+    activations: Sequence[str] = ("plain_relu", "tanh", "sin"),
+    *,
+    run_seeds: Sequence[int] = (0, 1, 2),
+    threshold: float = 0.9,
+    reuse: dict | None = None,
+    progress: bool = True,
+    **kwargs,
+) -> ActivationComparison:
     """Train the sum-of-sines networks for each activation and seed with the same budget ``kwargs``.
 
     Parameters
@@ -144,5 +161,12 @@ def compare_activations(activations: Sequence[str] = ("plain_relu", "tanh", "sin
         summaries[a] = summarize_learning_times(rs, threshold)
         seconds[a] = float(sum(r.seconds for r in rs))
     cfg = {k: v for k, v in rs[0].config.items() if k not in ("activation", "seed")}
-    return ActivationComparison(activations=acts, run_seeds=tuple(int(s) for s in seeds), freqs=rs[0].freqs,
-                                summaries=summaries, runs=runs, seconds=seconds, config=cfg)
+    return ActivationComparison(
+        activations=acts,
+        run_seeds=tuple(int(s) for s in seeds),
+        freqs=rs[0].freqs,
+        summaries=summaries,
+        runs=runs,
+        seconds=seconds,
+        config=cfg,
+    )

@@ -64,10 +64,21 @@ class CircleModesResult:
         return self.rate / self.rate_pred
 
 
-def train_circle_modes(width: int, ks, *, depth: int = 2, bias: float = 1.0, eta: float,
-                       steps: int, n_points: int, seed: int = 0, device: str | torch.device | None = None,
-                       activation: str = "relu", frac: float = 0.1,
-                       dtype: torch.dtype = torch.float32) -> CircleModesResult:
+def train_circle_modes(
+    width: int,
+    ks,
+    *,
+    depth: int = 2,
+    bias: float = 1.0,
+    eta: float,
+    steps: int,
+    n_points: int,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    activation: str = "relu",
+    frac: float = 0.1,
+    dtype: torch.dtype = torch.float32,
+) -> CircleModesResult:
     """Train an NTK-parametrised MLP on each target ``cos(k theta)`` on S^1 and time each frequency.
 
     Design: one run per k, every run from the *same* initialisation (``seed``); inputs
@@ -105,13 +116,15 @@ def train_circle_modes(width: int, ks, *, depth: int = 2, bias: float = 1.0, eta
     lam_all = circle_kernel_eigenvalues(kern(np.cos(theta)))
     eta = float(eta)
     if not eta * lam_all.max() < 2:
-        raise ValueError(f"eta = {eta} is unstable for this kernel: need eta * lambda_max < 2, i.e. "
-                         f"eta < {2 / lam_all.max():.4g} (lambda_max = {lam_all.max():.4g})")
+        raise ValueError(
+            f"eta = {eta} is unstable for this kernel: need eta * lambda_max < 2, i.e. "
+            f"eta < {2 / lam_all.max():.4g} (lambda_max = {lam_all.max():.4g})"
+        )
     mu = funk_hecke(kern, 2, int(ks.max()))[ks]
     lam = lam_all[ks]
     dev = torch.device(device) if device is not None else torch.device("cpu")
     x = torch.as_tensor(x_np, dtype=dtype, device=dev)
-    targets = torch.as_tensor(np.cos(np.outer(ks, theta)), dtype=dtype, device=dev)     # (K, n)
+    targets = torch.as_tensor(np.cos(np.outer(ks, theta)), dtype=dtype, device=dev)  # (K, n)
     K = ks.size
     amp = np.empty((K, steps + 1))
     loss = np.empty((K, steps + 1))
@@ -128,7 +141,7 @@ def train_circle_modes(width: int, ks, *, depth: int = 2, bias: float = 1.0, eta
         for s in range(steps + 1):
             r = model(x) - f0 - y
             L = 0.5 * (r * r).mean()
-            amps[s] = (r.detach() @ basis)
+            amps[s] = r.detach() @ basis
             losses[s] = L.detach()
             if s == steps:
                 break
@@ -144,8 +157,22 @@ def train_circle_modes(width: int, ks, *, depth: int = 2, bias: float = 1.0, eta
     below = np.abs(amp) <= frac
     t_frac = np.where(below.any(axis=1), below.argmax(axis=1), np.inf).astype(float)
     return CircleModesResult(
-        ks=ks, width=int(width), depth=int(depth), bias=float(bias), activation=activation, eta=eta,
-        steps=steps, n_points=int(n_points), frac=float(frac), amplitude=amp, loss=loss, rate=rate,
-        t_frac=t_frac, mu=mu, lam=lam, rate_pred=eta * lam,
-        t_pred=time_to_fraction(lam, eta, frac=frac), wall_time=wall,
+        ks=ks,
+        width=int(width),
+        depth=int(depth),
+        bias=float(bias),
+        activation=activation,
+        eta=eta,
+        steps=steps,
+        n_points=int(n_points),
+        frac=float(frac),
+        amplitude=amp,
+        loss=loss,
+        rate=rate,
+        t_frac=t_frac,
+        mu=mu,
+        lam=lam,
+        rate_pred=eta * lam,
+        t_pred=time_to_fraction(lam, eta, frac=frac),
+        wall_time=wall,
     )

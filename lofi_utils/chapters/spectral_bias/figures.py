@@ -31,9 +31,17 @@ from .fourier_feature_fits import FourierFeatureResult
 from .ntk_width import NTKSweep
 
 __all__ = [
-    "plot_fit_snapshots", "plot_amplitude_heatmap", "plot_learning_times", "plot_ntk_vs_empirical",
-    "plot_width_errors", "plot_harmonic_shares", "plot_spectrum_decay", "plot_circle_modes",
-    "plot_activation_spectra", "plot_fourier_feature_errors", "plot_fourier_feature_fits",
+    "plot_fit_snapshots",
+    "plot_amplitude_heatmap",
+    "plot_learning_times",
+    "plot_ntk_vs_empirical",
+    "plot_width_errors",
+    "plot_harmonic_shares",
+    "plot_spectrum_decay",
+    "plot_circle_modes",
+    "plot_activation_spectra",
+    "plot_fourier_feature_errors",
+    "plot_fourier_feature_fits",
 ]
 
 
@@ -62,9 +70,14 @@ def plot_amplitude_heatmap(result, ax=None, *, cmap: str = "viridis", colorbar: 
     if colorbar:
         ax.figure.colorbar(mesh, ax=ax, label=r"$|\hat f_k| / A_k$")
     n = len(runs)
-    label(ax, "frequency $k$", "training iteration",
-          title or f"spectrum of the fit ({activation_label(runs[0].config.get('activation', ''))}"
-                   f"{', mean of %d runs' % n if n > 1 else ''})")
+    label(
+        ax,
+        "frequency $k$",
+        "training iteration",
+        title
+        or f"spectrum of the fit ({activation_label(runs[0].config.get('activation', ''))}"
+        f"{', mean of %d runs' % n if n > 1 else ''})",
+    )
     return ax
 
 
@@ -118,8 +131,13 @@ def plot_learning_times(data, ax=None, *, title: str | None = None):
         ax.axhline(budget, color="0.4", ls=":", lw=1, label="budget")
     ax.set_yscale("log")
     ax.set_xticks(items[0][1].freqs)
-    label(ax, "frequency $k$", f"iterations to $|\\hat f_k|/A_k > {items[0][1].threshold:g}$",
-          title or "learning time per frequency", legend=any(n for n, _ in items) or bool(budget))
+    label(
+        ax,
+        "frequency $k$",
+        f"iterations to $|\\hat f_k|/A_k > {items[0][1].threshold:g}$",
+        title or "learning time per frequency",
+        legend=any(n for n, _ in items) or bool(budget),
+    )
     return ax
 
 
@@ -130,13 +148,17 @@ def plot_ntk_vs_empirical(sweep: NTKSweep, ax=None, *, bins: int = 40):
     c, m, s, _ = bin_by_cosine(sweep.cosines, sweep.theta_hat, bins=bins)
     ok = np.isfinite(m)
     ax.fill_between(c[ok], (m - s)[ok], (m + s)[ok], color=PALETTE[1], alpha=0.25, lw=0)
-    ax.plot(c[ok], m[ok], "o", ms=3.5, color=PALETTE[1],
-            label=f"empirical, width {sweep.widths[-1]} (bin mean ± std)")
+    ax.plot(c[ok], m[ok], "o", ms=3.5, color=PALETTE[1], label=f"empirical, width {sweep.widths[-1]} (bin mean ± std)")
     t = np.linspace(-1, 1, 401)
-    ax.plot(t, ntk(t, depth=sweep.depth, activation=sweep.activation, bias=sweep.bias), color=PALETTE[0],
-            label=f"analytic NTK, L = {sweep.depth}")
-    return label(ax, r"cosine $t = x\cdot x'/d$", r"$\Theta(t)$",
-                 f"{sweep.activation} network, d = {sweep.d}", legend=True)
+    ax.plot(
+        t,
+        ntk(t, depth=sweep.depth, activation=sweep.activation, bias=sweep.bias),
+        color=PALETTE[0],
+        label=f"analytic NTK, L = {sweep.depth}",
+    )
+    return label(
+        ax, r"cosine $t = x\cdot x'/d$", r"$\Theta(t)$", f"{sweep.activation} network, d = {sweep.d}", legend=True
+    )
 
 
 def plot_width_errors(sweep: NTKSweep, ax=None):
@@ -150,13 +172,13 @@ def plot_width_errors(sweep: NTKSweep, ax=None):
     ax.plot(w, ref, "--", color="0.3", lw=1, label=r"$\propto \mathrm{width}^{-1/2}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    return label(ax, "width n", r"$\|\hat\Theta-\Theta\|_F / \|\Theta\|_F$", "finite-width fluctuations",
-                 legend=True)
+    return label(ax, "width n", r"$\|\hat\Theta-\Theta\|_F / \|\Theta\|_F$", "finite-width fluctuations", legend=True)
 
 
 # =========================================================================== 3. Funk--Hecke
-def plot_harmonic_shares(d: int, kmax: int = 12, *, depth: int = 2, bias: float = 0.0, activation: str = "relu",
-                         ax=None):
+def plot_harmonic_shares(
+    d: int, kmax: int = 12, *, depth: int = 2, bias: float = 0.0, activation: str = "relu", ax=None
+):
     """Bars of ``mu_k N(d, k) / kappa(1)`` per degree, for the NTK and the NNGP kernel. Returns the axes."""
     ax = get_ax(ax)
     k = np.arange(kmax + 1)
@@ -173,14 +195,21 @@ def plot_harmonic_shares(d: int, kmax: int = 12, *, depth: int = 2, bias: float 
     low = np.nanmin(np.concatenate([s_ntk, s_nngp]))
     ax.set_ylim(10 ** np.floor(np.log10(low) - 0.5), 1.5)
     ax.set_xticks(k)
-    return label(ax, "degree k", r"share $\mu_k N(d,k)/\kappa(1)$", f"d = {d}, L = {depth}, β = {bias:g}",
-                 legend=True)
+    return label(ax, "degree k", r"share $\mu_k N(d,k)/\kappa(1)$", f"d = {d}, L = {depth}, β = {bias:g}", legend=True)
 
 
 # =========================================================================== 4. eigenvalue decay
-def plot_spectrum_decay(ds: Sequence[int] = (2, 3, 5), *, depth: int = 2, bias: float = 0.0,
-                        activation: str = "relu", kmax: int = 200, nngp: bool = True, n_nodes: int = 6000,
-                        ax=None):
+def plot_spectrum_decay(
+    ds: Sequence[int] = (2, 3, 5),
+    *,
+    depth: int = 2,
+    bias: float = 0.0,
+    activation: str = "relu",
+    kmax: int = 200,
+    nngp: bool = True,
+    n_nodes: int = 6000,
+    ax=None,
+):
     """Log-log NTK eigenvalues ``mu_k`` (even k) on S^{d-1} for each ``d``, with the ``k^(-d)`` guide.
 
     With ``nngp=True`` the NNGP (readout) spectrum is drawn dashed. Odd degrees are shown as open
@@ -225,12 +254,19 @@ def plot_circle_modes(results, ax=None, *, kernel: bool = True):
     t = np.arange(r0.steps + 1)
     for j, res in enumerate(results):
         for i, k in enumerate(res.ks):
-            ax.plot(t, np.abs(res.amplitude[i]), linestyle=styles[j % len(styles)], color=cols[i % len(cols)],
-                    alpha=0.85, label=f"k = {k}" if j == len(results) - 1 else None)
+            ax.plot(
+                t,
+                np.abs(res.amplitude[i]),
+                linestyle=styles[j % len(styles)],
+                color=cols[i % len(cols)],
+                alpha=0.85,
+                label=f"k = {k}" if j == len(results) - 1 else None,
+            )
     if kernel:
         for i, lam in enumerate(r0.lam):
-            ax.plot(t, np.abs(1 - r0.eta * lam) ** t, "--", color="k", lw=0.8,
-                    label="linearised model" if i == 0 else None)
+            ax.plot(
+                t, np.abs(1 - r0.eta * lam) ** t, "--", color="k", lw=0.8, label="linearised model" if i == 0 else None
+            )
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 1.5)
     widths = ", ".join(str(r.width) for r in results)
@@ -240,8 +276,16 @@ def plot_circle_modes(results, ax=None, *, kernel: bool = True):
 
 
 # =========================================================================== 6. activations
-def plot_activation_spectra(activations: Sequence[str] = ACTIVATIONS, *, d: int = 2, depth: int = 2,
-                            bias: float = 0.0, kmax: int = 30, ax=None, n_nodes: int = 2000):
+def plot_activation_spectra(
+    activations: Sequence[str] = ACTIVATIONS,
+    *,
+    d: int = 2,
+    depth: int = 2,
+    bias: float = 0.0,
+    kmax: int = 30,
+    ax=None,
+    n_nodes: int = 2000,
+):
     """Normalised NTK eigenvalues ``mu_k / mu_0`` (even k) against k on a log scale, one curve per activation.
 
     A straight line on these semi-log axes is exponential decay (smooth activations); ReLU bends

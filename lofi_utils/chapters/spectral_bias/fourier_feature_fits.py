@@ -78,12 +78,25 @@ class FourierFeatureResult:
         raise ValueError(f"no variant p={p!r}; have {self.labels}")
 
 
-def train_fourier_features(*, p_values: Sequence[float | None] = (None, 0.0, 1.0, math.inf),
-                           n_train: int = 32, subsample: int = 8, signal_exponent: float = 1.0,
-                           max_freq: int = 64, n_features: int = 16, width: int = 256, depth: int = 3,
-                           lr: float = 1e-3, steps: int = 2000, record_every: int = 20,
-                           residual_freqs: Sequence[int] = (1, 5, 15), seed: int = 0,
-                           optimizer: str = "adam", device=None, progress: bool = True) -> FourierFeatureResult:
+def train_fourier_features(
+    *,
+    p_values: Sequence[float | None] = (None, 0.0, 1.0, math.inf),
+    n_train: int = 32,
+    subsample: int = 8,
+    signal_exponent: float = 1.0,
+    max_freq: int = 64,
+    n_features: int = 16,
+    width: int = 256,
+    depth: int = 3,
+    lr: float = 1e-3,
+    steps: int = 2000,
+    record_every: int = 20,
+    residual_freqs: Sequence[int] = (1, 5, 15),
+    seed: int = 0,
+    optimizer: str = "adam",
+    device=None,
+    progress: bool = True,
+) -> FourierFeatureResult:
     """The reduced Tancik et al. 1-D experiment: an MLP with and without Fourier features.
 
     Target: :func:`lofi_utils.data.power_law_signal` on ``N = n_train * subsample`` grid points (exponent
@@ -165,24 +178,49 @@ def train_fourier_features(*, p_values: Sequence[float | None] = (None, 0.0, 1.0
             opt.step()
         with torch.no_grad():
             outs.append(model(feats).view(-1))
-        f_all = torch.stack(outs).cpu().numpy().astype(np.float64)      # (R, N)
+        f_all = torch.stack(outs).cpu().numpy().astype(np.float64)  # (R, N)
         secs[i] = time.perf_counter() - t0
         res_tr = f_all[:, train_idx] - y_train_np
         train_hist[i] = np.mean(res_tr**2, axis=1)
         test_hist[i] = np.mean((f_all[:, test_mask] - s[test_mask]) ** 2, axis=1)
         residual[i] = fourier_amplitudes(res_tr, rf)
         preds[i] = f_all[-1]
-    config = dict(n_train=n_train, subsample=subsample, signal_exponent=float(signal_exponent),
-                  max_freq=int(max_freq), n_features=int(n_features), width=int(width), depth=int(depth),
-                  lr=lr, steps=steps, record_every=record_every, seed=seed, optimizer=optimizer,
-                  device=str(dev))
+    config = dict(
+        n_train=n_train,
+        subsample=subsample,
+        signal_exponent=float(signal_exponent),
+        max_freq=int(max_freq),
+        n_features=int(n_features),
+        width=int(width),
+        depth=int(depth),
+        lr=lr,
+        steps=steps,
+        record_every=record_every,
+        seed=seed,
+        optimizer=optimizer,
+        device=str(dev),
+    )
     if not np.all(np.isfinite(preds)):
-        warnings.warn(f"training diverged (non-finite outputs) with {optimizer} lr={lr:g}; "
-                      "lower the learning rate", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"training diverged (non-finite outputs) with {optimizer} lr={lr:g}; lower the learning rate",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return FourierFeatureResult(
-        labels=[_variant_label(p) for p in pv], p_values=pv, x=x, signal=s, train_idx=train_idx,
-        steps=np.asarray(rec_steps), train_mse=train_hist[:, -1].copy(), test_mse=test_hist[:, -1].copy(),
-        train_history=train_hist, test_history=test_hist, residual_freqs=rf, residual=residual,
-        target_components=fourier_amplitudes(y_train_np, rf), predictions=preds, seconds=secs,
+        labels=[_variant_label(p) for p in pv],
+        p_values=pv,
+        x=x,
+        signal=s,
+        train_idx=train_idx,
+        steps=np.asarray(rec_steps),
+        train_mse=train_hist[:, -1].copy(),
+        test_mse=test_hist[:, -1].copy(),
+        train_history=train_hist,
+        test_history=test_hist,
+        residual_freqs=rf,
+        residual=residual,
+        target_components=fourier_amplitudes(y_train_np, rf),
+        predictions=preds,
+        seconds=secs,
         config=config,
     )

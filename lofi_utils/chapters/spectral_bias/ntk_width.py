@@ -37,9 +37,19 @@ class NTKSweep(WidthSweep):
         return fit_power_law(self.widths, self.mean_errors)[0]
 
 
-def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *, seeds: int = 3,
-                    bias: float = 0.0, activation: str = "relu", seed: int = 0, device=None,
-                    dtype: torch.dtype = torch.float64) -> NTKSweep:
+def ntk_width_sweep(
+    d: int,
+    depth: int,
+    n_points: int,
+    widths: Sequence[int],
+    *,
+    seeds: int = 3,
+    bias: float = 0.0,
+    activation: str = "relu",
+    seed: int = 0,
+    device=None,
+    dtype: torch.dtype = torch.float64,
+) -> NTKSweep:
     """Empirical NTK (factorised per-layer formula) of :class:`lofi_utils.ntk.MLP` against the analytic NTK.
 
     ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` and one network per width in ``widths``
@@ -58,7 +68,17 @@ def ntk_width_sweep(d: int, depth: int, n_points: int, widths: Sequence[int], *,
     -------
     :class:`NTKSweep`
     """
-    sw = kernel_width_sweep(d, depth, n_points, widths, seeds=seeds, bias=bias, activation=activation,
-                            seed=seed, device=device, dtype=dtype)
-    return NTKSweep(widths=sw.widths, errors=sw.total_errors, d=int(d), depth=int(depth), bias=float(bias),
-                    activation=activation, cosines=sw.cosines, theta=sw.theta, theta_hat=sw.theta_hat)
+    sw = kernel_width_sweep(
+        d, depth, n_points, widths, seeds=seeds, bias=bias, activation=activation, seed=seed, device=device, dtype=dtype
+    )
+    return NTKSweep(
+        widths=sw.widths,
+        errors=sw.total_errors,
+        d=int(d),
+        depth=int(depth),
+        bias=float(bias),
+        activation=activation,
+        cosines=sw.cosines,
+        theta=sw.theta,
+        theta_hat=sw.theta_hat,
+    )
