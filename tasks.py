@@ -13,7 +13,9 @@ Other commands: ``setup`` (only create/update the environment),
 ``build [--profile smoke|book|paper] [--edition full|student]``,
 ``run NOTEBOOK --profile P [-p NAME VALUE ...]`` (one chapter through the runner), ``clean``,
 ``kernels`` (the unit tests under every CPU kernel family torch can be forced to, with 1 and 2
-threads: ``ATEN_CPU_CAPABILITY=default``/``avx2``/native; prints one line per combination).
+threads: ``ATEN_CPU_CAPABILITY=default``/``avx2``/native; prints one line per combination),
+``reproduce [EXPERIMENT|CHAPTER ...] [--profile book|paper] [--engine local|slurm|submitit-local|serial]
+[--jobs N] [--list]`` (paper-scale grids of cells, summarised into ``results/``; see book/setup.md).
 
 Both editions of a profile share one execution cache and one folder of check records
 (``_build/cache/<profile>/``), so building the second edition does not run the chapters again.
@@ -217,11 +219,15 @@ def main(argv: list[str]) -> None:
         raise SystemExit(proc.returncode)
     elif cmd == "kernels":
         kernels(rest)
+    elif cmd == "reproduce":
+        py = ensure_env()
+        proc = subprocess.run([str(py), "-m", "lofi_utils", "reproduce", *rest], cwd=ROOT)
+        raise SystemExit(proc.returncode)
     elif cmd == "clean":
         shutil.rmtree(ROOT / "_build", ignore_errors=True)
         say("removed _build")
     else:
-        raise SystemExit(f"error: unknown command {cmd!r}; use build, test, setup, run, kernels or clean")
+        raise SystemExit(f"error: unknown command {cmd!r}; use build, test, setup, run, reproduce, kernels or clean")
 
 
 if __name__ == "__main__":

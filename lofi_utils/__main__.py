@@ -1,4 +1,4 @@
-"""Command line of the book: ``python -m lofi_utils run|profiles|records ...``."""
+"""Command line of the book: ``python -m lofi_utils run|profiles|records|reproduce ...``."""
 
 from __future__ import annotations
 
@@ -44,12 +44,19 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("records", help="compare the check records of two executions (folders of <chapter>.jsonl)")
     rec.add_argument("a", help="folder of check records ($LOFI_CHECKS_DIR of the first execution)")
     rec.add_argument("b", help="folder of check records of the second execution")
+    repro = sub.add_parser(
+        "reproduce", help="run paper-scale grids of cells and summarise them into results/ (tasks.py reproduce)"
+    )
+    from .reproduce.cli import add_arguments
+
+    add_arguments(repro)
     prof = sub.add_parser("profiles", help="print the sizes of a chapter at each profile")
     prof.add_argument("chapter", nargs="?", help="chapter name (omit to list the chapters)")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``lofi-book`` command line (``run``, ``records``, ``profiles``); returns the exit status."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
@@ -73,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             diffs = compare_records(load_records(args.a), load_records(args.b))
             print("\n".join(d.describe() for d in diffs))
             return 0 if all(d.identical for d in diffs) else 1
+        if args.command == "reproduce":
+            from .reproduce.cli import main as reproduce
+
+            return reproduce(args)
         if args.command == "profiles":
             if not args.chapter:
                 print("chapters:", ", ".join(_profiles.chapters()))

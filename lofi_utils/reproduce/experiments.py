@@ -1,0 +1,384 @@
+"""The paper-scale experiments of the chapters, each declared once: a cell function, a grid per profile, a
+summary and the tolerance of a recomputation.
+
+Cell functions take only JSON scalars and draw every random number from :mod:`lofi_utils.streams`, keyed
+by the experiment's name and the cell's parameters, so cells are independent of one another and of the
+engine that runs them. The ``smoke`` grids are tiny (CI runs them end to end); ``book`` grids are what a
+2-core CPU computes in an hour or two; ``paper`` grids are the papers' scale (a GPU, or a cluster).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import streams
+from ..stats import fit_power_law
+from .core import Experiment, as_floats
+
+__all__ = ["EXPERIMENTS", "get", "by_target", "power_law_ci", "median_ci"]
+
+
+# =========================================================================== statistics of a summary
+def median_ci(times: np.ndarray, *, n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """Median of ``times`` (censored runs as ``inf``) and its 95 % bootstrap interval ``(median, lo, hi)``."""
+    rng = streams.rng(seed, "median_ci")
+    t = np.asarray(times, dtype=float)
+    boot = np.median(t[rng.integers(0, t.size, (n_boot, t.size))], axis=1)
+    return float(np.median(t)), float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))
+
+
+def power_law_ci(
+    x: np.ndarray, samples: list[np.ndarray], *, n_boot: int = 2000, seed: int = 0, log_power: float = 0.0
+) -> dict:
+    """Exponent of ``median(samples[i]) / ln(x_i)^log_power`` against ``x`` and its 95 % bootstrap interval
+    (runs resampled within each ``x``). Returns ``{"exponent", "lo", "hi", "se", "medians"}``; the exponent
+    is NaN when a median is censored (infinite)."""
+    rng = streams.rng(seed, "power_law_ci")
+    x = np.asarray(x, dtype=float)
+    corr = np.log(x) ** log_power
+    med = np.array([np.median(s) for s in samples]) / corr
+    if not np.all(np.isfinite(med)):
+        return {"exponent": float("nan"), "lo": float("nan"), "hi": float("nan"), "se": float("nan"), "medians": med}
+    fits = []
+    for _ in range(n_boot):
+        m = np.array([np.median(s[rng.integers(0, s.size, s.size)]) for s in samples]) / corr
+        if np.all(np.isfinite(m)) and np.all(m > 0):
+            fits.append(fit_power_law(x, m)[0])
+    fits = np.array(fits)
+    return {
+        "exponent": float(fit_power_law(x, med)[0]),
+        "lo": float(np.quantile(fits, 0.025)),
+        "hi": float(np.quantile(fits, 0.975)),
+        "se": float(fits.std()),
+        "medians": med,
+    }
+
+
+def _close_times(stored: dict, fresh: dict, key: str = "times", rtol: float = 0.02, share: float = 0.05) -> str:
+    """'' when at most ``share`` of the runs differ by more than ``rtol`` (a float rounding can move an escape
+    by a few steps on another CPU kernel family); else a one-line reason."""
+    a, b = as_floats(stored[key]), as_floats(fresh[key])
+    if a.shape != b.shape:
+        return f"{key}: {a.size} stored values against {b.size} recomputed"
+    both_inf = np.isinf(a) & np.isinf(b)
+    with np.errstate(invalid="ignore"):
+        off = ~both_inf & ~(np.abs(a - b) <= rtol * np.abs(a))
+    if off.mean() > share:
+        first = f"{a[off][0]:g} vs {b[off][0]:g}"
+        return f"{key}: {off.sum()} of {a.size} values differ by more than {rtol:.0%} (e.g. {first})"
+    return ""
+
+
+def _close_values(key: str, atol: float):
+    def compare(stored: dict, fresh: dict) -> str:
+        a, b = as_floats(np.ravel(stored[key])), as_floats(np.ravel(fresh[key]))
+        if a.shape != b.shape or not np.allclose(a, b, atol=atol, rtol=0):
+            return f"{key}: max |stored - recomputed| = {np.max(np.abs(a - b)) if a.shape == b.shape else 'shape'}"
+        return ""
+
+    return compare
+
+
+# =========================================================================== chapter 4: escape times
+def escape_cell(N: int, c: float, cap: float, runs: int, rep: int, seed: int, name: str) -> dict:
+    """``runs`` escape times of the flat-spectrum model (the exact overlap chain,
+    :func:`lofi_utils.sgd_chain.overlap_chain`) at ``N`` with ``eta = c / N^2``, stopped at ``cap N^3 / c``
+    steps; random stream ``(seed, name, N, round(1000 c), rep)``."""
+    from ..sgd_chain import overlap_chain
+
+    out = overlap_chain(
+        N,
+        eta=c / N**2,
+        max_steps=int(math.ceil(cap * N**3 / c)),
+        runs=runs,
+        seed=streams.int_seed(seed, name, N, int(round(1000 * c)), rep),
+    )
+    return {"times": out.times, "lane_steps": int(out.lane_steps)}
+
+
+def _times_by(cells: list[dict], key: str) -> dict:
+    groups: dict = {}
+    for c in cells:
+        groups.setdefault(c["params"][key], []).append(as_floats(c["result"]["times"]))
+    return {k: np.concatenate(v) for k, v in sorted(groups.items())}
+
+
+def n_scan_summary(cells: list[dict]) -> dict:
+    """Per N: runs, median T/N^3 with its 95 % interval, quartiles, censored share; the exponent of the
+    median in N with its bootstrap interval, plain and for ``median / ln(N)^2``; the collapse of
+    ``T / N^3`` (max/min of the medians over N)."""
+    by_n = _times_by(cells, "N")
+    Ns = np.array(sorted(by_n), dtype=float)
+    rows = []
+    for N in Ns:
+        t = by_n[int(N)]
+        med, lo, hi = median_ci(t, seed=int(N))
+        rows.append(
+            {
+                "N": int(N),
+                "runs": int(t.size),
+                "median_over_N3": med / N**3,
+                "ci_over_N3": [lo / N**3, hi / N**3],
+                "quartiles_over_N3": (np.quantile(t, [0.25, 0.75]) / N**3).tolist(),
+                "censored": float(np.mean(~np.isfinite(t))),
+            }
+        )
+    samples = [by_n[int(N)] for N in Ns]
+    plain = power_law_ci(Ns, samples, seed=1)
+    logc = power_law_ci(Ns, samples, seed=2, log_power=2.0)
+    scaled = np.array([r["median_over_N3"] for r in rows])
+    return {
+        "rows": rows,
+        "exponent": {k: plain[k] for k in ("exponent", "lo", "hi", "se")},
+        "exponent_log2": {k: logc[k] for k in ("exponent", "lo", "hi", "se")},
+        "collapse_max_over_min": float(scaled.max() / scaled.min()),
+        "c": float(cells[0]["params"]["c"]),
+    }
+
+
+def c_scan_summary(cells: list[dict]) -> dict:
+    """Per N and c: median ``T c / N^3`` and ``T / N^3``; per N the best c (smallest median T) and the smallest
+    median T/N^3 over c, which must not fall with N if larger steps cannot beat N^3."""
+    groups: dict = {}
+    for c in cells:
+        p = c["params"]
+        groups.setdefault((p["N"], p["c"]), []).append(as_floats(c["result"]["times"]))
+    Ns = sorted({k[0] for k in groups})
+    cs = sorted({k[1] for k in groups})
+    med = np.array([[np.median(np.concatenate(groups[(n, c)])) for c in cs] for n in Ns], dtype=float)
+    over = med / np.array(Ns, dtype=float)[:, None] ** 3
+    best = np.argmin(over, axis=1)
+    return {
+        "Ns": Ns,
+        "cs": cs,
+        "median_over_N3": over.tolist(),
+        "runs_per_point": int(np.concatenate(groups[(Ns[0], cs[0])]).size),
+        "best_c": [cs[i] for i in best],
+        "best_over_N3": [float(over[i, j]) for i, j in enumerate(best)],
+        "censored": [[float(np.mean(~np.isfinite(np.concatenate(groups[(n, c)])))) for c in cs] for n in Ns],
+    }
+
+
+def powerlaw_cell(N: int, a: float, draws: int, rep: int, c: float, cap: float, seed: int) -> dict:
+    """Escape times of the full SGD (:func:`lofi_utils.escape_scans.powerlaw_scan`) for the 'pl' template at
+    spectral exponent ``a``: one run for each of ``draws`` template draws; stream
+    ``(seed, "powerlaw_exponent", N, round(100 a), rep)``."""
+    from ..escape_scans import powerlaw_scan
+
+    s = powerlaw_scan(
+        N,
+        [a],
+        ["pl"],
+        spikes=draws,
+        seeds=1,
+        c=c,
+        cap=cap,
+        seed=streams.int_seed(seed, "powerlaw_exponent", N, int(round(100 * a)), rep),
+    )
+    return {"times": s.times.ravel()}
+
+
+def powerlaw_summary(cells: list[dict]) -> dict:
+    """Per spectral exponent a: medians T/N^3 per N and the exponent of the median in N with its 95 %
+    bootstrap interval; the difference of the exponents (a = max against a = 0)."""
+    by_a: dict = {}
+    for c in cells:
+        p = c["params"]
+        by_a.setdefault(p["a"], {}).setdefault(p["N"], []).append(as_floats(c["result"]["times"]))
+    out = {}
+    for a, by_n in sorted(by_a.items()):
+        Ns = np.array(sorted(by_n), dtype=float)
+        samples = [np.concatenate(by_n[int(N)]) for N in Ns]
+        fit = power_law_ci(Ns, samples, seed=3)
+        out[str(a)] = {
+            "Ns": Ns.astype(int).tolist(),
+            "runs": [int(s.size) for s in samples],
+            "median_over_N3": (np.array([np.median(s) for s in samples]) / Ns**3).tolist(),
+            "censored": [float(np.mean(~np.isfinite(s))) for s in samples],
+            "exponent": {k: fit[k] for k in ("exponent", "lo", "hi", "se")},
+        }
+    a_vals = sorted(by_a)
+    out["exponent_gap"] = out[str(a_vals[0])]["exponent"]["exponent"] - out[str(a_vals[-1])]["exponent"]["exponent"]
+    return out
+
+
+# =========================================================================== chapter 3: emergence
+def emergence_cell(d: int, r: int, cs: list, rep: int, seed: int, gain: float = 2.0) -> dict:
+    """Overlap of the top-r signed-covariance filter with the hidden directions at ``n = c d r`` for every
+    ``c`` in ``cs`` (:func:`lofi_utils.chapters.neural_lofi.emergence.emergence_sweep`, one repetition,
+    stream keyed by ``(seed, "emergence_grid", d, r, rep)``)."""
+    from ..chapters.neural_lofi.emergence import emergence_sweep
+
+    sw = emergence_sweep([(d, r)], cs, seeds=1, seed=streams.int_seed(seed, "emergence_grid", d, r, rep), gain=gain)
+    return {"overlap": sw.overlap[0, :, 0]}
+
+
+def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
+    """First ``x`` where ``y`` reaches ``level`` (log-linear interpolation); NaN if it never does."""
+    above = np.nonzero(y >= level)[0]
+    if above.size == 0:
+        return float("nan")
+    j = above[0]
+    if j == 0:
+        return float(x[0])
+    t = (level - y[j - 1]) / (y[j] - y[j - 1])
+    return float(np.exp(np.log(x[j - 1]) + t * (np.log(x[j]) - np.log(x[j - 1]))))
+
+
+def emergence_summary(cells: list[dict]) -> dict:
+    """Per (d, r): mean overlap per c (n = c d r) and the sample size ``n_half`` where it reaches 0.5; the
+    spread (standard deviation of the log) of ``n_half / (d r)``, of ``n_half / d^2`` and of ``n_half / d``
+    across pairs: the law the data follow has the smallest spread."""
+    groups: dict = {}
+    for c in cells:
+        p = c["params"]
+        groups.setdefault((p["d"], p["r"]), []).append(as_floats(c["result"]["overlap"]))
+    cs = as_floats(cells[0]["params"]["cs"])
+    rows = []
+    for (d, r), ov in sorted(groups.items()):
+        m = np.mean(ov, axis=0)
+        c_half = _crossing(cs, m, 0.5)
+        rows.append(
+            {"d": d, "r": r, "reps": len(ov), "mean_overlap": m.tolist(), "n_half": c_half * d * r if c_half else None}
+        )
+    nh = np.array([row["n_half"] for row in rows], dtype=float)
+    d = np.array([row["d"] for row in rows], dtype=float)
+    r = np.array([row["r"] for row in rows], dtype=float)
+    ok = np.isfinite(nh)
+
+    def spread(v: np.ndarray) -> float:
+        return float(np.std(np.log(v[ok]))) if ok.sum() >= 2 else float("nan")
+
+    return {
+        "cs": cs.tolist(),
+        "rows": rows,
+        "spread": {"n/(d r)": spread(nh / (d * r)), "n/d^2": spread(nh / d**2), "n/d": spread(nh / d)},
+    }
+
+
+# =========================================================================== the registry
+def _grid(**axes) -> list[dict]:
+    """The Cartesian product of ``axes`` (lists) as a list of dicts; scalars are repeated."""
+    out = [{}]
+    for k, v in axes.items():
+        vals = v if isinstance(v, list) else [v]
+        out = [dict(o, **{k: x}) for o in out for x in vals]
+    return out
+
+
+def _escape_grid(Ns, cs, reps, runs, cap, name) -> list[dict]:
+    return _grid(N=list(Ns), c=list(cs), cap=cap, runs=runs, rep=list(range(reps)), seed=0, name=name)
+
+
+CHAIN = ("lofi_utils.sgd_chain", "lofi_utils.sgd", "lofi_utils.phase_model", "lofi_utils.streams")
+EMERGENCE_CS = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
+EMERGENCE_PAIRS_BOOK = [(32, 4), (64, 4), (128, 4), (256, 4), (64, 2), (64, 8), (64, 16)]
+
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e
+    for e in [
+        Experiment(
+            name="escape_n_scan",
+            chapter="amplitude_phase",
+            description="escape time of online SGD on the flat-spectrum phase model against N (eta = c/N^2)",
+            cell=escape_cell,
+            grids={
+                "smoke": _escape_grid([8, 12, 16], [1.0], 2, 16, 60.0, "escape_n_scan"),
+                "book": _escape_grid([16, 24, 32, 48, 64, 96, 128], [1.0], 4, 64, 60.0, "escape_n_scan"),
+                "paper": _escape_grid([16, 32, 64, 128, 256, 512], [1.0], 8, 128, 60.0, "escape_n_scan"),
+            },
+            summary=n_scan_summary,
+            depends=CHAIN,
+            compare=_close_times,
+        ),
+        Experiment(
+            name="escape_c_scan",
+            chapter="amplitude_phase",
+            description="escape time against the step-size constant c (eta = c/N^2) at three N",
+            cell=escape_cell,
+            grids={
+                "smoke": _escape_grid([8, 16], [1.0, 4.0], 1, 16, 60.0, "escape_c_scan"),
+                "book": _escape_grid([16, 32, 64], [0.5, 1.0, 2.0, 4.0, 8.0, 16.0], 2, 64, 60.0, "escape_c_scan"),
+                "paper": _escape_grid(
+                    [32, 64, 128, 256], [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0], 4, 128, 60.0, "escape_c_scan"
+                ),
+            },
+            summary=c_scan_summary,
+            depends=CHAIN,
+            compare=_close_times,
+        ),
+        Experiment(
+            name="powerlaw_exponent",
+            chapter="amplitude_phase",
+            description="escape time of the full SGD against N at spectral exponent a = 0 and a = 1.5 ('pl' template)",
+            cell=powerlaw_cell,
+            grids={
+                "smoke": _grid(N=[8, 12], a=[0.0, 1.5], draws=8, rep=[0], c=2.0, cap=12.0, seed=0),
+                "book": _grid(N=[16, 24, 32, 48, 64], a=[0.0, 1.5], draws=32, rep=[0, 1], c=2.0, cap=12.0, seed=0),
+                "paper": _grid(
+                    N=[16, 32, 64, 128, 256], a=[0.0, 1.5], draws=64, rep=[0, 1, 2, 3], c=2.0, cap=12.0, seed=0
+                ),
+            },
+            summary=powerlaw_summary,
+            depends=CHAIN + ("lofi_utils.escape_scans",),
+            compare=_close_times,
+        ),
+        Experiment(
+            name="emergence_grid",
+            chapter="neural_lofi",
+            description="overlap of the LoFi filter with the hidden directions at n = c d r, d and r varied separately",
+            cell=emergence_cell,
+            grids={
+                "smoke": [
+                    dict(d=d, r=r, cs=[0.5, 2.0, 8.0], rep=k, seed=0)
+                    for d, r in [(16, 2), (32, 2), (16, 4)]
+                    for k in (0,)
+                ],
+                "book": [
+                    dict(d=d, r=r, cs=EMERGENCE_CS, rep=k, seed=0) for d, r in EMERGENCE_PAIRS_BOOK for k in range(4)
+                ],
+                "paper": [
+                    dict(d=d, r=r, cs=EMERGENCE_CS + [32.0], rep=k, seed=0)
+                    for d, r in EMERGENCE_PAIRS_BOOK + [(512, 4), (128, 16), (128, 32)]
+                    for k in range(10)
+                ],
+            },
+            summary=emergence_summary,
+            depends=(
+                "lofi_utils.chapters.neural_lofi.emergence",
+                "lofi_utils.lofi.targets",
+                "lofi_utils.lofi.filtering",
+                "lofi_utils.streams",
+            ),
+            compare=_close_values("overlap", 1e-9),
+        ),
+    ]
+}
+
+
+def get(name: str) -> Experiment:
+    """The experiment called ``name`` (``ValueError`` listing the names otherwise)."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; allowed: {', '.join(EXPERIMENTS)}")
+    return EXPERIMENTS[name]
+
+
+def by_target(targets: list[str]) -> list[Experiment]:
+    """Experiments named by ``targets``: experiment names or chapter ids (all of a chapter); none = all."""
+    if not targets:
+        return list(EXPERIMENTS.values())
+    chapters = {e.chapter for e in EXPERIMENTS.values()}
+    out = []
+    for t in targets:
+        if t in EXPERIMENTS:
+            out.append(EXPERIMENTS[t])
+        elif t in chapters:
+            out += [e for e in EXPERIMENTS.values() if e.chapter == t]
+        else:
+            raise ValueError(
+                f"unknown experiment or chapter {t!r}; experiments: {', '.join(EXPERIMENTS)}; "
+                f"chapters: {', '.join(sorted(chapters))}"
+            )
+    return list({e.name: e for e in out}.values())
