@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from scipy.special import erf as _erf
 from scipy.special import expit as _expit
 from torch import nn
@@ -59,22 +60,26 @@ _SQRT2 = math.sqrt(2.0)
 class Sine(nn.Module):
     """The activation ``sin(z)`` (with PyTorch's default init this is *not* a SIREN: no omega_0)."""
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:  # noqa: D102
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """``sin(z)`` elementwise."""
         return torch.sin(z)
 
 
 class TorchFunction(nn.Module):
     """An ``nn.Module`` applying an elementwise torch function (for activations without a module class)."""
 
-    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor], name: str):
+    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor], name: str) -> None:
+        """Wrap ``fn``; ``name`` is what ``repr`` shows."""
         super().__init__()
         self.fn = fn
         self.name = name
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:  # noqa: D102
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """``fn(z)`` elementwise."""
         return self.fn(z)
 
     def extra_repr(self) -> str:
+        """The function's name, shown by ``repr``."""
         return self.name
 
 
@@ -96,7 +101,7 @@ class Activation:
             return self.module_class()
         return TorchFunction(self.torch, self.name)
 
-    def dual(self, q: float, c):
+    def dual(self, q: float, c: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Dual kernel ``(V(c), V_dot(c))`` for inputs of variance ``q`` and covariances ``c``
         (:func:`lofi_utils.kernels.dual_activation`); ``ValueError`` when ``kernel`` is false."""
         if not self.kernel:
@@ -206,12 +211,12 @@ def names(*, kernel: bool | None = None, module: bool | None = None) -> tuple[st
     )
 
 
-def check_name(name, allowed: Sequence[str] | None = None) -> str:
+def check_name(name: str, allowed: Sequence[str] | None = None) -> str:
     """``name`` lower-cased if it is a registered activation (and in ``allowed`` when given), else a
     one-line ``ValueError`` naming the allowed ones."""
     return check_choice(name, "activation", tuple(REGISTRY) if allowed is None else allowed, casefold=True)
 
 
-def get(name, allowed: Sequence[str] | None = None) -> Activation:
+def get(name: str, allowed: Sequence[str] | None = None) -> Activation:
     """The :class:`Activation` of ``name`` (see :func:`check_name`)."""
     return REGISTRY[check_name(name, allowed)]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .kernels import layer_kernels
 from .ntk import MLP, empirical_layer_ntk
@@ -83,6 +84,7 @@ class AttributionResult:
 
     @property
     def closure_euler(self) -> float:
+        """:attr:`closure` of the Euler attribution (``g^test`` at the start of each step only)."""
         return float(self.contrib_euler[-1].sum() / self.drop)
 
 
@@ -97,10 +99,10 @@ def _check_trained(train_layers, L):
 
 def train_attribution(
     model: MLP,
-    x_train,
-    y_train,
-    x_test,
-    y_test,
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
     *,
     eta: float,
     steps: int,
@@ -187,10 +189,10 @@ def _train_attribution(model, x_train, y_train, x_test, y_test, eta, steps, trai
 
 
 def kernel_attribution(
-    K_train,
-    K_test_train,
-    y_train,
-    y_test,
+    K_train: ArrayLike,
+    K_test_train: ArrayLike,
+    y_train: ArrayLike,
+    y_test: ArrayLike,
     *,
     eta: float,
     steps: int,
@@ -262,7 +264,7 @@ def kernel_attribution(
     )
 
 
-def residual_rate(loss, *, floor: float = 0.3) -> float:
+def residual_rate(loss: ArrayLike, *, floor: float = 0.3) -> float:
     """Per-step decay rate of a residual from its loss curve: ``r(t) ~ (1 - rate)^t``, ``loss ~ r^2``.
 
     Least-squares slope of ``log(loss)/2`` over the steps before the loss first drops below ``floor`` times
@@ -320,8 +322,8 @@ class AttributionComparison:
 
 def compare_attribution(
     model: MLP,
-    x,
-    y,
+    x: ArrayLike,
+    y: ArrayLike,
     n_train: int,
     *,
     eta: float,

@@ -24,14 +24,17 @@ class Chapter:
 
     @property
     def device(self) -> torch.device:
+        """The device chosen by :func:`lofi_utils.runtime.setup`."""
         return self.runtime.device
 
     @property
     def rng(self) -> np.random.Generator:
+        """The chapter's seeded NumPy generator."""
         return self.runtime.rng
 
     @property
     def seed(self) -> int:
+        """The chapter's root seed."""
         return self.runtime.seed
 
     def stream(self, name: str, *key) -> np.random.Generator:

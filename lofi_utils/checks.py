@@ -48,6 +48,7 @@ class CheckRecord:
     extra: dict = field(default_factory=dict)
 
     def describe(self) -> str:
+        """One line: the check's name, measured against expected, and pass or fail."""
         m = _fmt(self.measured)
         if self.relation == "true":
             shown = "" if m == "True" else " measured " + m
@@ -222,7 +223,7 @@ def summary(chapter: str | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- the reproduction report
-def load_records(directory) -> dict[str, list[CheckRecord]]:
+def load_records(directory: str | os.PathLike[str]) -> dict[str, list[CheckRecord]]:
     """Read every ``<chapter>.jsonl`` in ``directory``: ``{chapter: [CheckRecord, ...]}`` (sorted by chapter)."""
     d = Path(directory)
     out: dict[str, list[CheckRecord]] = {}
@@ -309,9 +310,11 @@ class RecordDiff:
 
     @property
     def identical(self) -> bool:
+        """Whether nothing differs between the two executions."""
         return not (self.changed or self.flipped or self.only_a or self.only_b)
 
     def describe(self) -> str:
+        """A summary line, then one line per changed, flipped or unmatched check."""
         if self.identical:
             return f"{self.chapter}: {self.n_a} checks, all identical"
         worst = max((c[3] for c in self.changed), default=0.0)

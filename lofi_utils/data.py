@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .validation import check_int, check_nonnegative, check_rng
 
@@ -27,7 +28,7 @@ def unit_grid(n: int) -> np.ndarray:
 
 
 def sum_of_sines(
-    x, freqs: Sequence[float], amps: Sequence[float] | None = None, phases: Sequence[float] | None = None
+    x: ArrayLike, freqs: Sequence[float], amps: Sequence[float] | None = None, phases: Sequence[float] | None = None
 ) -> np.ndarray:
     """The target of Rahaman et al. (2019): ``f(x) = sum_k A_k sin(2 pi k x + phi_k)``.
 
@@ -60,7 +61,7 @@ def sum_of_sines(
     return np.sin(arg) @ a
 
 
-def random_phases(n: int, rng) -> np.ndarray:
+def random_phases(n: int, rng: np.random.Generator | int) -> np.ndarray:
     """``n`` phases drawn uniformly from [0, 2 pi) (Rahaman et al. draw one per frequency and run).
 
     ``rng``: a ``numpy.random.Generator`` or a non-negative integer seed. Returns shape ``(n,)``.
@@ -69,7 +70,9 @@ def random_phases(n: int, rng) -> np.ndarray:
     return 2.0 * np.pi * check_rng(rng).random(n)
 
 
-def power_law_signal(n_grid: int, *, exponent: float = 1.0, max_freq: int, rng) -> np.ndarray:
+def power_law_signal(
+    n_grid: int, *, exponent: float = 1.0, max_freq: int, rng: np.random.Generator | int
+) -> np.ndarray:
     """A random periodic signal with a power-law amplitude spectrum (the target of Tancik et al. 2020).
 
     ``s(x) = Re sum_{f=1}^{F} c_f exp(2 pi i f x)`` with ``c_f = f^(-exponent) (g_f + i g'_f)``,

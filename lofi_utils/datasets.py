@@ -26,10 +26,12 @@ import math
 import os
 import pickle
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .validation import check_choice, check_int
 
@@ -59,7 +61,7 @@ class DataMissing(ValueError):
     """A dataset the reader asked for is not where it was said to be (one-line message)."""
 
 
-def to_sphere(X) -> np.ndarray:
+def to_sphere(X: ArrayLike) -> np.ndarray:
     """Rows of ``X`` (n, d) centred by the data mean and scaled to the sphere of radius ``sqrt(d)``.
 
     ``x_i <- sqrt(d) (x_i - mean) / |x_i - mean|`` (the NTK convention ``|x|^2 = d``). Rows that are
@@ -76,7 +78,7 @@ def to_sphere(X) -> np.ndarray:
 
 
 def digits(
-    *, classes=None, normalize: str | None = "sphere", n: int | None = None, seed: int = 0
+    *, classes: int | Sequence[int] | None = None, normalize: str | None = "sphere", n: int | None = None, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's handwritten digits: ``X`` (n, 64) float64 and labels ``y`` (n,) int64.
 
@@ -131,7 +133,7 @@ def _skimage(name: str, gray: bool) -> np.ndarray:
     return im.astype(np.float64) / (255.0 if im.dtype == np.uint8 else 1.0)
 
 
-def photos(*, gray: bool = True, names=PHOTOS) -> list[np.ndarray]:
+def photos(*, gray: bool = True, names: Sequence[str] = PHOTOS) -> list[np.ndarray]:
     """Photographs bundled with scikit-image, as float64 arrays with values in [0, 1].
 
     ``gray=True``: 2-D luminance images (shape (H, W), sizes differ); else the stored channels.
@@ -140,7 +142,7 @@ def photos(*, gray: bool = True, names=PHOTOS) -> list[np.ndarray]:
     return [_skimage(nm, gray) for nm in names]
 
 
-def textures(*, names=TEXTURES) -> dict[str, np.ndarray]:
+def textures(*, names: Sequence[str] = TEXTURES) -> dict[str, np.ndarray]:
     """Gray-level textures bundled with scikit-image (512 x 512, values in [0, 1]), by name."""
     return {nm: _skimage(nm, True) for nm in names}
 
@@ -254,7 +256,7 @@ def _check_kinds(kinds, allowed=KINDS, what: str = "dataset") -> tuple[str, ...]
     return ks
 
 
-def detect(path, kinds=KINDS) -> str:
+def detect(path: str | os.PathLike[str], kinds: str | Sequence[str] = KINDS) -> str:
     """Which dataset the folder ``path`` holds, judged by its files (not by its name): one of ``kinds``.
 
     Looks in ``path`` and one folder below for CIFAR-10 batches (``data_batch_1`` .. ``test_batch``),
@@ -395,7 +397,7 @@ def _load_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     return _check_images(X, y, f"{_show(path)} [{xk}, {yk}]", "MNIST", shape=(28, 28), n_classes=10, xkey=xk, ykey=yk)
 
 
-def load_mnist(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(path: str | os.PathLike[str], *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """MNIST from ``path``: images ``X`` (n, 28, 28) uint8 and labels ``y`` (n,) int64 in 0..9.
 
     ``path``: a folder with the IDX files (``train-images-idx3-ubyte`` etc., optionally ``.gz``,
@@ -473,7 +475,7 @@ def _cifar_batch(path: Path, what: str, label_key: str, n_classes: int) -> tuple
     return X.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), y
 
 
-def load_cifar10(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+def load_cifar10(path: str | os.PathLike[str], *, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """CIFAR-10 from ``path``: ``X`` (n, 32, 32, 3) uint8 and ``y`` (n,) int64 (class indices, see
     :data:`CIFAR10_CLASSES`).
 
@@ -496,7 +498,9 @@ def load_cifar10(path, *, split: str = "train") -> tuple[np.ndarray, np.ndarray]
     return np.concatenate([X for X, _ in parts]), np.concatenate([y for _, y in parts])
 
 
-def load_cifar100(path, *, split: str = "train", label: str = "fine") -> tuple[np.ndarray, np.ndarray]:
+def load_cifar100(
+    path: str | os.PathLike[str], *, split: str = "train", label: str = "fine"
+) -> tuple[np.ndarray, np.ndarray]:
     """CIFAR-100 from ``path`` (the folder ``cifar-100-python`` or its parent: files ``train``, ``test``).
 
     Returns ``X`` (n, 32, 32, 3) uint8 and ``y`` (n,) int64 with ``label`` ``"fine"`` (100 classes)
@@ -517,7 +521,14 @@ def load_cifar100(path, *, split: str = "train", label: str = "fine") -> tuple[n
 _LOADERS = {"cifar10": load_cifar10, "cifar100": load_cifar100, "mnist": load_mnist}
 
 
-def check_data_path(path, kind, *, allowed=KINDS, n_train: int | None = None, n_test: int | None = None) -> str | None:
+def check_data_path(
+    path: str | os.PathLike[str] | None,
+    kind: str | Sequence[str],
+    *,
+    allowed: str | Sequence[str] = KINDS,
+    n_train: int | None = None,
+    n_test: int | None = None,
+) -> str | None:
     """Check at once, before any long computation, that ``path`` holds the dataset ``kind``.
 
     ``kind``: one of ``allowed`` (default :data:`KINDS`: ``"cifar10"``, ``"cifar100"``, ``"mnist"``), or a
@@ -555,7 +566,7 @@ def check_data_path(path, kind, *, allowed=KINDS, n_train: int | None = None, n_
     return kind
 
 
-def cifar10_animals_vs_vehicles(y) -> np.ndarray:
+def cifar10_animals_vs_vehicles(y: ArrayLike) -> np.ndarray:
     """Binary labels for CIFAR-10: ``+1`` for the six animal classes, ``-1`` for the four vehicles."""
     y = np.asarray(y)
     if np.any((y < 0) | (y > 9)):
@@ -575,7 +586,7 @@ class RealData:
     note: str
 
 
-def load_real_data(data_path=None, *, n: int, seed: int = 0) -> RealData:
+def load_real_data(data_path: str | os.PathLike[str] | None = None, *, n: int, seed: int = 0) -> RealData:
     """Load a real dataset, flatten it and put it on the sphere (:func:`to_sphere`), with a binary target.
 
     ``data_path=None``: scikit-learn's digits (offline), target ``+1`` for digits 0-4 and ``-1`` for 5-9.

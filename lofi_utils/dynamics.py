@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .validation import check_choice, check_in_range, check_int, check_positive
 
@@ -49,7 +50,7 @@ def _check_mu_eta(mu, eta):
     return mu, check_positive(eta, "the step size eta")
 
 
-def kernel_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
+def kernel_mode_decay(mu: ArrayLike, eta: float, steps: int) -> np.ndarray:
     """Residual factor of each eigenmode under linearised GD: ``(1 - eta mu_k)^t``, t = 0..steps.
 
     ``mu``: eigenvalues, scalar or shape ``(K,)``; ``eta``: step size > 0; ``steps``: int >= 0.
@@ -61,7 +62,7 @@ def kernel_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
     return np.power.outer(1.0 - eta * np.atleast_1d(mu), t).T.reshape((steps + 1,) + mu.shape)
 
 
-def simulate_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
+def simulate_mode_decay(mu: ArrayLike, eta: float, steps: int) -> np.ndarray:
     """The same as :func:`kernel_mode_decay`, by iterating the GD step ``r <- r - eta mu r`` from ``r = 1``.
 
     Same arguments and return shape.
@@ -78,7 +79,7 @@ def simulate_mode_decay(mu, eta: float, steps: int) -> np.ndarray:
 
 
 def time_to_fraction(
-    mu, eta: float, *, frac: float = 0.1, method: str = "closed", max_steps: int = 10_000_000
+    mu: ArrayLike, eta: float, *, frac: float = 0.1, method: str = "closed", max_steps: int = 10_000_000
 ) -> np.ndarray:
     """Number of GD steps ``t_k`` until the mode-k residual falls to ``frac`` of its initial size.
 
@@ -120,7 +121,7 @@ def time_to_fraction(
     return out.reshape(mu.shape)
 
 
-def circle_kernel_eigenvalues(kappa_row) -> np.ndarray:
+def circle_kernel_eigenvalues(kappa_row: ArrayLike) -> np.ndarray:
     """Eigenvalues ``lambda_k`` of ``(1/n) K`` for a dot-product kernel on ``n`` equispaced points of S^1.
 
     ``K_ij = kappa(cos(theta_i - theta_j))`` is circulant, with eigenvectors ``cos(k theta), sin(k theta)``
@@ -135,7 +136,7 @@ def circle_kernel_eigenvalues(kappa_row) -> np.ndarray:
     return np.fft.rfft(row).real / row.size
 
 
-def cosine_coefficients(r, ks) -> np.ndarray:
+def cosine_coefficients(r: np.ndarray | torch.Tensor, ks: ArrayLike) -> np.ndarray | torch.Tensor:
     """Coefficients of ``cos(k theta)`` in functions sampled on the equispaced grid ``theta_j = 2 pi j/n``.
 
     ``c_k = (2/n) sum_j r_j cos(k theta_j)`` for ``0 < k < n/2`` and ``(1/n) sum_j r_j`` for k = 0, so a
@@ -155,7 +156,7 @@ def cosine_coefficients(r, ks) -> np.ndarray:
     return np.asarray(r, dtype=float) @ basis
 
 
-def kernel_gd(gram, y, *, eta: float, steps: int) -> np.ndarray:
+def kernel_gd(gram: ArrayLike, y: ArrayLike, *, eta: float, steps: int) -> np.ndarray:
     """Residual trajectory of kernel gradient descent on ``1/2 mean (f - y)^2`` from ``f = 0``.
 
     ``r_{t+1} = r_t - (eta/n) K r_t``, ``r_0 = -y`` (the linearised network with ``f_0`` subtracted).
@@ -177,7 +178,7 @@ def kernel_gd(gram, y, *, eta: float, steps: int) -> np.ndarray:
     return out
 
 
-def fit_decay_rate(amplitude, *, floor: float = 0.1) -> float:
+def fit_decay_rate(amplitude: ArrayLike, *, floor: float = 0.1) -> float:
     """Per-step rate ``rho`` of a geometric decay ``a_t ~ a_0 (1 - rho)^t``.
 
     Least-squares slope ``s`` of ``log|a_t / a_0|`` against t over the steps before ``|a_t/a_0|`` first

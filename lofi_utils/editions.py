@@ -23,6 +23,12 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import os
+
+    from nbformat import NotebookNode
 
 EDITIONS = ("full", "student")
 
@@ -69,7 +75,9 @@ def strip_solutions(text: str, *, placeholder: str = SOLUTION_PLACEHOLDER) -> st
     return out
 
 
-def chapter_notebook(path, *, edition: str = "full", requirement: str | None = None):
+def chapter_notebook(
+    path: str | os.PathLike[str], *, edition: str = "full", requirement: str | None = None
+) -> NotebookNode:
     """The chapter at ``path`` (jupytext MyST ``.md``) as an ``nbformat`` notebook without outputs.
 
     ``edition="student"`` removes the solutions. ``requirement``: a pip requirement for the book's
@@ -89,7 +97,13 @@ def chapter_notebook(path, *, edition: str = "full", requirement: str | None = N
     return nb
 
 
-def write_notebooks(sources, outdir, *, edition: str = "full", requirement: str | None = None) -> list[Path]:
+def write_notebooks(
+    sources: Iterable[str | os.PathLike[str]],
+    outdir: str | os.PathLike[str],
+    *,
+    edition: str = "full",
+    requirement: str | None = None,
+) -> list[Path]:
     """Write :func:`chapter_notebook` of each source ``.md`` as ``outdir/<stem>.ipynb``; return the paths."""
     import nbformat
 
@@ -152,7 +166,7 @@ def solutions(text: str) -> list[tuple[str, str]]:
 _MARK = re.compile(r"\{solution-(start|end)\}[ \t]*(\S*)")
 
 
-def split_code_cells(nb) -> tuple[dict[str, list], list]:
+def split_code_cells(nb: Mapping[str, Any]) -> tuple[dict[str, list], list]:
     """The code cells of a full-edition notebook (e.g. the executed one), split into the cells inside
     solution blocks (by exercise label) and all the others, in order."""
     inside, others, label, n = {}, [], None, 0
@@ -169,7 +183,9 @@ def split_code_cells(nb) -> tuple[dict[str, list], list]:
     return inside, others
 
 
-def student_notebook(path, executed=None, *, requirement: str | None = None):
+def student_notebook(
+    path: str | os.PathLike[str], executed: Mapping[str, Any] | None = None, *, requirement: str | None = None
+) -> NotebookNode:
     """:func:`chapter_notebook` of the student edition; with ``executed`` (the chapter's executed
     notebook, full edition), each code cell gets the outputs that the same cell has there. Outputs
     are only ever taken from cells outside the solutions."""
@@ -192,7 +208,7 @@ def student_notebook(path, executed=None, *, requirement: str | None = None):
     return nb
 
 
-def executed_notebook(path, cache=None):
+def executed_notebook(path: str | os.PathLike[str], cache: str | os.PathLike[str] | None = None) -> NotebookNode | None:
     """The executed notebook that myst-nb wrote (``<build>/jupyter_execute/<docname>.ipynb``), with its
     outputs; ``None`` if there is none. Where the page came from the execution cache, myst-nb 1.4 writes
     the notebook without outputs: they are then merged in from ``cache`` (the jupyter-cache folder)."""
@@ -286,7 +302,9 @@ class SolutionFingerprints:
         images: Mapping[str, Iterable[bytes]] | None = None,
         other_images: Iterable[bytes] = (),
         n: int = 8,
-    ):
+    ) -> None:
+        """Index the solutions' n-grams, words and figures that ``others`` do not contain (see the class
+        docstring)."""
         if n < 3:
             raise ValueError(f"n-grams of {n} words are not distinctive; use n >= 3")
         self.n = n
@@ -353,7 +371,14 @@ class SolutionFingerprints:
         return found
 
     @classmethod
-    def from_book(cls, srcdir, executed_dir=None, *, cache=None, n: int = 8) -> SolutionFingerprints:
+    def from_book(
+        cls,
+        srcdir: str | os.PathLike[str],
+        executed_dir: str | os.PathLike[str] | None = None,
+        *,
+        cache: str | os.PathLike[str] | None = None,
+        n: int = 8,
+    ) -> SolutionFingerprints:
         """:meth:`from_chapters` for the book at ``srcdir``: the chapters ``notebooks/*.md``, their executed
         notebooks (:func:`executed_notebook` of ``<executed_dir>/notebooks/<name>.ipynb``, myst-nb's
         ``jupyter_execute`` folder, with outputs from the jupyter-cache folder ``cache``) where present,
@@ -377,7 +402,7 @@ class SolutionFingerprints:
                     others.append(p.read_text(encoding="utf-8", errors="replace"))
         return cls.from_chapters(chapters, executed=executed, others=others, n=n)
 
-    def find_file(self, path) -> dict[str, str]:
+    def find_file(self, path: str | os.PathLike[str]) -> dict[str, str]:
         """``{solution name: what was found}`` in one file: its text (as written, unescaped, without HTML
         tags, the strings of a notebook) and its bytes or embedded images (the solutions' figures)."""
         path = Path(path)
@@ -395,7 +420,7 @@ class SolutionFingerprints:
                 found.setdefault(name, "a figure of the solution")
         return found
 
-    def scan(self, root) -> list[str]:
+    def scan(self, root: str | os.PathLike[str]) -> list[str]:
         """Every solution found in any file under ``root`` (a built site), one line each:
         ``"<file>: <solution name> (<what was found>)"``; empty when there is none. The search index
         ``searchindex.js`` is checked for the solutions' words that no page of the site shows."""

@@ -16,9 +16,12 @@ The simulators are :func:`lofi_utils.sgd.phase_sgd` (full SGD, any spectrum) and
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import ks_2samp
 
 from . import streams
@@ -27,6 +30,10 @@ from .sgd import EscapeResult, check_order, drift_escape_time, phase_sgd
 from .sgd_chain import overlap_chain
 from .stats import fit_power_law
 from .validation import check_int, check_positive
+
+if TYPE_CHECKING:
+    import torch
+    from scipy.stats._stats_py import KstestResult  # what ks_2samp returns (a tuple with named fields)
 
 __all__ = [
     "escape_fraction",
@@ -53,8 +60,21 @@ def _check_times(times) -> np.ndarray:
     return t
 
 
-def escape_fraction(times, n) -> np.ndarray:
-    """Fraction of runs with escape time ``<= n`` for each ``n`` (censored runs never count)."""
+def escape_fraction(times: ArrayLike, n: ArrayLike) -> np.ndarray:
+    """Fraction of runs with escape time ``<= n`` for each ``n`` (censored runs never count).
+
+    Parameters
+    ----------
+    times : array_like
+        Escape times, (R,), ``inf`` for a censored run.
+    n : array_like
+        Step counts, scalar or (M,).
+
+    Returns
+    -------
+    np.ndarray
+        Shape (M,) ((1,) for a scalar ``n``).
+    """
     times = _check_times(times)
     n = np.asarray(n, dtype=float)
     if n.ndim > 1 or np.any(np.isnan(n)):
@@ -62,7 +82,7 @@ def escape_fraction(times, n) -> np.ndarray:
     return np.mean(times[None, :] <= n.reshape(-1)[:, None], axis=1)
 
 
-def median_escape(times) -> float:
+def median_escape(times: ArrayLike) -> float:
     """Median escape time, censored runs counted as ``inf`` (so the median is finite while > half escaped)."""
     return float(np.median(_check_times(times)))
 
@@ -82,10 +102,12 @@ class EscapeScan:
 
     @property
     def medians(self) -> np.ndarray:
+        """(G,) median escape times (censored runs as ``inf``)."""
         return np.array([median_escape(t) for t in self.times])
 
     @property
     def censored(self) -> np.ndarray:
+        """(G,) share of censored runs per setting."""
         return np.mean(~np.isfinite(self.times), axis=1)
 
     def exponent_se(self, *, n_boot: int = 300, log_correction: bool = False, seed: int = 0) -> float:
@@ -102,11 +124,11 @@ class EscapeScan:
             fits.append(fit_power_law(self.values, med)[0])
         return float(np.std(fits))
 
-    def quantiles(self, qs=(0.25, 0.75)) -> np.ndarray:
+    def quantiles(self, qs: Sequence[float] = (0.25, 0.75)) -> np.ndarray:
         """Quantiles of the escape times per setting (G, len(qs)), censored runs as ``inf``."""
         return np.quantile(self.times, qs, axis=1).T
 
-    def table(self, scale=None) -> str:
+    def table(self, scale: ArrayLike | None = None) -> str:
         """One line per setting: median, quartiles and censored share; ``scale`` (G,) divides the times."""
         sc = np.ones(len(self.values)) if scale is None else np.asarray(scale, dtype=float)
         q = self.quantiles()
@@ -120,7 +142,7 @@ class EscapeScan:
 
 
 def escape_time_scan(
-    Ns,
+    Ns: int | Sequence[int],
     *,
     seeds: int,
     c: float | list = 1.0,
@@ -131,7 +153,7 @@ def escape_time_scan(
     seed: int = 0,
     method: str = "parallel",
     record_every: int | None = None,
-    device="cpu",
+    device: torch.device | str = "cpu",
     progress: bool = False,
 ) -> EscapeScan:
     """Escape times of the flat-spectrum model for each N in ``Ns`` (or each step-size constant in ``c``), with
@@ -140,6 +162,30 @@ def escape_time_scan(
     Step size ``eta = c / N^2`` (k = 4) or ``c / N`` (k = 2); runs are stopped after ``cap * T_scale`` steps with
     ``T_scale = N^3 / c`` (k = 4) or ``N log N / c`` (k = 2). When ``c`` is a list the scan is over ``c`` and
     ``Ns`` must hold one N. The exponent of the medians in N (or in c) is fitted when all medians are finite.
+
+    Parameters
+    ----------
+    Ns : int or sequence of int
+        Dimensions, each >= 3 (one when ``c`` is a list).
+    seeds : int
+        Runs per setting.
+    c : float or list of float
+        Step-size constant(s), > 0.
+    beta : float
+        Spike strength.
+    order : {4, 2}
+        Information exponent.
+    cap : float
+        Runs stop after ``cap * T_scale`` steps.
+    threshold : float
+        Escape threshold.
+    seed, method, record_every, device, progress
+        Passed to :func:`~lofi_utils.sgd_chain.overlap_chain`.
+
+    Returns
+    -------
+    EscapeScan
+        ``times`` (G, seeds) with G the number of settings.
     """
     order = check_order(order)
     seeds = check_int(seeds, "seeds", minimum=1)
@@ -293,7 +339,7 @@ class PowerLawScan:
         j = self.templates.index(template)
         return self.m0_typical[:, j] / self.m0_typical[0, j]
 
-    def ks_to_baseline(self, times):
+    def ks_to_baseline(self, times: ArrayLike) -> KstestResult:
         """Two-sample KS test of this scan's escape times at ``a = 0`` (all templates and runs pooled) against
         other isotropic escape times ``times`` (e.g. ``escape_time_scan(...).times[0]``); censored runs of both
         samples are dropped. Returns the ``scipy.stats.ks_2samp`` result."""
@@ -307,6 +353,7 @@ class PowerLawScan:
             raise ValueError(f"the first spectral exponent must be 0 (the isotropic case), got {self.a_values[0]}")
 
     def table(self) -> str:
+        """One line per spectral exponent: ``D_eff``, then per template the median ``T / N^3`` and ``|m0|``."""
         rows = [f"{'a':>5} {'D_eff':>6} " + " ".join(f"{'T/N^3 ' + t:>12} {'|m0| ' + t:>9}" for t in self.templates)]
         for i, a in enumerate(self.a_values):
             cells = " ".join(
@@ -319,8 +366,8 @@ class PowerLawScan:
 
 def powerlaw_scan(
     N: int,
-    a_values,
-    templates=("pl", "flat"),
+    a_values: ArrayLike,
+    templates: str | Sequence[str] = ("pl", "flat"),
     *,
     spikes: int = 3,
     seeds: int = 8,
@@ -330,7 +377,7 @@ def powerlaw_scan(
     threshold: float = 0.5,
     D: int = 8,
     seed: int = 0,
-    device="cpu",
+    device: torch.device | str = "cpu",
     progress: bool = False,
 ) -> PowerLawScan:
     """Escape times of :func:`lofi_utils.sgd.phase_sgd` for every spectral exponent in ``a_values`` and template
@@ -338,6 +385,32 @@ def powerlaw_scan(
 
     Step size ``eta = c / N^2``; runs stop after ``cap N^3 / c`` steps. The escape is measured on the effective
     overlap ``m_eff = cos(C^(1/2) w, u)`` (threshold 0.5), the overlap that the loss sees.
+
+    Parameters
+    ----------
+    N : int
+        Signal length, even, >= 4.
+    a_values : array_like
+        Spectral exponents, (A,).
+    templates : str or sequence of str
+        Template kinds (:data:`~lofi_utils.phase_model.TEMPLATES`), T of them.
+    spikes, seeds : int
+        Template draws per kind, runs per draw.
+    c, beta, cap, threshold : float
+        Step-size constant, spike strength, step cap in units of ``N^3 / c``, escape threshold.
+    D : int
+        Coordinates of the ``"top"`` template.
+    seed : int
+        Root of the random streams (:mod:`lofi_utils.streams`).
+    device : torch.device or str
+        Where the SGD runs.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    PowerLawScan
+        ``times`` (A, T, spikes x seeds).
     """
     a_values = np.atleast_1d(np.asarray(a_values, dtype=float))
     templates = [templates] if isinstance(templates, str) else list(templates)
@@ -386,7 +459,9 @@ def powerlaw_scan(
 
 
 # =========================================================================== the two simulators in law
-def chain_vs_full(N: int, runs: int, *, c: float = 2.0, cap: float = 30.0, seed: int = 0, device="cpu"):
+def chain_vs_full(
+    N: int, runs: int, *, c: float = 2.0, cap: float = 30.0, seed: int = 0, device: torch.device | str = "cpu"
+) -> tuple[EscapeResult, EscapeResult, KstestResult]:
     """Escape times of the full SGD and of the overlap chain for the isotropic model, and their KS test.
 
     Both simulators run ``runs`` neurons with ``eta = c / N^2`` for at most ``int(cap N^3 / c)`` steps:

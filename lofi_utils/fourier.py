@@ -16,6 +16,7 @@ Float64 NumPy; every random draw takes a ``numpy.random.Generator`` or a seed.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .validation import check_int, check_rng
 
@@ -49,20 +50,43 @@ def _image_array(img, name: str = "img") -> np.ndarray:
 
 
 # =========================================================================== images
-def amplitude_phase(img) -> tuple[np.ndarray, np.ndarray]:
+def amplitude_phase(img: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Amplitude ``|F|`` and phase ``arg F`` of the unitary 2-D DFT ``F = fft2(img, norm="ortho")``.
 
-    ``img``: (..., H, W) real. Returns two (..., H, W) float64 arrays; ``img = ifft2(|F| e^{i arg F})``.
+    Parameters
+    ----------
+    img : array_like
+        Real images, (..., H, W), finite, H, W >= 2.
+
+    Returns
+    -------
+    amplitude, phase : np.ndarray
+        Float64, (..., H, W); ``img = ifft2(|F| e^{i arg F})``.
     """
     F = np.fft.fft2(_image_array(img), norm="ortho")
     return np.abs(F), np.angle(F)
 
 
-def from_amplitude_phase(amplitude, phase, *, return_imag: bool = False):
-    """The image ``Re ifft2(A e^{i phi})`` of an amplitude ``A`` and a phase ``phi`` (both (..., H, W)).
+def from_amplitude_phase(
+    amplitude: ArrayLike, phase: ArrayLike, *, return_imag: bool = False
+) -> np.ndarray | tuple[np.ndarray, float]:
+    """The image ``Re ifft2(A e^{i phi})`` of an amplitude ``A`` and a phase ``phi``.
 
-    The result is real exactly when ``A e^{i phi}`` is Hermitian, ``F(-k) = conj F(k)``; with
-    ``return_imag=True`` the largest ``|Im|`` of the inverse transform is returned too, to check that.
+    The result is real exactly when ``A e^{i phi}`` is Hermitian, ``F(-k) = conj F(k)``.
+
+    Parameters
+    ----------
+    amplitude, phase : array_like
+        ``A`` and ``phi``, broadcastable, (..., H, W).
+    return_imag : bool
+        Also return the largest ``|Im|`` of the inverse transform, to check the Hermitian symmetry.
+
+    Returns
+    -------
+    image : np.ndarray
+        Float64, (..., H, W).
+    imag : float
+        Only with ``return_imag``.
     """
     A = np.asarray(amplitude, dtype=np.float64)
     phi = np.asarray(phase, dtype=np.float64)
@@ -72,15 +96,34 @@ def from_amplitude_phase(amplitude, phase, *, return_imag: bool = False):
     return z.real
 
 
-def phase_scramble(img, rng=0, *, keep_mean: bool = True, return_imag: bool = False):
+def phase_scramble(
+    img: ArrayLike, rng: np.random.Generator | int = 0, *, keep_mean: bool = True, return_imag: bool = False
+) -> np.ndarray | tuple[np.ndarray, float]:
     """Keep each image's Fourier amplitude, randomise its phases with those of white noise.
 
     ``x_scr = ifft2(|F_x| e^{i (arg F_x + arg F_g)})`` with ``g`` a real Gaussian white-noise image: ``arg F_g``
     is uniform and Hermitian-antisymmetric, so the new phases are uniform, independent of the old ones, and
     the result is real. ``keep_mean`` leaves the zero frequency alone (the image mean is kept). For
     (n, C, H, W) input (``img.ndim == 4``) one noise image serves all channels of an image, which keeps the
-    phase differences between channels (the colours). Returns the (..., H, W) scrambled images (and the
-    largest ``|Im|`` of the inverse transform if ``return_imag``).
+    phase differences between channels (the colours).
+
+    Parameters
+    ----------
+    img : array_like
+        Images, (..., H, W) or (n, C, H, W).
+    rng : np.random.Generator or int
+        Draws the noise images.
+    keep_mean : bool
+        Leave the zero frequency alone.
+    return_imag : bool
+        Also return the largest ``|Im|`` of the inverse transform.
+
+    Returns
+    -------
+    scrambled : np.ndarray
+        Float64, the shape of ``img``.
+    imag : float
+        Only with ``return_imag``.
     """
     img = _image_array(img)
     rng = check_rng(rng)
@@ -92,10 +135,20 @@ def phase_scramble(img, rng=0, *, keep_mean: bool = True, return_imag: bool = Fa
     return from_amplitude_phase(A, phi + theta, return_imag=return_imag)
 
 
-def swap_amplitude_phase(amplitude_donor, phase_donor) -> np.ndarray:
+def swap_amplitude_phase(amplitude_donor: ArrayLike, phase_donor: ArrayLike) -> np.ndarray:
     """The hybrid ``ifft2(|F_a| e^{i arg F_b})``: amplitude of ``amplitude_donor``, phase of ``phase_donor``.
 
-    Both (..., H, W) of the same shape. Oppenheim & Lim's classic swap: the hybrid looks like the phase donor.
+    Oppenheim & Lim's classic swap: the hybrid looks like the phase donor.
+
+    Parameters
+    ----------
+    amplitude_donor, phase_donor : array_like
+        Images of the same shape, (..., H, W).
+
+    Returns
+    -------
+    np.ndarray
+        The hybrids, float64, (..., H, W).
     """
     a, b = _image_array(amplitude_donor, "amplitude_donor"), _image_array(phase_donor, "phase_donor")
     if a.shape != b.shape:
@@ -103,12 +156,23 @@ def swap_amplitude_phase(amplitude_donor, phase_donor) -> np.ndarray:
     return from_amplitude_phase(amplitude_phase(a)[0], amplitude_phase(b)[1])
 
 
-def amplitude_equalise(img, amplitude=None) -> np.ndarray:
+def amplitude_equalise(img: ArrayLike, amplitude: ArrayLike | None = None) -> np.ndarray:
     """Phase-only images: each image's phases with a common amplitude (default: the batch-mean amplitude).
 
-    ``x_eq = ifft2(A_common e^{i arg F_x})``; ``img`` (n, H, W) (or (n, C, H, W)); ``amplitude``
-    broadcastable to the images (e.g. (H, W), the mean amplitude of the training set). The amplitude no
-    longer depends on the image, so only its phases can tell images apart.
+    ``x_eq = ifft2(A_common e^{i arg F_x})``. The amplitude no longer depends on the image, so only its phases
+    can tell images apart.
+
+    Parameters
+    ----------
+    img : array_like
+        Images, (n, H, W) or (n, C, H, W).
+    amplitude : array_like, optional
+        The common amplitude, broadcastable to the images (e.g. (H, W), the mean amplitude of the training set).
+
+    Returns
+    -------
+    np.ndarray
+        Float64, the shape of ``img``.
     """
     img = _image_array(img)
     A, phi = amplitude_phase(img)
@@ -116,13 +180,30 @@ def amplitude_equalise(img, amplitude=None) -> np.ndarray:
     return from_amplitude_phase(np.broadcast_to(common, A.shape), phi)
 
 
-def radial_power_spectrum(img, *, window: bool = True, nbins: int | None = None):
+def radial_power_spectrum(
+    img: ArrayLike, *, window: bool = True, nbins: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Azimuthally averaged power ``P(k) = <|F(k)|^2>_{|k| in bin}`` of one image (or the mean over a batch).
 
     ``img``: (H, W) or (n, H, W); its mean is removed and, with ``window``, a separable Hann window
     suppresses the edge discontinuities of a non-periodic photo (which would add a spurious ``k^-2``).
     Radial frequency in cycles per image, ``|k| = sqrt(kx^2 + ky^2)``, integer bins 1..min(H, W)/2.
-    Returns ``(k, P)``: bin centres and mean power (float64).
+
+    Parameters
+    ----------
+    img : array_like
+        (H, W) or (n, H, W).
+    window : bool
+        Apply the Hann window.
+    nbins : int, optional
+        Number of bins K (default ``min(H, W) // 2``).
+
+    Returns
+    -------
+    k : np.ndarray
+        Bin centres 1..K, (K,), float64.
+    P : np.ndarray
+        Mean power per bin, (K,), float64.
     """
     img = _image_array(img)
     if img.ndim > 3:
@@ -148,7 +229,7 @@ def radial_power_spectrum(img, *, window: bool = True, nbins: int | None = None)
     return k, sums[1:] / np.maximum(counts[1:], 1)
 
 
-def spectral_slope(img, *, kmin: float = 4.0, kmax: float | None = None, window: bool = True) -> float:
+def spectral_slope(img: ArrayLike, *, kmin: float = 4.0, kmax: float | None = None, window: bool = True) -> float:
     """Power-law slope ``s`` of ``P(k) ~ k^s`` fitted by least squares in log-log on ``kmin <= k <= kmax``.
 
     ``kmax`` defaults to a quarter of the smaller side (above it, pixel noise and JPEG artefacts flatten
@@ -162,11 +243,29 @@ def spectral_slope(img, *, kmin: float = 4.0, kmax: float | None = None, window:
     return float(np.polyfit(np.log(k[sel]), np.log(P[sel]), 1)[0])
 
 
-def extract_patches(img, size: int, n: int, rng=0, *, rows: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
-    """``n`` random square patches (n, size, size) of a 2-D image, with top-left rows in a band.
+def extract_patches(
+    img: ArrayLike, size: int, n: int, rng: np.random.Generator | int = 0, *, rows: tuple[float, float] = (0.0, 1.0)
+) -> np.ndarray:
+    """``n`` random square patches of a 2-D image, with top-left rows in a band.
 
-    ``rows=(r0, r1)``: fractions of the height where the patch must lie entirely (e.g. ``(0, 0.5)`` for
-    the top half, ``(0.5, 1)`` for the bottom half: disjoint train and test patches).
+    Parameters
+    ----------
+    img : array_like
+        A gray image, (H, W).
+    size : int
+        Patch side, >= 2.
+    n : int
+        Number of patches, >= 1.
+    rng : np.random.Generator or int
+        Draws the positions.
+    rows : tuple of float
+        ``(r0, r1)``: fractions of the height where the patch must lie entirely (e.g. ``(0, 0.5)`` for the top
+        half, ``(0.5, 1)`` for the bottom half: disjoint train and test patches).
+
+    Returns
+    -------
+    np.ndarray
+        Float64, (n, size, size).
     """
     img = np.asarray(img, dtype=np.float64)
     if img.ndim != 2:
@@ -186,7 +285,7 @@ def extract_patches(img, size: int, n: int, rng=0, *, rows: tuple[float, float] 
     return img[ii, jj]
 
 
-def pixel_correlation(a, b) -> float:
+def pixel_correlation(a: ArrayLike, b: ArrayLike) -> float:
     """Pearson correlation of the pixels of two images of the same shape."""
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
@@ -197,7 +296,7 @@ def pixel_correlation(a, b) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def center_crop(img, size: int) -> np.ndarray:
+def center_crop(img: ArrayLike, size: int) -> np.ndarray:
     """The central ``size`` x ``size`` window of a 2-D image.
 
     ``img`` (H, W): rows ``(H - size) // 2 .. (H + size) // 2`` (end excluded) and the same for the columns;
@@ -212,7 +311,7 @@ def center_crop(img, size: int) -> np.ndarray:
     return img[(H - size) // 2 : (H + size) // 2, (W - size) // 2 : (W + size) // 2]
 
 
-def phase_scramble_errors(img, rng=0) -> tuple[float, float]:
+def phase_scramble_errors(img: ArrayLike, rng: np.random.Generator | int = 0) -> tuple[float, float]:
     """How exactly :func:`phase_scramble` keeps every amplitude and returns a real image.
 
     With ``F = fft2(img)`` and ``F_s = fft2(phase_scramble(img, rng))``: the relative amplitude error
@@ -228,7 +327,7 @@ def phase_scramble_errors(img, rng=0) -> tuple[float, float]:
     return float(np.max(np.abs(np.abs(np.fft.fft2(scr)) - A)) / A.max()), imag
 
 
-def swap_correlations(images) -> np.ndarray:
+def swap_correlations(images: ArrayLike) -> np.ndarray:
     """Pixel correlations of amplitude/phase swaps with their two donors (Oppenheim & Lim's experiment).
 
     Hybrid ``i`` takes the phases of ``images[i]`` and the amplitude of the next image (cyclically),
@@ -245,7 +344,7 @@ def swap_correlations(images) -> np.ndarray:
 
 
 # =========================================================================== batches, jitter, whitening
-def standardise(X) -> np.ndarray:
+def standardise(X: ArrayLike) -> np.ndarray:
     """Each image (…, H, W) or (n, C, H, W) to zero mean and unit variance over its pixels (and channels).
 
     Removes the mean (the zero frequency) and the overall contrast (the total power), the two cues that are
@@ -259,7 +358,7 @@ def standardise(X) -> np.ndarray:
     return X / np.maximum(X.std(axis=axes, keepdims=True), 1e-12)
 
 
-def as_nchw(X) -> np.ndarray:
+def as_nchw(X: ArrayLike) -> np.ndarray:
     """A batch of images as (n, C, H, W) float64: gray (n, H, W) gets a channel axis of length 1.
 
     Parameters
@@ -280,7 +379,7 @@ def as_nchw(X) -> np.ndarray:
     return X
 
 
-def phase_jitter(X, strength: float, rng=0) -> np.ndarray:
+def phase_jitter(X: ArrayLike, strength: float, rng: np.random.Generator | int = 0) -> np.ndarray:
     """Add ``strength`` times the (Hermitian-antisymmetric) phase of a white-noise image to each image's phases.
 
     ``x_j = ifft2(|F_x| e^{i (arg F_x + strength arg F_g)})`` with ``g`` a real Gaussian white-noise image (one per
@@ -311,7 +410,7 @@ def phase_jitter(X, strength: float, rng=0) -> np.ndarray:
     return from_amplitude_phase(A, phi + strength * theta)
 
 
-def whiten(X, mean_amplitude) -> np.ndarray:
+def whiten(X: ArrayLike, mean_amplitude: ArrayLike) -> np.ndarray:
     """Divide every image's spectrum by a common amplitude (flattens the average spectrum, keeps the phases).
 
     ``x_w = Re ifft2(F_x / max(A, 1e-12))``.

@@ -18,13 +18,16 @@ import math
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .validation import check_int
 
 __all__ = ["fourier_features", "tancik_mapping", "fourier_feature_kernel"]
 
 
-def fourier_features(v, b, a):
+def fourier_features(
+    v: ArrayLike | torch.Tensor, b: ArrayLike | torch.Tensor, a: ArrayLike | torch.Tensor
+) -> np.ndarray | torch.Tensor:
     """Tancik et al.'s mapping ``gamma(v) = [a_j sin(2 pi b_j v), a_j cos(2 pi b_j v)]_j / ||a||``.
 
     ``v``: shape ``(...,)`` of scalar inputs (NumPy array or torch tensor); ``b``, ``a``: shape
@@ -67,7 +70,7 @@ def tancik_mapping(p: float, n_features: int = 16) -> tuple[np.ndarray, np.ndarr
     return a, b
 
 
-def fourier_feature_kernel(p: float, delta, n_features: int = 16) -> np.ndarray:
+def fourier_feature_kernel(p: float, delta: ArrayLike, n_features: int = 16) -> np.ndarray:
     """Input part of the kernel of Tancik et al.'s mapping :func:`tancik_mapping` ``(p)``, normalised.
 
     ``h(Delta) = sum_j a_j^2 cos(2 pi b_j Delta) / sum_j a_j^2`` with ``(a, b) = tancik_mapping(p)``: the

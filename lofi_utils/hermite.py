@@ -21,6 +21,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import gammaln
 
 from . import activations
@@ -53,7 +54,15 @@ def relu_hermite_coeffs(nmax: int) -> np.ndarray:
     ``sum_n a_n^2 = E[sigma^2] = 1``. The tail decays like ``n^(-5/2)``: the series converges
     geometrically for ``|rho| < 1`` but only algebraically at ``rho = +-1``.
 
-    ``nmax``: int >= 0. Returns float64 of shape ``(nmax+1,)`` (computed in log-space).
+    Parameters
+    ----------
+    nmax : int
+        Highest degree, >= 0.
+
+    Returns
+    -------
+    np.ndarray
+        Float64, shape (nmax+1,) (computed in log-space).
     """
     nmax = check_int(nmax, "nmax", minimum=0)
     a2 = np.zeros(nmax + 1)
@@ -67,13 +76,23 @@ def relu_hermite_coeffs(nmax: int) -> np.ndarray:
     return a2
 
 
-def hermite_normalised_table(nmax: int, z) -> np.ndarray:
+def hermite_normalised_table(nmax: int, z: ArrayLike) -> np.ndarray:
     """Normalised Hermite functions ``He_n(z) / sqrt(n!)`` for n = 0..nmax at the points ``z``.
 
     Recurrence ``h_{n+1} = (z h_n - sqrt(n) h_{n-1}) / sqrt(n+1)``, ``h_0 = 1``, ``h_1 = z`` (no factorials,
     so no overflow for large n).
 
-    ``nmax``: int >= 0; ``z``: 1-D array of shape ``(m,)``. Returns float64 of shape ``(nmax+1, m)``.
+    Parameters
+    ----------
+    nmax : int
+        Highest degree, >= 0.
+    z : array_like
+        Points, shape (m,) (or a scalar).
+
+    Returns
+    -------
+    np.ndarray
+        Float64, shape (nmax+1, m).
     """
     nmax = check_int(nmax, "nmax", minimum=0)
     z = np.atleast_1d(np.asarray(z, dtype=float))
@@ -108,8 +127,19 @@ def hermite_coeffs(sigma: Callable[[np.ndarray], np.ndarray], nmax: int, *, n_no
     spectrally accurate for smooth ``sigma`` (erf, tanh, ...). Not for ReLU-type kernels: use
     :func:`relu_hermite_coeffs` (the kink makes the quadrature converge slowly).
 
-    ``sigma``: vectorised callable on a 1-D array; ``nmax``: int >= 0; ``n_nodes``: int with ``nmax < n_nodes <= 350``.
-    Returns the signed ``a_n``, float64 of shape ``(nmax+1,)``; ``V(rho) = dual_series(a**2, rho)``.
+    Parameters
+    ----------
+    sigma : callable
+        Vectorised, maps a 1-D array to one of the same shape.
+    nmax : int
+        Highest degree, >= 0.
+    n_nodes : int
+        Quadrature nodes, ``nmax < n_nodes <= 350``.
+
+    Returns
+    -------
+    np.ndarray
+        The signed ``a_n``, float64, shape (nmax+1,); ``V(rho) = dual_series(a**2, rho)``.
     """
     nmax = check_int(nmax, "nmax", minimum=0)
     if not is_int(n_nodes) or n_nodes <= nmax or n_nodes > _MAX_GH_NODES:
@@ -124,11 +154,20 @@ def hermite_coeffs(sigma: Callable[[np.ndarray], np.ndarray], nmax: int, *, n_no
     return hermite_normalised_table(nmax, z) @ (w * vals)
 
 
-def dual_series(a2, rho) -> np.ndarray:
-    """Dual activation from its Hermite coefficients: ``V(rho) = sum_n a_n^2 rho^n``.
+def dual_series(a2: ArrayLike, rho: ArrayLike) -> np.ndarray:
+    """Dual activation from its Hermite coefficients: ``V(rho) = sum_n a_n^2 rho^n`` (Horner's scheme).
 
-    ``a2``: squared coefficients, shape ``(nmax+1,)``; ``rho``: scalar or array, ``|rho| <= 1``.
-    Returns float64 of ``rho``'s shape (Horner's scheme).
+    Parameters
+    ----------
+    a2 : array_like
+        Squared coefficients, shape (nmax+1,).
+    rho : array_like
+        Correlations, scalar or any shape, ``|rho| <= 1``.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of ``rho``'s shape.
     """
     a2 = np.asarray(a2, dtype=float)
     if a2.ndim != 1 or a2.size == 0:
@@ -136,19 +175,20 @@ def dual_series(a2, rho) -> np.ndarray:
     return horner(a2, np.asarray(rho, dtype=float))
 
 
-def horner(coef, x):
+def horner(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The polynomial ``sum_n coef_n x^n`` by Horner's scheme, for real or complex ``x`` (no validation).
 
     Parameters
     ----------
-    coef : (n+1,) array
-        The coefficients, lowest degree first.
-    x : array
+    coef : np.ndarray
+        The coefficients, shape (n+1,), lowest degree first.
+    x : np.ndarray
         Any shape and dtype (complex ``x`` evaluates the series' analytic continuation).
 
     Returns
     -------
-    An array of ``x``'s shape and dtype.
+    np.ndarray
+        Of ``x``'s shape and dtype.
     """
     out = np.zeros_like(x)
     for cf in coef[::-1]:
@@ -156,10 +196,20 @@ def horner(coef, x):
     return out
 
 
-def dual_series_derivative(a2, rho) -> np.ndarray:
+def dual_series_derivative(a2: ArrayLike, rho: ArrayLike) -> np.ndarray:
     """Derivative of the dual activation: ``V'(rho) = sum_n n a_n^2 rho^(n-1)`` (= ``E[sigma'(u) sigma'(v)]``).
 
-    ``a2``: shape ``(nmax+1,)``; ``rho``: scalar or array. Returns float64 of ``rho``'s shape.
+    Parameters
+    ----------
+    a2 : array_like
+        Squared coefficients, shape (nmax+1,).
+    rho : array_like
+        Correlations, scalar or any shape.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of ``rho``'s shape.
     """
     a2 = np.asarray(a2, dtype=float)
     if a2.ndim != 1 or a2.size == 0:
@@ -186,8 +236,9 @@ def tanh_mehler_coeffs(q: float) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    (a2, b2) : read-only float64 arrays of shape ``(MEHLER_NMAX + 1,)``
-        The squared coefficients of ``tanh(sqrt(q) z)`` and of ``sech^2(sqrt(q) z)``.
+    a2, b2 : np.ndarray
+        The squared coefficients of ``tanh(sqrt(q) z)`` and of ``sech^2(sqrt(q) z)``, read-only float64 of
+        shape (MEHLER_NMAX + 1,).
     """
     z = np.arange(-_TRAP_HALF_WIDTH, _TRAP_HALF_WIDTH + _TRAP_STEP / 2, _TRAP_STEP)
     sqrt_phi = np.exp(-z * z / 4) / (2 * math.pi) ** 0.25

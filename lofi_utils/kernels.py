@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import activations
 from .hermite import horner, tanh_mehler_coeffs
@@ -74,19 +76,19 @@ MAX_BIAS = 1e4
 
 
 # --------------------------------------------------------------------------- validation
-def check_activation(name) -> str:
+def check_activation(name: str) -> str:
     """``name`` lower-cased if it is one of :data:`ACTIVATIONS` (the activations with a kernel here), else a
     one-line ``ValueError`` naming them."""
     return activations.check_name(name, ACTIVATIONS)
 
 
-def check_depth(depth) -> int:
+def check_depth(depth: int) -> int:
     """The number of weight layers ``L`` as an ``int`` if it is an integer ``>= 1``, else a one-line
     ``ValueError``."""
     return check_int(depth, "depth (number of weight layers L)", minimum=1)
 
 
-def check_bias(bias) -> float:
+def check_bias(bias: float) -> float:
     """The bias scale ``beta`` as a ``float`` if it is a number in ``[0, MAX_BIAS]``, else a one-line
     ``ValueError``."""
     return check_in_range(bias, "bias (the scale beta of the biases)", 0, MAX_BIAS)
@@ -113,7 +115,7 @@ def _check_t(t) -> tuple[np.ndarray, tuple]:
 
 
 # --------------------------------------------------------------------------- activations
-def activation_fn(name: str):
+def activation_fn(name: str) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """The activation ``sigma`` and its derivative ``sigma'`` as NumPy callables.
 
     They are the registry's functions (:func:`lofi_utils.activations.get`: ``.numpy`` and ``.numpy_prime``),
@@ -126,7 +128,8 @@ def activation_fn(name: str):
 
     Returns
     -------
-    (sigma, sigma_prime) : tuple of callables on float64 arrays.
+    sigma, sigma_prime : callable
+        Elementwise functions of float64 arrays.
     """
     act = activations.get(name, ACTIVATIONS)
     return act.numpy, act.numpy_prime
@@ -145,15 +148,35 @@ def _gh2(n_nodes: int):
     return out
 
 
-def dual_activation_quadrature(sigma, sigma_prime, q: float, c, *, n_nodes: int = GH_NODES):
+def dual_activation_quadrature(
+    sigma: Callable[[np.ndarray], np.ndarray],
+    sigma_prime: Callable[[np.ndarray], np.ndarray],
+    q: float,
+    c: ArrayLike,
+    *,
+    n_nodes: int = GH_NODES,
+) -> tuple[np.ndarray, np.ndarray]:
     """``(E[sigma(u) sigma(v)], E[sigma'(u) sigma'(v)])`` by 2-D Gauss--Hermite quadrature.
 
     ``(u, v) ~ N(0, [[q, c], [c, q]])`` is written ``u = sqrt(q) z1``, ``v = sqrt(q)(r z1 + sqrt(1-r^2) z2)``
     with ``r = c/q`` and ``z1, z2`` independent standard normals; ``n_nodes`` per dimension (product
     weights below 1e-20 are dropped). For smooth activations only.
 
-    ``sigma``, ``sigma_prime``: vectorised NumPy callables; ``q``: float > 0; ``c``: array with
-    ``|c| <= q``. Returns two float64 arrays of ``c``'s shape.
+    Parameters
+    ----------
+    sigma, sigma_prime : callable
+        Vectorised NumPy functions.
+    q : float
+        The common variance, > 0.
+    c : array_like
+        Covariances, any shape, ``|c| <= q``.
+    n_nodes : int
+        Gauss--Hermite nodes per dimension.
+
+    Returns
+    -------
+    V, V_dot : np.ndarray
+        Float64, of ``c``'s shape.
     """
     q = check_positive(q, "the diagonal q")
     c = _check_c(c, q)
@@ -186,7 +209,7 @@ def _tanh_dual(q, c):
     return horner(a2, r), horner(b2, r)
 
 
-def dual_activation(name: str, q: float, c):
+def dual_activation(name: str, q: float, c: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Dual activation and its derivative: ``V = E[sigma(u) sigma(v)]``, ``V_dot = E[sigma'(u) sigma'(v)]``.
 
     ``(u, v) ~ N(0, [[q, c], [c, q]])``. Closed forms, with ``r = c/q``, ``th = arccos r``:
@@ -197,9 +220,21 @@ def dual_activation(name: str, q: float, c):
     * tanh: Mehler (Hermite) series with accurately computed coefficients (module docstring);
       :func:`dual_activation_quadrature` gives the 2-D Gauss--Hermite value for cross-checks.
 
-    ``V_dot = dV/dc`` at fixed ``q`` (Price's theorem). ``name``: one of :data:`ACTIVATIONS`; ``q``: the
-    common variance, float > 0; ``c``: covariances, scalar or array with ``|c| <= q``. Returns
-    ``(V, V_dot)``, float64 arrays of ``c``'s shape.
+    ``V_dot = dV/dc`` at fixed ``q`` (Price's theorem).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ACTIVATIONS`.
+    q : float
+        The common variance, > 0.
+    c : array_like
+        Covariances, scalar or any shape, ``|c| <= q``.
+
+    Returns
+    -------
+    V, V_dot : np.ndarray
+        Float64, of ``c``'s shape.
     """
     name = check_activation(name)
     q = check_positive(q, "the diagonal q")
@@ -260,6 +295,7 @@ class LayerKernels:
 
     @property
     def depth(self) -> int:
+        """The number of weight layers ``L``."""
         return self.sigma.shape[0]
 
     @property
@@ -273,15 +309,27 @@ class LayerKernels:
         return self.sigma[-1]
 
 
-def layer_kernels(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> LayerKernels:
+def layer_kernels(t: ArrayLike, *, depth: int, activation: str = "relu", bias: float = 0.0) -> LayerKernels:
     """NNGP kernels ``Sigma^(l)``, derivative kernels ``Sigma_dot^(l)`` and per-layer NTKs ``Theta_l``.
 
     Recursion (module docstring): ``Sigma^(1) = t + beta^2``; ``Sigma^(l+1) = V(q_l, Sigma^(l)) + beta^2``;
     ``Sigma_dot^(l+1) = V_dot(q_l, Sigma^(l))``; ``Theta_l = Sigma^(l) prod_{m=l+1..L} Sigma_dot^(m)``.
 
-    ``t``: cosines in [-1, 1], any shape ``S`` (a vector, or an ``N x N`` Gram matrix of cosines);
-    ``depth``: number of weight layers ``L >= 1``; ``activation``: one of :data:`ACTIVATIONS`;
-    ``bias``: ``beta >= 0``. Returns a :class:`LayerKernels` with arrays of shape ``(L, *S)``.
+    Parameters
+    ----------
+    t : array_like
+        Cosines in [-1, 1], any shape ``S`` (a vector, or an ``N x N`` Gram matrix of cosines).
+    depth : int
+        Number of weight layers ``L >= 1``.
+    activation : str
+        One of :data:`ACTIVATIONS`.
+    bias : float
+        ``beta`` in ``[0, MAX_BIAS]``.
+
+    Returns
+    -------
+    LayerKernels
+        ``sigma``, ``sigma_dot``, ``theta_layers`` of shape ``(L, *S)``, ``q`` (L,).
     """
     t, shape = _check_t(t)
     L = check_depth(depth)
@@ -315,14 +363,27 @@ def layer_kernels(t, *, depth: int, activation: str = "relu", bias: float = 0.0)
     )
 
 
-def ntk(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.ndarray:
+def ntk(t: ArrayLike, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.ndarray:
     """The NTK ``Theta^(L)(t)`` by the standard forward recursion.
 
     ``Theta^(1) = Sigma^(1)``, ``Theta^(l+1) = Theta^(l) Sigma_dot^(l+1) + Sigma^(l+1)`` (a code path
     independent of :func:`layer_kernels`, whose ``theta_layers`` must sum to it).
 
-    ``t``: cosines in [-1, 1], any shape; ``depth``: L >= 1; ``activation``: one of
-    :data:`ACTIVATIONS`; ``bias``: ``beta >= 0``. Returns float64 of ``t``'s shape.
+    Parameters
+    ----------
+    t : array_like
+        Cosines in [-1, 1], any shape.
+    depth : int
+        Number of weight layers ``L >= 1``.
+    activation : str
+        One of :data:`ACTIVATIONS`.
+    bias : float
+        ``beta`` in ``[0, MAX_BIAS]``.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of ``t``'s shape (a NumPy scalar for a scalar ``t``).
     """
     t, shape = _check_t(t)
     L = check_depth(depth)
@@ -339,10 +400,20 @@ def ntk(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.nda
     return th.reshape(shape)[()]
 
 
-def nngp(t, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.ndarray:
+def nngp(t: ArrayLike, *, depth: int, activation: str = "relu", bias: float = 0.0) -> np.ndarray:
     """The NNGP kernel ``Sigma^(L)(t)`` (covariance of the output at initialisation).
 
-    Same arguments as :func:`ntk`; returns float64 of ``t``'s shape.
+    Parameters
+    ----------
+    t : array_like
+        Cosines in [-1, 1], any shape.
+    depth, activation, bias
+        As in :func:`ntk`.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of ``t``'s shape (a NumPy scalar for a scalar ``t``).
     """
     return layer_kernels(t, depth=depth, activation=activation, bias=bias).sigma[-1][()]
 
@@ -374,13 +445,26 @@ def ntk_spectrum(
     harmonic analysis does. Accuracy is absolute, ~1e-16 * max kappa: at large d the high-degree
     ``mu_k`` fall below it (use the power-series route there).
 
-    ``d``: int >= 2; ``kmax``: int >= 0; ``depth``, ``activation``, ``bias``: as in
-    :func:`layer_kernels`; ``per_layer``: return the eigenvalues of each ``Theta_l``; ``n_nodes``:
-    quadrature nodes in ``theta`` (6000 for ReLU up to k ~ 200; ~1000 is plenty for erf/tanh).
-    Returns shape ``(kmax+1,)``, or ``(L, kmax+1)`` with ``per_layer=True`` (rows sum to the total).
+    Parameters
+    ----------
+    d : int
+        The ambient dimension, ``>= 2``.
+    kmax : int
+        The highest degree, ``>= 0``.
+    depth, activation, bias
+        As in :func:`layer_kernels`.
+    per_layer : bool
+        Return the eigenvalues of each ``Theta_l``.
+    n_nodes : int
+        Quadrature nodes in ``theta`` (6000 for ReLU up to k ~ 200; ~1000 is plenty for erf/tanh).
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(kmax+1,)``, or ``(L, kmax+1)`` with ``per_layer=True`` (rows sum to the total).
     """
 
-    def values(t):
+    def values(t: np.ndarray) -> np.ndarray:
         lk = layer_kernels(t, depth=depth, activation=activation, bias=bias)
         return lk.theta_layers if per_layer else lk.theta_layers.sum(axis=0)
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .activations import ERF_SCALE
 from .hermite import hermite_sq_coeffs, horner, tanh_mehler_coeffs
@@ -103,7 +104,7 @@ class LayerSeries:
         """``Theta_l(1) - sum_{j <= nmax} b_j^(l)``, shape (L,): the series mass beyond the kept degrees."""
         return self.kappa1 - self.theta.sum(axis=1)
 
-    def evaluate(self, t) -> np.ndarray:
+    def evaluate(self, t: ArrayLike) -> np.ndarray:
         """``sum_j b_j^(l) t^j`` at cosines ``t`` (1-D, shape (n,)); returns (L, n)."""
         t = np.atleast_1d(np.asarray(t, dtype=float))
         return np.stack([horner(b, t) for b in self.theta])
@@ -184,7 +185,7 @@ def _layer_values_complex(t: np.ndarray, L: int, act: str, beta2: float, q: np.n
 
 def layer_maclaurin(
     depth: int, *, activation: str = "relu", bias: float = 0.0, nmax: int = 4095, return_error: bool = False
-):
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Maclaurin coefficients ``b_n^(l)`` of every ``Theta_l`` to high order, by a Cauchy integral.
 
     ``b_n = (1/(2 pi i)) oint Theta_l(t) t^(-n-1) dt`` on the circle ``|t| = rho = 10^(-1/nmax)``, discretised
@@ -217,7 +218,7 @@ def layer_maclaurin(
 
 
 def nngp_sensitivity(
-    t, *, depth: int, layer: int, activation: str = "relu", bias: float = 0.0, h: float = 1e-6
+    t: ArrayLike, *, depth: int, layer: int, activation: str = "relu", bias: float = 0.0, h: float = 1e-6
 ) -> np.ndarray:
     """``dSigma^(L)/dSigma^(l)`` at the cosines ``t`` by central differences, the diagonals held fixed.
 
@@ -246,7 +247,7 @@ def nngp_sensitivity(
 
 
 def layer_identity_gaps(
-    t, *, depth: int, activations: Sequence[str] = ACTIVATIONS, biases: Sequence[float] = (0.0, 0.1)
+    t: ArrayLike, *, depth: int, activations: Sequence[str] = ACTIVATIONS, biases: Sequence[float] = (0.0, 0.1)
 ) -> tuple[dict, dict]:
     """Largest violations of the two identities of the per-layer NTK, for every activation and bias.
 
@@ -282,7 +283,7 @@ def layer_identity_gaps(
     return sum_gap, sens_gap
 
 
-def series_gap(series: LayerSeries, t) -> float:
+def series_gap(series: LayerSeries, t: ArrayLike) -> float:
     """``max_{l, t} |sum_{j <= nmax} b_j^(l) t^j - Theta_l(t)|``: a truncated series against the closed-form kernels.
 
     ``series``: a :class:`LayerSeries` (its depth, activation and bias select the kernels of

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .kernels import check_activation, check_bias, check_depth, layer_kernels
 from .layer_series import layer_maclaurin, layer_series
@@ -79,10 +80,12 @@ class LayerSpectrum:
 
     @property
     def k(self) -> np.ndarray:
+        """The degrees ``0..K``, shape (K+1,)."""
         return np.arange(self.mu.shape[1])
 
     @property
     def total(self) -> np.ndarray:
+        """The NTK spectrum ``sum_l mu_k^(l)``, shape (K+1,)."""
         return self.mu.sum(axis=0)
 
     @property
@@ -99,6 +102,7 @@ class LayerSpectrum:
 
     @property
     def shares(self) -> np.ndarray:
+        """``mu_k^(l) / total_k``, shape (L, K+1); NaN where not :attr:`resolved`."""
         with np.errstate(divide="ignore", invalid="ignore"):
             s = self.mu / self.total
         return np.where(self.resolved[None, :], s, np.nan)
@@ -218,7 +222,7 @@ def relu_share_limit(depth: int, *, bias: float = 0.0) -> np.ndarray:
     return c / c.sum()
 
 
-def pair_shares(spectrum: LayerSpectrum, k) -> np.ndarray:
+def pair_shares(spectrum: LayerSpectrum, k: ArrayLike) -> np.ndarray:
     """Shares of the pair of consecutive degrees: ``(mu_k^(l) + mu_{k+1}^(l)) / (total_k + total_{k+1})``.
 
     Summing a degree with its neighbour of the other parity cancels the ``(-1)^k`` term that the
@@ -285,7 +289,7 @@ def maclaurin_shares(depth: int, kmax: int, *, activation: str = "relu", bias: f
         return np.where(tot > 1e-14 * b.max(), b / tot, np.nan)
 
 
-def monotone_in_parity(shares, *, increasing: bool = True, kmin: int = 1) -> bool:
+def monotone_in_parity(shares: ArrayLike, *, increasing: bool = True, kmin: int = 1) -> bool:
     """Whether a row of shares ``s_k`` is strictly monotone in k within each parity of k.
 
     The degrees ``kmin, kmin+2, ...`` and ``kmin+1, kmin+3, ...`` are tested separately (odd and even degrees
@@ -301,7 +305,7 @@ def monotone_in_parity(shares, *, increasing: bool = True, kmin: int = 1) -> boo
     return all(bool(np.all(sign * np.diff(s[k0::2][np.isfinite(s[k0::2])]) > 0)) for k0 in (kmin, kmin + 1))
 
 
-def zonal_probes(x, k: int, *, n_probes: int, rng: np.random.Generator, extra: int = 5) -> np.ndarray:
+def zonal_probes(x: ArrayLike, k: int, *, n_probes: int, rng: np.random.Generator, extra: int = 5) -> np.ndarray:
     """Degree-k zonal harmonics ``P_k(x . e / |x|)`` at the points ``x``, cleaned of sampled lower degrees.
 
     For random unit directions ``e`` the zonal function is a degree-k spherical harmonic; on a finite sample
@@ -336,7 +340,7 @@ def zonal_probes(x, k: int, *, n_probes: int, rng: np.random.Generator, extra: i
     return Y - Q @ (Q.T @ Y)
 
 
-def probe_shares(grams, probes) -> np.ndarray:
+def probe_shares(grams: ArrayLike | torch.Tensor, probes: ArrayLike) -> np.ndarray:
     """Per-layer shares of the quadratic forms ``sum_p y_p^T G_l y_p / sum_p y_p^T G y_p`` (G = sum_l G_l).
 
     ``grams``: (L, N, N) array or tensor of per-layer Gram matrices; ``probes``: (N, P). Returns (L,).
@@ -370,6 +374,7 @@ class DataSpectrum:
 
     @property
     def band_centres(self) -> np.ndarray:
+        """Geometric mean of ``i + 1`` in each band, shape (B,)."""
         return np.array([np.exp(np.mean(np.log(b + 1))) for b in self.bands])
 
     def band_shares(self, shares: np.ndarray | None = None) -> np.ndarray:
@@ -378,7 +383,7 @@ class DataSpectrum:
         w = self.eigvals
         return np.stack([(s[:, b] * w[b]).sum(axis=1) / w[b].sum() for b in self.bands], axis=1)
 
-    def project_shares(self, grams) -> np.ndarray:
+    def project_shares(self, grams: ArrayLike | torch.Tensor) -> np.ndarray:
         """(L, n): ``v_i^T G_l v_i / v_i^T G v_i`` for other per-layer Gram matrices ``grams`` (L, n, n)."""
         G = grams.double().cpu().numpy() if isinstance(grams, torch.Tensor) else np.asarray(grams, dtype=float)
         V = self.eigvecs
@@ -387,7 +392,13 @@ class DataSpectrum:
 
 
 def data_layer_spectrum(
-    X, *, depth: int, activation: str = "relu", bias: float = 0.0, n_bands: int = 8, device=None
+    X: ArrayLike,
+    *,
+    depth: int,
+    activation: str = "relu",
+    bias: float = 0.0,
+    n_bands: int = 8,
+    device: torch.device | str | None = None,
 ) -> DataSpectrum:
     """Per-layer shares of the analytic NTK along the eigenvectors of its Gram matrix on the data ``X``.
 

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from torch import nn
 
 from . import activations
@@ -53,6 +54,25 @@ class MLP(nn.Module):
     shape ``(n_{l+1},)``, l = 0..L-1, with ``n_0 = d``, ``n_L = 1``.
 
     ``forward(x)``: ``x`` of shape ``(N, d)`` -> ``f`` of shape ``(N,)``.
+
+    Parameters
+    ----------
+    d : int
+        Input dimension ``>= 1``.
+    width : int
+        Hidden width ``n >= 1``.
+    depth : int
+        Number of weight layers ``L >= 1``.
+    activation : str
+        One of :data:`lofi_utils.kernels.ACTIVATIONS`.
+    bias : float
+        The bias scale ``beta`` in ``[0, MAX_BIAS]``.
+    seed : int, optional
+        Seeds the generator of the initial parameters; ``None``: torch's global generator.
+    dtype : torch.dtype
+        The parameters' dtype.
+    device : torch.device or str, optional
+        The parameters' device (default the CPU).
     """
 
     def __init__(
@@ -66,7 +86,8 @@ class MLP(nn.Module):
         seed: int | None = None,
         dtype: torch.dtype = torch.float32,
         device: torch.device | str | None = None,
-    ):
+    ) -> None:
+        """Check the options and draw the parameters (see the class docstring)."""
         super().__init__()
         self.d = check_int(d, "d", minimum=1)
         self.width = check_int(width, "width", minimum=1)
@@ -97,7 +118,7 @@ class MLP(nn.Module):
         """
         return [[f"weights.{l}", f"biases.{l}"] for l in range(self.depth)]
 
-    def forward_layers(self, x: torch.Tensor):
+    def forward_layers(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
         """Forward pass that keeps every layer.
 
         Returns ``(f, zs, hs)``: ``f`` of shape ``(N,)``; ``zs = [z_1, ..., z_L]`` pre-activations,
@@ -117,9 +138,11 @@ class MLP(nn.Module):
         return zs[-1][:, 0], zs, hs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The output ``f`` (N,) for inputs ``x`` (N, d)."""
         return self.forward_layers(x)[0]
 
     def extra_repr(self) -> str:
+        """The sizes and options shown by ``repr``."""
         return f"d={self.d}, width={self.width}, depth={self.depth}, activation={self.activation!r}, bias={self.beta}"
 
 
@@ -159,9 +182,21 @@ def empirical_layer_ntk(
     backward pass of ``f.sum()`` (samples do not interact, so the rows are the per-sample gradients).
     Cost O(N1 N2 n) per layer; no Jacobian is formed.
 
-    ``model``: :class:`MLP`; ``x1``: ``(N1, d)``; ``x2``: ``(N2, d)`` or ``None`` (= ``x1``);
-    ``chunk``: samples per forward/backward pass (memory bound; ``None`` = all at once). Returns a
-    tensor of shape ``(L, N1, N2)`` in the model's dtype (its sum over layers is the empirical NTK).
+    Parameters
+    ----------
+    model : MLP
+        The network.
+    x1 : torch.Tensor
+        Shape (N1, d).
+    x2 : torch.Tensor, optional
+        Shape (N2, d); default ``x1``.
+    chunk : int, optional
+        Samples per forward/backward pass (memory bound; ``None`` = all at once).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (L, N1, N2), in the model's dtype (its sum over layers is the empirical NTK).
     """
     _check_inputs(model, x1, x2)
     H1, D1 = _features(model, x1, chunk)
@@ -255,12 +290,26 @@ def jacobian_layer_ntk_blocked(model: MLP, x: torch.Tensor, *, chunk: int = 256)
     return out
 
 
-def bin_by_cosine(t, values, *, bins: int = 40):
+def bin_by_cosine(
+    t: ArrayLike, values: ArrayLike, *, bins: int = 40
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Average kernel entries in bins of the cosine ``t`` (to plot an empirical NTK against ``kappa(t)``).
 
-    ``t``, ``values``: arrays of equal shape (e.g. the ``N x N`` matrices of cosines and of
-    ``Theta_hat``; flattened); ``bins``: number of equal-width bins on [-1, 1]. Returns
-    ``(centres, mean, std, count)``, each of shape ``(bins,)`` (NaN in empty bins).
+    Parameters
+    ----------
+    t : array_like
+        Cosines in [-1, 1], e.g. the ``N x N`` matrix of cosines (flattened).
+    values : array_like
+        Kernel entries of the same size, e.g. ``Theta_hat``.
+    bins : int
+        Number of equal-width bins on [-1, 1].
+
+    Returns
+    -------
+    centres, mean, std : np.ndarray
+        Shape (bins,), float64; NaN in empty bins.
+    count : np.ndarray
+        Shape (bins,), int: entries per bin.
     """
     t = np.asarray(t, dtype=float).ravel()
     v = np.asarray(values, dtype=float).ravel()

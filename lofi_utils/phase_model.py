@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .validation import check_choice, check_int, check_nonnegative, check_positive, check_rng, is_int
 
@@ -51,7 +52,7 @@ __all__ = [
 
 
 # =========================================================================== 1-D real Fourier coordinates
-def check_N(N) -> int:
+def check_N(N: int) -> int:
     """``N`` as an ``int`` if it is an even integer ``>= 4`` (a signal length with real Fourier coordinates),
     else a one-line ``ValueError``."""
     if not is_int(N) or N < 4 or N % 2:
@@ -65,7 +66,7 @@ def coord_freqs(N: int) -> np.ndarray:
     return np.concatenate([np.arange(N // 2 + 1), np.arange(1, N // 2)])
 
 
-def to_fourier_coords(x) -> np.ndarray:
+def to_fourier_coords(x: ArrayLike) -> np.ndarray:
     """Orthogonal map from a real signal (..., N) to its real Fourier coordinates (..., N).
 
     With ``X = rfft(x, norm="ortho")``: ``c_0 = X_0``, ``c_f = sqrt(2) Re X_f`` (0 < f < N/2),
@@ -81,7 +82,7 @@ def to_fourier_coords(x) -> np.ndarray:
     return np.concatenate([c, r2 * X.imag[..., 1 : N // 2]], axis=-1)
 
 
-def from_fourier_coords(c) -> np.ndarray:
+def from_fourier_coords(c: ArrayLike) -> np.ndarray:
     """Inverse of :func:`to_fourier_coords`: real Fourier coordinates (..., N) back to the signal (..., N)."""
     c = np.asarray(c, dtype=np.float64)
     N = check_N(c.shape[-1])
@@ -109,14 +110,14 @@ def coord_spectrum(N: int, a: float) -> np.ndarray:
     return power_spectrum(N, a)[coord_freqs(N)]
 
 
-def colour(z, a: float) -> np.ndarray:
+def colour(z: ArrayLike, a: float) -> np.ndarray:
     """``C^(1/2) z = irfft(sqrt(lambda) * rfft(z, norm="ortho"), norm="ortho")`` for signals z (..., N)."""
     z = np.asarray(z, dtype=np.float64)
     N = check_N(z.shape[-1])
     return np.fft.irfft(np.sqrt(power_spectrum(N, a)) * np.fft.rfft(z, norm="ortho"), n=N, norm="ortho")
 
 
-def effective_dimension(lam) -> float:
+def effective_dimension(lam: ArrayLike) -> float:
     """Participation ratio ``D_eff = (tr C)^2 / tr C^2`` of the coordinate eigenvalues ``lam`` (N,)."""
     lam = np.asarray(lam, dtype=np.float64)
     if lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam < 0) or not np.any(lam):
@@ -128,12 +129,28 @@ def effective_dimension(lam) -> float:
 TEMPLATES = ("pl", "flat", "top")
 
 
-def phase_template(N: int, a: float, kind: str = "pl", rng=0, *, D: int = 8) -> np.ndarray:
+def phase_template(N: int, a: float, kind: str = "pl", rng: np.random.Generator | int = 0, *, D: int = 8) -> np.ndarray:
     """A unit-norm pixel-space template ``u`` (N,) that carries the phase structure of the model.
 
-    ``"pl"``: ``u = C^(1/2) g / |C^(1/2) g|`` (its spectrum is the data's); ``"flat"``: ``u = g / |g|``
-    (broadband); ``"top"``: Gaussian Fourier coordinates on the ``D`` coordinates of largest eigenvalue
-    (lowest frequencies first on ties), zero elsewhere. ``g`` is a standard Gaussian vector.
+    Parameters
+    ----------
+    N : int
+        Signal length, even, >= 4.
+    a : float
+        Spectral exponent ``>= 0`` of ``lambda_f = (1 + f)^(-a)``.
+    kind : {"pl", "flat", "top"}
+        ``"pl"``: ``u = C^(1/2) g / |C^(1/2) g|`` (its spectrum is the data's); ``"flat"``: ``u = g / |g|``
+        (broadband); ``"top"``: Gaussian Fourier coordinates on the ``D`` coordinates of largest eigenvalue
+        (lowest frequencies first on ties), zero elsewhere. ``g`` is a standard Gaussian vector.
+    rng : np.random.Generator or int
+        Draws ``g``.
+    D : int
+        Coordinates of the ``"top"`` template, ``1 <= D <= N``.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (N,), unit norm.
     """
     N = check_N(N)
     check_choice(kind, "template kind", TEMPLATES)
@@ -179,9 +196,39 @@ class PhaseModel:
     lam: np.ndarray
 
     @classmethod
-    def make(cls, N: int, a: float = 0.0, *, beta: float = 5.0, template: str = "pl", rng=0, D: int = 8):
+    def make(
+        cls,
+        N: int,
+        a: float = 0.0,
+        *,
+        beta: float = 5.0,
+        template: str = "pl",
+        rng: np.random.Generator | int = 0,
+        D: int = 8,
+    ) -> PhaseModel:
         """The model for length ``N``, spectral exponent ``a``, spike strength ``beta`` and a template drawn
-        with ``rng`` (see :func:`phase_template`)."""
+        with ``rng`` (see :func:`phase_template`).
+
+        Parameters
+        ----------
+        N : int
+            Signal length, even, >= 4.
+        a : float
+            Spectral exponent, >= 0.
+        beta : float
+            Spike strength, > 0.
+        template : {"pl", "flat", "top"}
+            The template kind (:func:`phase_template`).
+        rng : np.random.Generator or int
+            Draws the template.
+        D : int
+            Coordinates of the ``"top"`` template.
+
+        Returns
+        -------
+        PhaseModel
+            ``u``, ``u_fourier``, ``lam`` of shape (N,).
+        """
         check_positive(beta, "beta")
         u = phase_template(N, a, template, rng, D=D)
         return cls(
@@ -204,7 +251,7 @@ class PhaseModel:
         """Participation ratio of the spectrum (:func:`effective_dimension`)."""
         return effective_dimension(self.lam)
 
-    def whitened(self, z, y, nu) -> np.ndarray:
+    def whitened(self, z: ArrayLike, y: ArrayLike, nu: ArrayLike) -> np.ndarray:
         """``x~`` from white noise ``z`` (n, N), labels ``y`` (n,) in {-1, +1} and signs ``nu`` (n,)."""
         z = np.asarray(z, dtype=np.float64)
         proj = z @ self.u
@@ -212,10 +259,26 @@ class PhaseModel:
         coef = np.where(np.asarray(y) > 0, s_new - proj, 0.0)
         return z + coef[:, None] * self.u[None, :]
 
-    def sample(self, n: int, rng=0, *, y=None):
+    def sample(
+        self, n: int, rng: np.random.Generator | int = 0, *, y: ArrayLike | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``n`` pixel-space signals ``X`` (n, N) with balanced random labels ``y`` (n,) in {-1, +1}.
 
-        Pass ``y`` to fix the labels. Returns ``(X, y)``.
+        Parameters
+        ----------
+        n : int
+            Number of signals, >= 1.
+        rng : np.random.Generator or int
+            Draws the labels, the noise and the spike signs.
+        y : array_like, optional
+            Fixed labels, shape (n,), in {-1, +1}.
+
+        Returns
+        -------
+        X : np.ndarray
+            Shape (n, N), float64.
+        y : np.ndarray
+            Shape (n,), the labels.
         """
         check_int(n, "n", minimum=1)
         rng = check_rng(rng)
@@ -231,25 +294,36 @@ class PhaseModel:
         nu = rng.choice([-1.0, 1.0], size=n)
         return colour(self.whitened(z, y, nu), self.a), y
 
-    def overlap(self, w) -> np.ndarray:
+    def overlap(self, w: ArrayLike) -> np.ndarray:
         """The effective overlap ``m_eff = (C^(1/2) w).u / |C^(1/2) w|`` of pixel-space weights w (..., N)."""
         v = colour(np.asarray(w, dtype=np.float64), self.a)
         return (v @ self.u) / np.linalg.norm(v, axis=-1)
 
 
 # =========================================================================== statistics of the model
-def periodogram(X) -> np.ndarray:
+def periodogram(X: ArrayLike) -> np.ndarray:
     """Mean power ``<|X_f|^2>`` per frequency f = 0..N/2 of signals X (n, N) (unitary rfft)."""
     X = np.asarray(X, dtype=np.float64)
     return np.mean(np.abs(np.fft.rfft(X, norm="ortho")) ** 2, axis=0)
 
 
-def bispectrum(X, pairs) -> tuple[np.ndarray, np.ndarray]:
+def bispectrum(X: ArrayLike, pairs: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Sample bispectrum ``B(k1, k2) = <X_k1 X_k2 conj(X_{k1+k2})>`` and its standard error.
 
-    ``X`` (n, N) signals; ``pairs`` (P, 2) integer frequencies with ``k1 + k2 <= N/2``. Returns complex
-    means (P,) and the standard errors (P,) of the real and imaginary parts together (``sqrt(var/n)`` of the
-    complex products).
+    Parameters
+    ----------
+    X : array_like
+        Signals, shape (n, N), n >= 1.
+    pairs : array_like of int
+        Frequencies ``(k1, k2)``, shape (P, 2), ``k1, k2 >= 0``, ``k1 + k2 <= N/2``.
+
+    Returns
+    -------
+    mean : np.ndarray
+        Shape (P,), complex.
+    se : np.ndarray
+        Shape (P,), the standard errors of the real and imaginary parts together (``sqrt(var/n)`` of the
+        complex products).
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -264,7 +338,7 @@ def bispectrum(X, pairs) -> tuple[np.ndarray, np.ndarray]:
     return prod.mean(0), np.sqrt(np.var(prod, axis=0) / n)
 
 
-def excess_kurtosis(v) -> float:
+def excess_kurtosis(v: ArrayLike) -> float:
     """Sample 4th cumulant ``<v^4> - 3 <v^2>^2`` of a centred sample v (n,) (the excess kurtosis when Var v = 1)."""
     v = np.asarray(v, dtype=np.float64)
     if v.ndim != 1 or v.size < 2:
@@ -305,7 +379,7 @@ class PhaseModelStats:
         )
 
 
-def whitened_projection(model: PhaseModel, X) -> np.ndarray:
+def whitened_projection(model: PhaseModel, X: ArrayLike) -> np.ndarray:
     """The whitened template coordinate ``x~.u`` of pixel-space signals X (n, N), with ``x~ = C^(-1/2) x`` by FFT."""
     N = model.N
     lam = power_spectrum(N, model.a)
@@ -314,14 +388,42 @@ def whitened_projection(model: PhaseModel, X) -> np.ndarray:
 
 
 def phase_model_statistics(
-    model: PhaseModel, X, y, *, n_pairs: int = 24, pairs=None, n_random: int = 8, rng=0
+    model: PhaseModel,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    n_pairs: int = 24,
+    pairs: ArrayLike | None = None,
+    n_random: int = 8,
+    rng: np.random.Generator | int = 0,
 ) -> PhaseModelStats:
-    """Check the model's construction on samples ``X`` (n, N), ``y`` (n,): equal spectra, no bispectrum,
-    a negative 4th cumulant along the template only.
+    """Check the model's construction on samples: equal spectra, no bispectrum, a negative 4th cumulant along
+    the template only.
 
-    Bispectrum pairs: ``pairs`` (P, 2), or ``n_pairs`` random (k1, k2) with 1 <= k1 <= k2, k1 + k2 <= N/2. The 4th
-    cumulant is measured on the whitened projection ``x~.u``; its standard error is ``sqrt(var(v^4 - 6 v^2) / n)``
-    (the delta method for unit variance).
+    The 4th cumulant is measured on the whitened projection ``x~.u``; its standard error is
+    ``sqrt(var(v^4 - 6 v^2) / n)`` (the delta method for unit variance).
+
+    Parameters
+    ----------
+    model : PhaseModel
+        The model that drew the samples.
+    X : array_like
+        Signals, shape (n, N).
+    y : array_like
+        Labels in {-1, +1}, shape (n,), at least 2 per class.
+    n_pairs : int
+        Random bispectrum pairs (k1, k2) with 1 <= k1 <= k2, k1 + k2 <= N/2, when ``pairs`` is not given.
+    pairs : array_like of int, optional
+        Bispectrum pairs, shape (P, 2).
+    n_random : int
+        Random unit directions for ``kappa4_random``.
+    rng : np.random.Generator or int
+        Draws the pairs and the directions.
+
+    Returns
+    -------
+    PhaseModelStats
+        Spectra (F = N/2 + 1 frequencies), bispectrum z-scores (P,), cumulants.
     """
     rng = check_rng(rng)
     X = np.asarray(X, dtype=np.float64)
@@ -374,7 +476,9 @@ def phase_model_statistics(
 CLASSIFIER_FEATURES = ("linear", "power (Fourier coord.^2)", "all quadratic x_i x_j", "oracle (x~.u)^2, (x~.u)^4")
 
 
-def classifier_accuracies(model: PhaseModel, n: int, rng=0, *, C: float = 0.1, max_iter: int = 300) -> dict:
+def classifier_accuracies(
+    model: PhaseModel, n: int, rng: np.random.Generator | int = 0, *, C: float = 0.1, max_iter: int = 300
+) -> dict[str, float]:
     """Test accuracy of a logistic regression on each feature map of :data:`CLASSIFIER_FEATURES`.
 
     ``2 n`` signals ``x`` (N,) from ``model.sample(2 n, rng)``: the first ``n`` train, the last ``n`` test.
@@ -412,7 +516,7 @@ def classifier_accuracies(model: PhaseModel, n: int, rng=0, *, C: float = 0.1, m
     return out
 
 
-def partial_trace_matrix(X, y) -> np.ndarray:
+def partial_trace_matrix(X: ArrayLike, y: ArrayLike) -> np.ndarray:
     """The "partial trace" of the fourth-cumulant tensor: ``M = (1/n) sum_i y_i (|x_i|^2 - N - 2) x_i x_i^T``.
 
     ``X`` (n, N) isotropic signals (``a = 0``), ``y`` (n,) labels in {-1, +1}. For a standard Gaussian
@@ -429,7 +533,7 @@ def partial_trace_matrix(X, y) -> np.ndarray:
     return (y[:, None] * (np.sum(X**2, 1) - N - 2)[:, None] * X).T @ X / n
 
 
-def partial_trace_overlaps(model: PhaseModel, ratios, rng=0) -> np.ndarray:
+def partial_trace_overlaps(model: PhaseModel, ratios: ArrayLike, rng: np.random.Generator | int = 0) -> np.ndarray:
     """Overlap ``|v.u|`` of the template with the eigenvector ``v`` of the most negative eigenvalue of
     :func:`partial_trace_matrix`, from ``n = int(r N^2)`` samples for each ratio ``r`` in ``ratios``.
 

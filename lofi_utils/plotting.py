@@ -6,13 +6,19 @@ returns the axes, so that a notebook can compose figures and a widget can redraw
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .validation import check_int
+
+if TYPE_CHECKING:
+    import ipywidgets
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: A colour-blind-safe cycle (Okabe & Ito) used for every figure of the book.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -43,7 +49,7 @@ def use_style() -> None:
     mpl.rcParams.update(STYLE)
 
 
-def get_ax(ax=None, *, figsize: tuple[float, float] | None = None):
+def get_ax(ax: Axes | None = None, *, figsize: tuple[float, float] | None = None) -> Axes:
     """Return ``ax`` or, when it is ``None``, the axes of a new figure."""
     if ax is not None:
         return ax
@@ -51,13 +57,17 @@ def get_ax(ax=None, *, figsize: tuple[float, float] | None = None):
     return ax
 
 
-def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 3.4, height: float = 3.0, **kw):
-    """``plt.subplots`` sized per panel (``width`` x ``height`` inches each), constrained layout."""
+def subplots(
+    nrows: int = 1, ncols: int = 1, *, width: float = 3.4, height: float = 3.0, **kw
+) -> tuple[Figure, np.ndarray]:
+    """``plt.subplots`` sized per panel (``width`` x ``height`` inches each), constrained layout.
+
+    Returns the figure and a (nrows, ncols) array of axes (``squeeze=False``)."""
     kw.setdefault("constrained_layout", True)
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kw)
 
 
-def label(ax, xlabel: str, ylabel: str, title: str | None = None, *, legend: bool = False):
+def label(ax: Axes, xlabel: str, ylabel: str, title: str | None = None, *, legend: bool = False) -> Axes:
     """Set the axis labels (with units where there are any), an optional title and legend."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -75,7 +85,9 @@ def sequential_colors(n: int, cmap: str = "viridis") -> list:
     return [plt.get_cmap(cmap)(v) for v in np.linspace(0.05, 0.9, n)]
 
 
-def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, label: str | None = None, **kw):
+def loglog_fit_line(
+    ax: Axes, x: Sequence[float], slope: float, intercept: float, *, label: str | None = None, **kw
+) -> Axes:
     """Draw the power law ``exp(intercept) * x**slope`` (a fitted line on log-log axes)."""
     x = np.asarray(x, dtype=float)
     kw.setdefault("color", "0.3")
@@ -86,8 +98,13 @@ def loglog_fit_line(ax, x: Sequence[float], slope: float, intercept: float, *, l
 
 
 def control_panel(
-    controls: Sequence, draw, *, figsize: tuple[float, float] = (6.4, 4.0), ncols: int = 1, horizontal: bool = False
-):
+    controls: Sequence,
+    draw: Callable[..., object],
+    *,
+    figsize: tuple[float, float] = (6.4, 4.0),
+    ncols: int = 1,
+    horizontal: bool = False,
+) -> ipywidgets.VBox:
     """An ``ipywidgets`` panel that redraws a figure only when one of its ``controls`` changes.
 
     ``controls``: ipywidgets value widgets (sliders, dropdowns, ...); ``draw(ax, *values)``: draws on a new

@@ -98,7 +98,8 @@ class Profile(Mapping):
     A section is itself a :class:`Profile` (its ``path`` names it, e.g. ``"sines"``).
     """
 
-    def __init__(self, chapter: str, name: str, values: Mapping[str, Any], path: str = ""):
+    def __init__(self, chapter: str, name: str, values: Mapping[str, Any], path: str = "") -> None:
+        """A read-only view of ``values`` (nested mappings become sections) for ``chapter`` at profile ``name``."""
         self._chapter = chapter
         self._name = name
         self._path = path
@@ -108,10 +109,12 @@ class Profile(Mapping):
 
     @property
     def name(self) -> str:
+        """The profile's name (``"smoke"``, ``"book"``, ...)."""
         return self._name
 
     @property
     def chapter(self) -> str:
+        """The chapter the sizes belong to."""
         return self._chapter
 
     @property

@@ -18,10 +18,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .profiles import ENV_VAR, resolve_profile_name
 from .validation import check_int
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 DEFAULT_OUTPUT_DIR = Path("_build") / "runs"
 
@@ -53,7 +56,7 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def read_notebook(path: str | os.PathLike):
+def read_notebook(path: str | os.PathLike) -> NotebookNode:
     """Read a jupytext ``.md``/``.py`` notebook or an ``.ipynb`` file into an nbformat node."""
     import jupytext
 
@@ -76,7 +79,7 @@ def read_notebook(path: str | os.PathLike):
     return nb
 
 
-def declared_parameters(nb) -> dict[str, Any]:
+def declared_parameters(nb: NotebookNode) -> dict[str, Any]:
     """The names (and default source text) of the notebook's ``parameters`` cell."""
     from papermill.inspection import _infer_parameters
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike, DTypeLike
 from tqdm.auto import tqdm
 
 from .phase_model import PhaseModel, colour, kappa4_spike, to_fourier_coords
@@ -70,7 +71,7 @@ ORDERS = (2, 4)
 
 
 # =========================================================================== small helpers
-def check_order(order) -> int:
+def check_order(order: int) -> int:
     """The information exponent ``order`` as an ``int`` if it is one of :data:`ORDERS` (2 or 4), else a one-line
     ``ValueError``."""
     return int(check_choice(order, "order (information exponent)", ORDERS))
@@ -102,18 +103,34 @@ def spike_projection(g0: torch.Tensor, y: torch.Tensor, nu: torch.Tensor, beta: 
     return torch.where(y > 0, spike, g0)
 
 
-def random_signs(shape, gen: torch.Generator | None, device, dtype) -> torch.Tensor:
+def random_signs(
+    shape: tuple[int, ...], gen: torch.Generator | None, device: torch.device | str | None, dtype: torch.dtype
+) -> torch.Tensor:
     """Independent uniform signs in {-1, +1} of the given ``shape``, drawn with ``torch.randint`` from ``gen``."""
     return torch.randint(0, 2, shape, generator=gen, device=device).to(dtype) * 2.0 - 1.0
 
 
-def drift_escape_time(N, *, beta: float = 5.0, c: float = 1.0, order: int = 4) -> np.ndarray:
+def drift_escape_time(N: ArrayLike, *, beta: float = 5.0, c: float = 1.0, order: int = 4) -> np.ndarray:
     """Escape time predicted by the population drift alone, started at ``m_0^2 = 1/N``.
 
     k = 4: ``dm/dt = eta |kappa_4| m^3 / 12`` with ``eta = c / N^2`` gives ``T = 6 N / (|kappa_4| eta) =
     6 N^3 / (|kappa_4| c)``. k = 2: ``dm/dt = eta beta m / 2`` with ``eta = c / N`` gives ``T = N ln(N/4) / (beta c)``
     to reach ``m = 1/2`` from ``m_0 = N^(-1/2)`` (so k = 2 needs ``N > 4``: a start at ``m_0 >= 1/2`` has escaped
-    already). (The noise and the normalisation are neglected.) ``beta``, ``c`` > 0.
+    already). (The noise and the normalisation are neglected.)
+
+    Parameters
+    ----------
+    N : array_like
+        Dimensions, scalar or any shape (> 4 for k = 2).
+    beta, c : float
+        Spike strength and step-size constant, > 0.
+    order : {4, 2}
+        The information exponent k.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of ``N``'s shape.
     """
     order = check_order(order)
     beta, c = check_positive(beta, "beta"), check_positive(c, "c")
@@ -156,10 +173,11 @@ class EscapeResult:
 
     @property
     def escaped(self) -> np.ndarray:
+        """Which runs escaped before their cap, (R,) bool."""
         return np.isfinite(self.times)
 
 
-def per_run_values(value, R: int, name: str, *, dtype=float) -> np.ndarray:
+def per_run_values(value: ArrayLike, R: int, name: str, *, dtype: DTypeLike = float) -> np.ndarray:
     """``value`` (scalar or (R,)) as an (R,) array of ``dtype``, every entry positive and finite (and an integer
     when ``dtype`` is an integer type; integral floats such as ``1e5`` are accepted, ``1.5`` and bools are not).
 
@@ -176,7 +194,8 @@ def per_run_values(value, R: int, name: str, *, dtype=float) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, (R,)
+    numpy.ndarray
+        Shape (R,), of ``dtype``.
     """
     integer = np.issubdtype(dtype, np.integer)
     kind = "a positive integer" if integer else "positive and finite"
@@ -198,7 +217,17 @@ def per_run_values(value, R: int, name: str, *, dtype=float) -> np.ndarray:
 
 
 # =========================================================================== batch bookkeeping
-def chunk_escapes(m, dim: int, threshold: float, times, alive, cap, t: int, traces, record_every):
+def chunk_escapes(
+    m: torch.Tensor,
+    dim: int,
+    threshold: float,
+    times: np.ndarray,
+    alive: np.ndarray,
+    cap: np.ndarray,
+    t: int,
+    traces: np.ndarray,
+    record_every: int | None,
+) -> tuple[np.ndarray, int]:
     """Bookkeeping after a chunk of ``K`` steps of the runs still in the batch: record the traces, set the escape
     times of the runs that crossed, and say which runs end (escaped or capped) and how much work was done.
 
@@ -247,7 +276,9 @@ def chunk_escapes(m, dim: int, threshold: float, times, alive, cap, t: int, trac
     return ended | (cap[alive] <= t + K), work
 
 
-def drop_ended(ended, alive, *state):
+def drop_ended(
+    ended: np.ndarray, alive: np.ndarray, *state: torch.Tensor
+) -> tuple[np.ndarray, tuple[torch.Tensor, ...]]:
     """Drop the runs that ended from the index array ``alive`` and from every state tensor (first axis).
 
     Parameters
@@ -270,7 +301,7 @@ def drop_ended(ended, alive, *state):
     return alive[~ended], tuple(x[keep] for x in state)
 
 
-def end_traces(traces, times, record_every) -> None:
+def end_traces(traces: np.ndarray, times: np.ndarray, record_every: int | None) -> None:
     """NaN after each escape: a trace stops where its run stopped.
 
     ``traces`` (R, S) is changed in place; ``times`` (R,) escape times (``inf``: censored, untouched);
@@ -342,35 +373,66 @@ def _fourier_inputs(z, y, nu, sqrt_lam, u, beta: float, order: int):
 
 
 def phase_sgd(
-    lam,
-    u,
+    lam: ArrayLike,
+    u: ArrayLike,
     *,
-    eta,
-    max_steps,
+    eta: ArrayLike,
+    max_steps: ArrayLike,
     runs: int | None = None,
     beta: float = 5.0,
     order: int = 4,
     threshold: float = 0.5,
     seed: int = 0,
-    w0=None,
+    w0: ArrayLike | None = None,
     chunk: int = 256,
     record_every: int | None = None,
-    device="cpu",
-    dtype=torch.float32,
-    noise_dtype=torch.float32,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    noise_dtype: torch.dtype = torch.float32,
     progress: bool = False,
 ) -> EscapeResult:
     """Online SGD of ``R`` independent spherical neurons in real Fourier coordinates, until each escapes.
 
     Model (see :class:`lofi_utils.phase_model.PhaseModel`): ``x = sqrt(lam) * x~`` with ``x~`` white noise plus,
     for ``y = +1``, the (whitened, if ``order == 4``) spike ``sqrt(beta) nu u``. Update as in the module
-    docstring. ``lam`` (N,) or (R, N) coordinate eigenvalues (``PhaseModel.lam``); ``u`` (N,) or (R, N) unit
-    templates in Fourier coordinates (``PhaseModel.u_fourier``); ``eta`` and ``max_steps``: scalars or (R,);
-    ``runs``: R when ``lam`` and ``u`` are shared; ``w0`` (R, N) initial weights (default: uniform on the
-    sphere); ``chunk``: steps whose noise is drawn at once; ``record_every``: keep ``m_eff`` every so many
-    steps. Runs stop at their escape (``|m_eff| >= threshold``) or at ``max_steps``; escaped runs leave the
-    batch. ``dtype``: the state's precision (float32 by default: rounding is far below the SGD noise);
-    ``noise_dtype``: precision of the drawn Gaussians. Returns an :class:`EscapeResult` with exact escape steps.
+    docstring. Runs stop at their escape (``|m_eff| >= threshold``) or at ``max_steps``; escaped runs leave the
+    batch.
+
+    Parameters
+    ----------
+    lam : array_like
+        Coordinate eigenvalues (``PhaseModel.lam``), (N,) or (R, N), positive.
+    u : array_like
+        Templates in Fourier coordinates (``PhaseModel.u_fourier``), (N,) or (R, N); normalised here.
+    eta, max_steps : array_like
+        Step sizes and step caps (positive integers), scalars or (R,).
+    runs : int, optional
+        ``R`` when ``lam`` and ``u`` are shared.
+    beta : float
+        Spike strength, > 0.
+    order : {4, 2}
+        Information exponent: whitened (phase) or covariance spike.
+    threshold : float
+        Escape threshold in (0, 1).
+    seed : int
+        Seeds the generator on ``device`` (initial weights, noise, labels, signs).
+    w0 : array_like, optional
+        Initial weights, (R, N); default uniform on the sphere.
+    chunk : int
+        Steps whose noise is drawn at once.
+    record_every : int, optional
+        Keep ``m_eff`` every so many steps (``None``: no traces).
+    device : torch.device or str
+        Where the state lives.
+    dtype, noise_dtype : torch.dtype
+        The state's precision (float32 by default: rounding is far below the SGD noise) and the drawn Gaussians'.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    EscapeResult
+        Exact escape steps ``times`` (R,), traces (R, S).
     """
     order = check_order(order)
     runs = None if runs is None else check_int(runs, "runs", minimum=1)
@@ -475,7 +537,9 @@ def phase_sgd(
     )
 
 
-def sgd_from_noise(model: PhaseModel, z, y, nu, w0, eta: float, *, order: int = 4) -> np.ndarray:
+def sgd_from_noise(
+    model: PhaseModel, z: ArrayLike, y: ArrayLike, nu: ArrayLike, w0: ArrayLike, eta: float, *, order: int = 4
+) -> np.ndarray:
     """The Fourier-coordinate SGD of :func:`phase_sgd` (same update code) driven by given pixel-space noise.
 
     ``z`` (T, N) white noise, ``y`` and ``nu`` (T,), ``w0`` (N,) pixel-space initial weights. The noise and
@@ -498,12 +562,33 @@ def sgd_from_noise(model: PhaseModel, z, y, nu, w0, eta: float, *, order: int = 
     return m.numpy()
 
 
-def pixel_sgd_reference(model: PhaseModel, z, y, nu, w0, eta: float, *, order: int = 4) -> np.ndarray:
+def pixel_sgd_reference(
+    model: PhaseModel, z: ArrayLike, y: ArrayLike, nu: ArrayLike, w0: ArrayLike, eta: float, *, order: int = 4
+) -> np.ndarray:
     """Reference: the same online SGD written naively in pixel space, one FFT colouring per sample.
 
     ``x = irfft(sqrt(lambda) rfft(x~))`` with ``x~`` built from ``z[t]``, ``y[t]``, ``nu[t]``
     (:meth:`PhaseModel.whitened` for k = 4, the unwhitened spike for k = 2); ``w <- (w - eta g (x - h w)) / |.|``.
-    Returns ``m_eff`` (T + 1,).
+
+    Parameters
+    ----------
+    model : PhaseModel
+        The data model.
+    z : array_like
+        White noise, (T, N).
+    y, nu : array_like
+        Labels and spike signs in {-1, +1}, (T,).
+    w0 : array_like
+        Pixel-space initial weights, (N,).
+    eta : float
+        Step size.
+    order : {4, 2}
+        Information exponent.
+
+    Returns
+    -------
+    np.ndarray
+        The overlaps ``m_eff``, (T + 1,), float64.
     """
     order = check_order(order)
     w = np.asarray(w0, dtype=np.float64).copy()
@@ -523,7 +608,9 @@ def pixel_sgd_reference(model: PhaseModel, z, y, nu, w0, eta: float, *, order: i
     return np.array(out)
 
 
-def fourier_pixel_gap(model: PhaseModel, steps: int, rng, *, eta: float, order: int = 4) -> float:
+def fourier_pixel_gap(
+    model: PhaseModel, steps: int, rng: np.random.Generator | int, *, eta: float, order: int = 4
+) -> float:
     """Largest difference of the overlaps of :func:`pixel_sgd_reference` and :func:`sgd_from_noise` on the same noise.
 
     Draws, in this order, white noise ``z`` (steps, N), labels ``y`` (steps,) in {-1, +1}, signs ``nu`` (steps,)

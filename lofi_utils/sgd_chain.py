@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from .sgd import (
@@ -42,11 +43,32 @@ _MIN_NEWTON_CHUNK = 128  # below this, Newton iterations cost more than stepping
 
 
 def uniform_overlap(
-    N, runs: int, *, gen: torch.Generator | None = None, device="cpu", dtype=torch.float64
+    N: int | torch.Tensor,
+    runs: int,
+    *,
+    gen: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float64,
 ) -> torch.Tensor:
     """Overlap ``m = w.u`` of ``w`` uniform on S^{N-1} with a fixed unit ``u``: ``g / sqrt(g^2 + chi^2_{N-1})``.
 
-    ``N``: int or (runs,) tensor of dimensions. Returns a (runs,) tensor.
+    Parameters
+    ----------
+    N : int or torch.Tensor
+        Dimension, or one per run, (runs,).
+    runs : int
+        Number of overlaps drawn.
+    gen : torch.Generator, optional
+        The random stream (on ``device``); default torch's global one.
+    device : torch.device or str
+        Where the result lives.
+    dtype : torch.dtype
+        Its precision.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (runs,).
     """
     N = torch.as_tensor(N, dtype=dtype, device=device).expand(runs)
     g = torch.randn(runs, generator=gen, device=device, dtype=dtype)
@@ -146,23 +168,23 @@ def _chain_newton(m0, s, t, y, r, eta, order, *, tol: float = 1e-9, max_iter: in
 
 
 def overlap_chain(
-    N,
+    N: ArrayLike,
     *,
-    eta,
-    max_steps,
+    eta: ArrayLike,
+    max_steps: ArrayLike,
     runs: int | None = None,
     beta: float = 5.0,
     order: int = 4,
     threshold: float = 0.5,
     seed: int = 0,
-    m0=None,
+    m0: ArrayLike | None = None,
     method: str = "parallel",
     record_every: int | None = None,
     alpha: float = 1e-3,
     max_chunk: int | None = None,
     chunk_elements: int | None = None,
-    device="cpu",
-    dtype=torch.float64,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float64,
     progress: bool = False,
 ) -> EscapeResult:
     """Escape times of online SGD with a flat spectrum, from the exact Markov chain of the overlap ``m = w.u``.
@@ -177,19 +199,53 @@ def overlap_chain(
     standard Gaussian. The chain has the law of :func:`lofi_utils.sgd.phase_sgd` with ``lam = 1`` at a cost per
     step that does not depend on ``N``.
 
-    ``N``, ``eta``, ``max_steps``: scalars or (R,) arrays (runs of several dimensions and step sizes share
-    one batch); ``m0``: initial overlaps (default: the law of a uniform ``w``, :func:`uniform_overlap`);
-    ``method``: ``"sequential"`` (one step after the other) or ``"parallel"`` (Newton on chunks of
-    ``K = alpha / max(eta)^2`` steps, capped by ``max_chunk``; falls back to sequential steps for a chunk
-    where Newton does not converge, and in chunks of 256 steps when ``alpha / eta^2 < 128``). Runs leave the
-    batch at their escape. Both methods cut the steps into the same chunks and draw the same noise, so with
-    the same ``seed`` they give the same trajectories (to rounding).
+    Runs leave the batch at their escape. Both methods cut the steps into the same chunks and draw the same
+    noise, so with the same ``seed`` they give the same trajectories (to rounding).
 
     Chunk size: ``K = min(alpha / max(eta)^2, max_chunk, chunk_elements // R_alive, steps left)``, where
     ``max_chunk`` defaults to ``2^20`` steps on CUDA and ``2^13`` elsewhere and ``chunk_elements`` (the
     elements of one (R, K) array, a memory bound: Newton holds a few dozen such arrays) to ``2^25`` on CUDA
     and ``2^20`` elsewhere; set both to reproduce the chunks of another device (the noise is drawn chunk by
     chunk, so the chunks are part of what a seed means).
+
+    Parameters
+    ----------
+    N, eta, max_steps : array_like
+        Dimensions, step sizes and step caps: scalars or (R,) (runs of several dimensions and step sizes share
+        one batch).
+    runs : int, optional
+        ``R`` when all three are scalars.
+    beta : float
+        Spike strength, > 0.
+    order : {4, 2}
+        Information exponent.
+    threshold : float
+        Escape threshold in (0, 1).
+    seed : int
+        Seeds the generator on ``device``.
+    m0 : array_like, optional
+        Initial overlaps, scalar or (R,); default the law of a uniform ``w`` (:func:`uniform_overlap`).
+    method : {"parallel", "sequential"}
+        ``"sequential"``: one step after the other; ``"parallel"``: Newton on chunks of
+        ``K = alpha / max(eta)^2`` steps, falling back to sequential steps for a chunk where Newton does not
+        converge, and in chunks of 256 steps when ``alpha / eta^2 < 128``.
+    record_every : int, optional
+        Keep ``m`` every so many steps (``None``: no traces).
+    alpha : float
+        The chunk-size constant, > 0.
+    max_chunk, chunk_elements : int, optional
+        Bounds on the chunk size (see above).
+    device : torch.device or str
+        Where the state lives.
+    dtype : torch.dtype
+        The state's precision.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    EscapeResult
+        Escape times ``times`` (R,), traces (R, S).
     """
     order = check_order(order)
     check_choice(method, "method", ("parallel", "sequential"))

@@ -12,6 +12,7 @@ chapter's figures of them are in :mod:`lofi_utils.chapters.spectral_bias.figures
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .kernels import nngp_spectrum, ntk_spectrum
 from .sphere import harmonic_dimension
@@ -43,7 +44,7 @@ def decay_slopes(
     return {"ntk": fit_power_law(k, mu[k])[0], "nngp": fit_power_law(k, nu[k])[0], "mu_ntk": mu, "mu_nngp": nu}
 
 
-def exponential_rate(mu, ks) -> float:
+def exponential_rate(mu: ArrayLike, ks: ArrayLike) -> float:
     """Fitted ``r`` in ``mu_k ~ C exp(-r k)`` over the degrees ``ks`` (least squares on ``log |mu_k|``).
 
     ``mu``: eigenvalues ``mu_0, mu_1, ...``, shape ``(kmax+1,)``; ``ks``: the integer degrees to fit. Returns a float.
@@ -53,7 +54,7 @@ def exponential_rate(mu, ks) -> float:
     return float(-np.polyfit(ks, y, 1)[0])
 
 
-def harmonic_shares(kappa_values_at_1: float, mu, d: int) -> np.ndarray:
+def harmonic_shares(kappa_values_at_1: float, mu: ArrayLike, d: int) -> np.ndarray:
     """Share of the variance ``kappa(1) = sum_k mu_k N(d, k)`` carried by each degree: ``mu_k N(d,k) / kappa(1)``.
 
     ``kappa_values_at_1``: ``kappa(1)``; ``mu``: eigenvalues ``mu_0..mu_K`` on S^{d-1}, shape ``(K+1,)``.

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-def check_frequencies(freqs, n: int | None = None) -> np.ndarray:
+def check_frequencies(freqs: ArrayLike, n: int | None = None) -> np.ndarray:
     """``freqs`` as an int64 array if it is a non-empty 1-D sequence of integers ``k >= 1`` (below the
     Nyquist frequency ``n / 2`` of an ``n``-point grid when ``n`` is given), else a one-line ``ValueError``.
 
@@ -67,7 +68,7 @@ def check_frequencies(freqs, n: int | None = None) -> np.ndarray:
     return k
 
 
-def fourier_amplitudes(values, freqs) -> np.ndarray:
+def fourier_amplitudes(values: ArrayLike, freqs: ArrayLike) -> np.ndarray:
     """Amplitudes ``2 |FFT(values)|_k / n`` at integer frequencies ``k`` (a unit sine gives 1).
 
     ``values`` are samples on the equispaced grid ``x_j = j / n`` of [0, 1), shape ``(..., n)``. For
@@ -87,7 +88,9 @@ def fourier_amplitudes(values, freqs) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- learning times
-def learning_times(steps, ratio, threshold: float = 0.9, *, sustained: bool = False) -> np.ndarray:
+def learning_times(
+    steps: ArrayLike, ratio: ArrayLike, threshold: float = 0.9, *, sustained: bool = False
+) -> np.ndarray:
     """First recorded iteration at which each normalised amplitude exceeds ``threshold``.
 
     ``t_k = min{ steps[r] : ratio[r, k] > threshold }`` (``np.inf`` when never). With
@@ -124,7 +127,7 @@ def learning_times(steps, ratio, threshold: float = 0.9, *, sustained: bool = Fa
     return float(out[0]) if scalar else out
 
 
-def spearman(a, b) -> float:
+def spearman(a: ArrayLike, b: ArrayLike) -> float:
     """Spearman rank correlation of two equal-length 1-D arrays (``inf`` ranks last; ties averaged).
 
     Returns ``nan`` when either array is constant.

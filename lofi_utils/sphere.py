@@ -20,6 +20,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import gammaln
 
 from .validation import check_int, check_positive
@@ -45,7 +46,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- validation helpers
-def check_d(d) -> int:
+def check_d(d: int) -> int:
     """The sphere dimension ``d`` (S^(d-1) in R^d) as an ``int`` if it is an integer ``>= 2``, else a one-line
     ``ValueError``."""
     return check_int(d, "the sphere dimension d (ambient dimension of S^(d-1))", minimum=2)
@@ -64,12 +65,22 @@ def _as_degrees(k) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- multiplicities
-def log_harmonic_dimension(d: int, k) -> np.ndarray:
+def log_harmonic_dimension(d: int, k: ArrayLike) -> np.ndarray:
     """Natural log of :func:`harmonic_dimension` (never overflows).
 
     ``log N(d,k) = log(2k+d-2) - log k + log C(k+d-3, k-1)``, ``log N(d,0) = 0``.
 
-    ``d``: int >= 2; ``k``: int or integer array (any shape). Returns float64 of ``k``'s shape.
+    Parameters
+    ----------
+    d : int
+        The ambient dimension, >= 2.
+    k : int or array_like of int
+        Degrees >= 0, any shape.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of ``k``'s shape.
     """
     d = check_d(d)
     k = _as_degrees(k)
@@ -81,17 +92,26 @@ def log_harmonic_dimension(d: int, k) -> np.ndarray:
     return np.where(k == 0, 0.0, out)
 
 
-def harmonic_dimension(d: int, k) -> np.ndarray | float:
+def harmonic_dimension(d: int, k: ArrayLike) -> np.ndarray | float:
     """Number N(d,k) of linearly independent degree-k spherical harmonics on S^{d-1}.
 
     ``N(d,k) = (2k+d-2)/k * C(k+d-3, k-1)`` for k >= 1 and ``N(d,0) = 1``; e.g. ``N(2,k) = 2``,
-    ``N(3,k) = 2k+1``.
-
-    ``d``: int >= 2; ``k``: int or integer array. Returns float64 (a Python float for scalar ``k``):
-    the value is computed in log-space and rounded to the exact integer while it is below 2**53, so
-    large cases such as ``N(200, 200) ~ 1e118`` are accurate floats instead of wrapped integers.
-    Values beyond the float range come back as ``inf`` with a ``RuntimeWarning`` (use
+    ``N(3,k) = 2k+1``. The value is computed in log-space and rounded to the exact integer while it is
+    below 2**53, so large cases such as ``N(200, 200) ~ 1e118`` are accurate floats instead of wrapped
+    integers. Values beyond the float range come back as ``inf`` with a ``RuntimeWarning`` (use
     :func:`log_harmonic_dimension` then).
+
+    Parameters
+    ----------
+    d : int
+        The ambient dimension, >= 2.
+    k : int or array_like of int
+        Degrees >= 0, any shape.
+
+    Returns
+    -------
+    np.ndarray or float
+        Float64 of ``k``'s shape (a Python float for scalar ``k``).
     """
     logn = log_harmonic_dimension(d, k)
     if np.any(logn > 709.0):
@@ -105,14 +125,25 @@ def harmonic_dimension(d: int, k) -> np.ndarray | float:
 
 
 # --------------------------------------------------------------------------- Gegenbauer
-def gegenbauer_table(kmax: int, d: int, t) -> np.ndarray:
+def gegenbauer_table(kmax: int, d: int, t: ArrayLike) -> np.ndarray:
     """All normalised Gegenbauer polynomials ``P_0 .. P_kmax`` at the points ``t``.
 
     Three-term recurrence (stable on [-1, 1]):
     ``P_{k+1}(t) = [(2k+d-2) t P_k(t) - k P_{k-1}(t)] / (k+d-2)``, ``P_0 = 1``, ``P_1 = t``.
 
-    ``kmax``: int >= 0; ``d``: int >= 2; ``t``: array-like of shape ``(n,)`` (or scalar). Returns
-    float64 of shape ``(kmax+1, n)`` (``(kmax+1,)`` for scalar ``t``).
+    Parameters
+    ----------
+    kmax : int
+        The highest degree, >= 0.
+    d : int
+        The ambient dimension, >= 2.
+    t : array_like
+        Points, shape (n,), or a scalar.
+
+    Returns
+    -------
+    np.ndarray
+        Float64, shape (kmax+1, n) (``(kmax+1,)`` for scalar ``t``).
     """
     kmax = check_int(kmax, "kmax", minimum=0)
     d = check_d(d)
@@ -130,13 +161,25 @@ def gegenbauer_table(kmax: int, d: int, t) -> np.ndarray:
     return out[:, 0] if scalar else out
 
 
-def gegenbauer(k: int, d: int, t):
+def gegenbauer(k: int, d: int, t: ArrayLike) -> np.ndarray:
     """Normalised Gegenbauer polynomial ``P_k(t) = C_k^lam(t) / C_k^lam(1)``, ``lam = (d-2)/2``.
 
     Computed with the recurrence of :func:`gegenbauer_table`; ``P_k(1) = 1``; d = 2 gives Chebyshev
     ``T_k`` and d = 3 Legendre ``P_k``.
 
-    ``k``: int >= 0; ``d``: int >= 2; ``t``: scalar or 1-D array. Returns the same shape as ``t``.
+    Parameters
+    ----------
+    k : int
+        The degree, >= 0.
+    d : int
+        The ambient dimension, >= 2.
+    t : array_like
+        Points, shape (n,), or a scalar.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of ``t``'s shape (0-d for scalar ``t``).
     """
     k = check_int(k, "k", minimum=0)
     return gegenbauer_table(k, d, t)[k]
@@ -169,8 +212,15 @@ def theta_nodes(n_nodes: int = 6000) -> tuple[np.ndarray, np.ndarray]:
     panels are accurate to rounding). Integrates any function that is smooth on ``[0, pi]`` (the ReLU
     kernels in ``theta``) to near machine precision.
 
-    ``n_nodes``: int >= 2 (rounded up to a multiple of 50 when larger). Returns read-only float64
-    arrays ``(theta, weights)`` with ``sum(weights) = pi``. Cached.
+    Parameters
+    ----------
+    n_nodes : int
+        Number of nodes, >= 2 (rounded up to a multiple of 50 when larger).
+
+    Returns
+    -------
+    theta, weights : np.ndarray
+        Shape (n,), read-only float64, ``sum(weights) = pi``. Cached.
     """
     return _gauss_legendre_theta(check_int(n_nodes, "n_nodes", minimum=2))
 
@@ -203,12 +253,13 @@ def funk_hecke_weights(d: int, theta: np.ndarray, w: np.ndarray) -> np.ndarray:
     ----------
     d : int
         The ambient dimension, >= 2.
-    theta, w : (n,) arrays
-        Nodes and weights on ``[0, pi]`` from :func:`theta_nodes`.
+    theta, w : np.ndarray
+        Nodes and weights on ``[0, pi]``, shape (n,), from :func:`theta_nodes`.
 
     Returns
     -------
-    (n,) float64 array.
+    np.ndarray
+        Shape (n,), float64.
     """
     return sphere_constant(d) * w * np.sin(theta) ** (d - 2)
 
@@ -223,10 +274,22 @@ def funk_hecke(kappa: Callable[[np.ndarray], np.ndarray], d: int, kmax: int, *, 
     ``mu_k = (1/pi) int_0^pi kappa(cos th) cos(k th) dth``. Then
     ``kappa(t) = sum_k mu_k N(d,k) P_k(t)`` in every dimension.
 
-    ``kappa``: vectorised callable mapping ``t`` of shape ``(n,)`` to values of shape ``(n,)`` or
-    ``(..., n)`` (several kernels at once, e.g. one per layer). ``d``: int >= 2; ``kmax``: int >= 0;
-    ``n_nodes``: quadrature nodes (6000 resolves ReLU kernels to k ~ 200; smooth kernels need far
-    fewer). Returns float64 of shape ``(kmax+1,)`` or ``(..., kmax+1)``.
+    Parameters
+    ----------
+    kappa : callable
+        Vectorised, maps ``t`` of shape (n,) to values of shape (n,) or (..., n) (several kernels at once,
+        e.g. one per layer).
+    d : int
+        The ambient dimension, >= 2.
+    kmax : int
+        The highest degree, >= 0.
+    n_nodes : int
+        Quadrature nodes (6000 resolves ReLU kernels to k ~ 200; smooth kernels need far fewer).
+
+    Returns
+    -------
+    np.ndarray
+        Float64, shape (kmax+1,) or (..., kmax+1).
     """
     d = check_d(d)
     kmax = check_int(kmax, "kmax", minimum=0)
@@ -240,7 +303,9 @@ def funk_hecke(kappa: Callable[[np.ndarray], np.ndarray], d: int, kmax: int, *, 
     return funk_hecke_values(vals, t, theta, w, d, kmax)
 
 
-def funk_hecke_values(vals, t, theta, w, d: int, kmax: int) -> np.ndarray:
+def funk_hecke_values(
+    vals: np.ndarray, t: np.ndarray, theta: np.ndarray, w: np.ndarray, d: int, kmax: int
+) -> np.ndarray:
     """Funk--Hecke eigenvalues from kernel values already tabulated at the quadrature nodes.
 
     The core of :func:`funk_hecke` (which validates and tabulates first): ``mu_k = sum_i vals_i P_k(t_i)
@@ -249,12 +314,12 @@ def funk_hecke_values(vals, t, theta, w, d: int, kmax: int) -> np.ndarray:
 
     Parameters
     ----------
-    vals : (n,) or (..., n) array
-        ``kappa(t)`` at the nodes (one or several kernels).
-    t : (n,) array
-        ``cos(theta)``.
-    theta, w : (n,) arrays
-        Nodes and weights from :func:`theta_nodes`.
+    vals : np.ndarray
+        ``kappa(t)`` at the nodes, shape (n,) or (..., n) (one or several kernels).
+    t : np.ndarray
+        ``cos(theta)``, shape (n,).
+    theta, w : np.ndarray
+        Nodes and weights from :func:`theta_nodes`, shape (n,).
     d : int
         The ambient dimension, >= 2.
     kmax : int
@@ -262,18 +327,30 @@ def funk_hecke_values(vals, t, theta, w, d: int, kmax: int) -> np.ndarray:
 
     Returns
     -------
-    float64 array of shape ``(kmax+1,)`` or ``(..., kmax+1)``.
+    np.ndarray
+        Float64, shape (kmax+1,) or (..., kmax+1).
     """
     weight = funk_hecke_weights(d, theta, w)
     table = gegenbauer_table(kmax, d, t)  # (kmax+1, n)
     return (vals * weight) @ table.T
 
 
-def reconstruct_kernel(mu, d: int, t) -> np.ndarray:
+def reconstruct_kernel(mu: ArrayLike, d: int, t: ArrayLike) -> np.ndarray:
     """Evaluate the Mercer series ``sum_k mu_k N(d,k) P_k(t)``.
 
-    ``mu``: shape ``(kmax+1,)`` or ``(..., kmax+1)``; ``d``: int >= 2; ``t``: scalar or 1-D array of
-    shape ``(n,)``. Returns shape ``(..., n)`` (``(...)`` for scalar ``t``).
+    Parameters
+    ----------
+    mu : array_like
+        Eigenvalues, shape (kmax+1,) or (..., kmax+1).
+    d : int
+        The ambient dimension, >= 2.
+    t : array_like
+        Points, shape (n,), or a scalar.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (..., n) (``(...)`` for scalar ``t``).
     """
     mu = np.asarray(mu, dtype=float)
     if mu.ndim == 0:
@@ -285,14 +362,23 @@ def reconstruct_kernel(mu, d: int, t) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- power-series route
-def series_moment(n, k, d: int) -> np.ndarray:
+def series_moment(n: ArrayLike, k: ArrayLike, d: int) -> np.ndarray:
     """Funk--Hecke eigenvalue of the monomial ``t^n`` at degree ``k`` on S^{d-1}.
 
     ``m(n,k,d) = n! Gamma(d/2) / (2^n ((n-k)/2)! Gamma((n+k+d)/2))`` for ``n >= k`` with ``n-k`` even,
     else 0 (evaluated in log-space). So ``mu_k = sum_n b_n m(n,k,d)`` for ``kappa(t) = sum_n b_n t^n``.
 
-    ``n``, ``k``: non-negative integers or broadcastable integer arrays; ``d``: int >= 2. Returns
-    float64 of the broadcast shape.
+    Parameters
+    ----------
+    n, k : int or array_like of int
+        Non-negative, broadcastable.
+    d : int
+        The ambient dimension, >= 2.
+
+    Returns
+    -------
+    np.ndarray
+        Float64 of the broadcast shape (a NumPy scalar for scalar ``n`` and ``k``).
     """
     d = check_d(d)
     n, k = np.broadcast_arrays(_as_degrees(n), _as_degrees(k))
@@ -304,14 +390,25 @@ def series_moment(n, k, d: int) -> np.ndarray:
     return out[()] if out.ndim == 0 else out
 
 
-def funk_hecke_from_series(b, d: int, kmax: int) -> np.ndarray:
+def funk_hecke_from_series(b: ArrayLike, d: int, kmax: int) -> np.ndarray:
     """Eigenvalues ``mu_0 .. mu_kmax`` of ``kappa(t) = sum_n b_n t^n`` from its Maclaurin coefficients.
 
     ``mu_k = sum_j b_{k+2j} m(k+2j, k, d)`` with ``m`` from :func:`series_moment` (exact up to the
     truncation of the series at ``len(b)-1``).
 
-    ``b``: shape ``(nmax+1,)`` or ``(..., nmax+1)``; ``d``: int >= 2; ``kmax``: int >= 0. Returns
-    shape ``(..., kmax+1)``.
+    Parameters
+    ----------
+    b : array_like
+        Coefficients ``b_0 .. b_nmax``, shape (nmax+1,) or (..., nmax+1).
+    d : int
+        The ambient dimension, >= 2.
+    kmax : int
+        The highest degree, >= 0.
+
+    Returns
+    -------
+    np.ndarray
+        Float64, shape (..., kmax+1).
     """
     d = check_d(d)
     kmax = check_int(kmax, "kmax", minimum=0)
@@ -329,8 +426,21 @@ def sample_sphere(n: int, d: int, *, radius: float = 1.0, rng: np.random.Generat
 
     Normalised standard Gaussians: ``x = radius * g / |g|``, ``g ~ N(0, I_d)``.
 
-    ``n``: int >= 0; ``d``: int >= 2 (d = 1 would be the two points +-radius; not a sphere here);
-    ``radius``: > 0; ``rng``: a ``numpy.random.Generator``. Returns float64 of shape ``(n, d)``.
+    Parameters
+    ----------
+    n : int
+        Number of points, >= 0.
+    d : int
+        The ambient dimension, >= 2 (d = 1 would be the two points +-radius; not a sphere here).
+    radius : float
+        > 0.
+    rng : np.random.Generator
+        The random stream.
+
+    Returns
+    -------
+    np.ndarray
+        Float64, shape (n, d).
     """
     d = check_d(d)
     check_int(n, "n", minimum=0)
@@ -348,8 +458,19 @@ def circle_points(n: int, *, radius: float = 1.0) -> tuple[np.ndarray, np.ndarra
 
     ``theta_j = 2 pi j / n``, ``x_j = radius * (cos theta_j, sin theta_j)``.
 
-    ``n``: int >= 1; ``radius``: > 0 (use ``sqrt(2)`` for the NTK convention ``|x|^2 = d``).
-    Returns ``(theta, x)`` of shapes ``(n,)`` and ``(n, 2)``, float64.
+    Parameters
+    ----------
+    n : int
+        Number of points, >= 1.
+    radius : float
+        > 0 (use ``sqrt(2)`` for the NTK convention ``|x|^2 = d``).
+
+    Returns
+    -------
+    theta : np.ndarray
+        Angles, shape (n,), float64.
+    x : np.ndarray
+        Points, shape (n, 2), float64.
     """
     check_int(n, "n", minimum=1)
     check_positive(radius, "radius")
@@ -357,7 +478,7 @@ def circle_points(n: int, *, radius: float = 1.0) -> tuple[np.ndarray, np.ndarra
     return theta, radius * np.stack([np.cos(theta), np.sin(theta)], axis=1)
 
 
-def zonal_target(x, k: int, e) -> np.ndarray:
+def zonal_target(x: ArrayLike, k: int, e: ArrayLike) -> np.ndarray:
     """Unit-variance degree-k zonal harmonic ``sqrt(N(d, k)) P_k(x . e / (|x| |e|))`` at the points ``x``.
 
     ``E[y^2] = 1`` for ``x`` uniform on a sphere (``int P_k^2 = 1/N(d, k)``); a degree-k target for the
@@ -365,16 +486,17 @@ def zonal_target(x, k: int, e) -> np.ndarray:
 
     Parameters
     ----------
-    x : (N, d) array
-        Points (any radius; only their directions matter).
+    x : array_like
+        Points, shape (N, d) (any radius; only their directions matter).
     k : int
         Degree >= 0.
-    e : (d,) array
-        The direction of the zonal axis (any length).
+    e : array_like
+        The direction of the zonal axis, shape (d,) (any length).
 
     Returns
     -------
-    (N,) float64 array.
+    np.ndarray
+        Shape (N,), float64.
     """
     x = np.asarray(x, dtype=float)
     e = np.asarray(e, dtype=float)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def fit_power_law(x, y) -> tuple[float, float]:
+def fit_power_law(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
     """Least-squares fit of ``log y = slope * log x + intercept``; returns ``(slope, intercept)``.
 
     ``x`` and ``y``: 1-D arrays of equal length >= 2, strictly positive (``ValueError`` otherwise).

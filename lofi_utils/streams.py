@@ -42,12 +42,12 @@ def _word(part, seed) -> int:
     raise ValueError(f"a stream key is made of names (str) and integers >= 0, got {part!r} in the key of seed {seed!r}")
 
 
-def key_words(*key) -> tuple[int, ...]:
+def key_words(*key: str | int) -> tuple[int, ...]:
     """The spawn key of ``key``: names as their CRC-32, integers as themselves (must be ``>= 0``)."""
     return tuple(_word(p, None) for p in key)
 
 
-def seed_sequence(seed: int, *key) -> np.random.SeedSequence:
+def seed_sequence(seed: int, *key: str | int) -> np.random.SeedSequence:
     """``SeedSequence(seed, spawn_key=key_words(*key))``: the stream named ``key`` under base ``seed``.
 
     ``seed`` is an integer ``>= 0``; ``key`` names and integers ``>= 0``. With no key it is the base
@@ -58,12 +58,12 @@ def seed_sequence(seed: int, *key) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed), spawn_key=tuple(_word(p, seed) for p in key))
 
 
-def rng(seed: int, *key) -> np.random.Generator:
+def rng(seed: int, *key: str | int) -> np.random.Generator:
     """A NumPy ``Generator`` (PCG64) on the stream ``key`` of ``seed`` (:func:`seed_sequence`)."""
     return np.random.Generator(np.random.PCG64(seed_sequence(seed, *key)))
 
 
-def int_seed(seed: int, *key) -> int:
+def int_seed(seed: int, *key: str | int) -> int:
     """A 63-bit integer drawn from the stream ``key`` of ``seed``, for APIs that take an integer seed.
 
     Two different keys give different integers except with probability about ``2**-63`` per pair.
@@ -80,6 +80,6 @@ def run_seeds(seed: int, name: str, count: int) -> list[int]:
     return [int_seed(seed, name, s) for s in range(int(count))]
 
 
-def torch_generator(seed: int, *key, device="cpu") -> torch.Generator:
+def torch_generator(seed: int, *key: str | int, device: torch.device | str = "cpu") -> torch.Generator:
     """A ``torch.Generator`` on ``device`` seeded with :func:`int_seed` ``(seed, *key)``."""
     return torch.Generator(device=device).manual_seed(int_seed(seed, *key))

@@ -99,7 +99,7 @@ def seeded_mlp(seed: int, *args, **kw) -> nn.Sequential:
         return mlp(*args, **kw)
 
 
-def resolve_device(device) -> torch.device:
+def resolve_device(device: torch.device | str | None) -> torch.device:
     """``device`` as a ``torch.device``: ``None`` picks one (:func:`lofi_utils.runtime.pick_device`), a string
     is checked by it, a ``torch.device`` is returned as is."""
     if device is None:
@@ -126,7 +126,8 @@ class StackedMLP:
     ``b_l`` ``(S, out)``, copies of the networks' own, on ``device`` in ``dtype``.
     """
 
-    def __init__(self, nets: Sequence[nn.Sequential], device: torch.device, dtype: torch.dtype = torch.float32):
+    def __init__(self, nets: Sequence[nn.Sequential], device: torch.device, dtype: torch.dtype = torch.float32) -> None:
+        """Stack the parameters of ``nets`` (one :func:`mlp` architecture) on ``device`` in ``dtype``."""
         self.size = len(nets)
         self.layers: list = []
         self.params: list[torch.Tensor] = []
@@ -220,7 +221,7 @@ def train_sum_of_sines_batch(
     steps: int = 3000,
     record_every: int = 10,
     optimizer: str = "adam",
-    device=None,
+    device: torch.device | str | None = None,
     dtype: torch.dtype | str = torch.float32,
     progress: bool = True,
 ) -> list[SumOfSinesRun]:

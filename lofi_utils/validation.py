@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 __all__ = ["is_int", "check_int", "check_positive", "check_nonnegative", "check_in_range", "check_choice", "check_rng"]
 
 
-def is_int(value) -> bool:
+def is_int(value: object) -> bool:
     """``True`` for a Python or NumPy integer that is not a ``bool`` (for checks that add a condition of
     their own, e.g. "an even integer >= 4"); :func:`check_int` is the usual way to check one."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
@@ -46,7 +47,7 @@ def _int_range(minimum, maximum) -> str:
     return "an integer"
 
 
-def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` as an ``int`` if it is an integer (see the module docstring) with
     ``minimum <= value <= maximum`` (either bound may be ``None``: no bound).
 
@@ -69,7 +70,7 @@ def _as_float(value, name: str, what: str) -> float:
     raise ValueError(f"{name} must be {what}, got {value!r}")
 
 
-def check_positive(value, name: str) -> float:
+def check_positive(value: object, name: str) -> float:
     """``value`` as a ``float`` if it is a finite number ``> 0``.
 
     Raises ``ValueError``: ``"{name} must be a finite number > 0, got {value!r}"``.
@@ -81,7 +82,7 @@ def check_positive(value, name: str) -> float:
     return f
 
 
-def check_nonnegative(value, name: str) -> float:
+def check_nonnegative(value: object, name: str) -> float:
     """``value`` as a ``float`` if it is a finite number ``>= 0``.
 
     Raises ``ValueError``: ``"{name} must be a finite number >= 0, got {value!r}"``.
@@ -94,7 +95,7 @@ def check_nonnegative(value, name: str) -> float:
 
 
 def check_in_range(
-    value, name: str, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+    value: object, name: str, low: float, high: float, *, low_open: bool = False, high_open: bool = False
 ) -> float:
     """``value`` as a ``float`` if it is a number in the interval from ``low`` to ``high`` (finite bounds),
     each end included unless ``low_open`` / ``high_open``. NaN is never in range.
@@ -111,7 +112,7 @@ def check_in_range(
     return f
 
 
-def check_choice(value, name: str, allowed: Iterable, *, casefold: bool = False):
+def check_choice(value: object, name: str, allowed: Iterable, *, casefold: bool = False) -> Any:
     """``value`` if it is one of ``allowed`` (compared with ``==``); with ``casefold=True`` ``value`` must be a
     string, is compared lower-cased and is returned lower-cased (``allowed`` then holds lower-case strings).
 
@@ -132,7 +133,7 @@ def check_choice(value, name: str, allowed: Iterable, *, casefold: bool = False)
     return key
 
 
-def check_rng(rng, name: str = "rng") -> np.random.Generator:
+def check_rng(rng: np.random.Generator | int, name: str = "rng") -> np.random.Generator:
     """``rng`` itself if it is a ``numpy.random.Generator``, ``np.random.default_rng(rng)`` if it is an
     integer seed ``>= 0``.
 

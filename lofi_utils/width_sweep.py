@@ -71,7 +71,7 @@ def kernel_width_sweep(
     bias: float,
     activation: str,
     seed: int,
-    device,
+    device: torch.device | str | None,
     dtype: torch.dtype,
 ) -> KernelSweep:
     """The loop behind :func:`lofi_utils.chapters.spectral_bias.ntk_width.ntk_width_sweep` and

@@ -174,8 +174,9 @@ def test_summaries_decide_their_laws_on_synthetic_cells():
     assert s["collapse_max_over_min"] < 1.1
     # overlaps that switch on at n = d r (c = 1): the n/(d r) spread is zero, the n/d^2 one is not
     cs = [0.25, 0.5, 1.0, 2.0, 4.0]
+    excess = np.array([0.0, 0.2, 0.6, 0.9, 1.0])  # above the chance level r/d of a random r-dim subspace
     em = [
-        {"params": {"d": d, "r": r, "cs": cs}, "result": {"overlap": [0.0, 0.2, 0.6, 0.9, 1.0]}}
+        {"params": {"d": d, "r": r, "cs": cs}, "result": {"overlap": (r / d + (1 - r / d) * excess).tolist()}}
         for d, r in [(32, 4), (64, 4), (64, 8)]
     ]
     sp = experiments.emergence_summary(em)["spread"]

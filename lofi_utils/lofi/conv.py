@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ..streams import int_seed
 from ..validation import check_int
@@ -26,8 +27,23 @@ from .ridge import DEFAULT_LAMS
 __all__ = ["patches", "patch_signed_covariance", "ConvLoFi"]
 
 
-def patches(images, size: int, *, stride: int = 1) -> np.ndarray:
-    """All ``size x size`` patches of gray images ``(n, H, W)``: returns (n, n_pos, size*size) float64."""
+def patches(images: ArrayLike, size: int, *, stride: int = 1) -> np.ndarray:
+    """All ``size x size`` patches of gray images.
+
+    Parameters
+    ----------
+    images : array_like
+        Shape (n, H, W).
+    size : int
+        The patch side, ``1 <= size <= min(H, W)``.
+    stride : int
+        Step between patch positions along each axis.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (n, n_pos, size*size), float64, positions in row-major order.
+    """
     im = np.asarray(images, dtype=np.float64)
     if im.ndim != 3:
         raise ValueError(f"images must be (n, H, W), got shape {im.shape}")
@@ -39,12 +55,31 @@ def patches(images, size: int, *, stride: int = 1) -> np.ndarray:
     return win.reshape(im.shape[0], -1, size * size)
 
 
-def patch_signed_covariance(images, y, size: int, *, center_y: bool = True, stride: int = 1) -> np.ndarray:
-    """Signed patch covariance ``(1/(n P)) sum_i w_i sum_pos p p^T`` ((size^2, size^2) float64).
+def patch_signed_covariance(
+    images: ArrayLike, y: ArrayLike, size: int, *, center_y: bool = True, stride: int = 1
+) -> np.ndarray:
+    """Signed patch covariance ``(1/(n P)) sum_i w_i sum_pos p p^T``.
 
-    ``images`` (n, H, W), ``y`` (n,) labels (``w = y - mean(y)`` when ``center_y``); patches are taken as
-    they are (each image is expected to be normalised already). Its top-``|lambda|`` eigenvectors,
-    reshaped to ``size x size``, are the first-layer LoFi filters of a convolutional network.
+    Patches are taken as they are (each image is expected to be normalised already). Its top-``|lambda|``
+    eigenvectors, reshaped to ``size x size``, are the first-layer LoFi filters of a convolutional network.
+
+    Parameters
+    ----------
+    images : array_like
+        Gray images, shape (n, H, W).
+    y : array_like
+        Labels, shape (n,).
+    size : int
+        The patch side.
+    center_y : bool
+        Weights ``w = y - mean(y)``; ``False``: ``w = y``.
+    stride : int
+        Step between patch positions (:func:`patches`).
+
+    Returns
+    -------
+    np.ndarray
+        Shape (size^2, size^2), symmetric, float64.
     """
     P = patches(images, size, stride=stride)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
@@ -65,6 +100,27 @@ class ConvLoFi:
     eigen-convolution) keeps the ``k`` channels of largest ``|lambda|`` (``k=None``: keep all ``P``, the
     random-feature CNN); the map is average-pooled on a ``pool x pool`` grid, flattened, lifted by a
     random-feature layer of width ``p_out`` and read out by ridge.
+
+    Parameters
+    ----------
+    size : int
+        The patch (filter) side.
+    channels : int
+        The number ``P`` of random filters of the conv lift.
+    k : int or None
+        Kept eigen-channels, ``1 <= k <= channels``; ``None``: keep all.
+    pool : int
+        Side of the average-pooling grid.
+    p_out : int
+        Width of the random-feature head.
+    activation : str
+        One of :data:`~lofi_utils.lofi.lift.ACTIVATIONS`.
+    center_y : bool
+        Weights ``w = y - mean(y)`` in the signed covariance; ``False``: ``w = y``.
+    seed : int
+        Draws the conv lift (stream ``(seed, "conv.lift")``) and the head (``(seed, "conv.head")``).
+    lams : sequence of float
+        The ridge penalty grid of the head.
     """
 
     def __init__(
@@ -79,7 +135,8 @@ class ConvLoFi:
         center_y: bool = True,
         seed: int = 0,
         lams: Sequence[float] = DEFAULT_LAMS,
-    ):
+    ) -> None:
+        """Check the options (see the class docstring); nothing is drawn until :meth:`fit`."""
         self.size, self.channels = check_int(size, "size", minimum=1), check_int(channels, "channels", minimum=1)
         self.k = None if k is None else check_int(k, "k", minimum=1)
         if self.k is not None and self.k > self.channels:
@@ -98,8 +155,25 @@ class ConvLoFi:
         Z = torch.nn.functional.adaptive_avg_pool2d(Z, self.pool)
         return Z.reshape(n, -1)
 
-    def fit(self, images, y, *, images_val, y_val) -> "ConvLoFi":
-        """Fit the eigen-channels and the readout (penalty on the validation images); images (n, H, W)."""
+    def fit(self, images: ArrayLike, y: ArrayLike, *, images_val: ArrayLike, y_val: ArrayLike) -> "ConvLoFi":
+        """Fit the eigen-channels and the readout (penalty on the validation images).
+
+        Parameters
+        ----------
+        images : array_like
+            Training gray images, shape (n, H, W).
+        y : array_like
+            Training labels, shape (n,).
+        images_val : array_like
+            Validation images, shape (n_v, H, W).
+        y_val : array_like
+            Validation labels, shape (n_v,).
+
+        Returns
+        -------
+        ConvLoFi
+            ``self``, fitted (``lift``, ``V`` (channels, k) or ``None``, ``eigvals`` (k,), ``head``).
+        """
         y = np.asarray(y, dtype=np.float64)
         P = torch.as_tensor(patches(images, self.size))
         n, npos, m = P.shape
@@ -118,10 +192,10 @@ class ConvLoFi:
         self.head.fit(self._maps(images), y, X_val=self._maps(images_val), y_val=y_val)
         return self
 
-    def predict(self, images) -> torch.Tensor:
-        """Readout predictions (n,) for gray images (n, H, W) of the training size."""
+    def predict(self, images: ArrayLike) -> torch.Tensor:
+        """Readout predictions (n,), float64, for gray images (n, H, W) of the training size."""
         return self.head.predict(self._maps(images))
 
-    def mse(self, images, y) -> float:
+    def mse(self, images: ArrayLike, y: ArrayLike) -> float:
         """Test mean squared error on images (n, H, W) and labels ``y`` (n,)."""
         return self.head.mse(self._maps(images), y)

@@ -36,6 +36,19 @@ class SignedCovariance:
     the weights (labels, centred or not). :meth:`matmat` computes ``C V`` for ``V`` (p, b) without
     forming ``C``; :meth:`dense` forms it (``p x p``). ``deflate`` (p,) unit vector: the operator becomes
     ``P C P`` with ``P = I - u u^T``.
+
+    Parameters
+    ----------
+    w : torch.Tensor
+        The label weights, ``n`` finite entries (any shape), cast to the features' device and dtype.
+    Z : torch.Tensor, optional
+        The features, shape (n, p); give either ``Z`` or ``lift`` and ``H``.
+    lift : RandomLift, optional
+        The layer's lift, whose features are recomputed in row chunks.
+    H : torch.Tensor, optional
+        The lift's inputs, shape (n, m).
+    deflate : torch.Tensor, optional
+        Unit vector ``u``, shape (p,), projected out on both sides.
     """
 
     def __init__(
@@ -46,7 +59,8 @@ class SignedCovariance:
         lift: RandomLift | None = None,
         H: torch.Tensor | None = None,
         deflate: torch.Tensor | None = None,
-    ):
+    ) -> None:
+        """Check the features and the weights (see the class docstring); nothing is computed yet."""
         if (Z is None) == (lift is None):
             raise ValueError("give either Z or (lift, H)")
         if lift is not None and H is None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ..kernels import ERF_SCALE, dual_activation
 from ..validation import check_int
@@ -80,13 +81,30 @@ def _dual_diag(q: np.ndarray, activation: str) -> np.ndarray:
     return (2 / math.pi) * np.arcsin(2 * a2 * q / (1 + 2 * a2 * q))
 
 
-def nngp_gram(H1, H2=None, *, activation: str = "relu", scale2: float | None = None) -> np.ndarray:
+def nngp_gram(
+    H1: ArrayLike, H2: ArrayLike | None = None, *, activation: str = "relu", scale2: float | None = None
+) -> np.ndarray:
     """NNGP Gram matrix of one lift: ``K(h, h') = E_w[sigma(w.h/c) sigma(w.h'/c)]``, ``w ~ N(0, I)``.
 
-    ``H1`` (n1, m), ``H2`` (n2, m) (default ``H1``); ``scale2 = c^2`` (default: mean squared norm of the
-    rows of ``H1``). relu: ``sqrt(q q') (sqrt(1 - rho^2) + (pi - arccos rho) rho) / pi``; erf:
+    relu: ``sqrt(q q') (sqrt(1 - rho^2) + (pi - arccos rho) rho) / pi``; erf:
     ``(2/pi) arcsin(2 a^2 <h,h'>/c^2 / sqrt((1 + 2a^2 q)(1 + 2a^2 q')))``, with ``q = |h|^2/c^2``. It is the
-    limit of ``Z(H1) Z(H2)^T`` for a :class:`RandomLift` of width ``p -> infinity``. Returns (n1, n2) float64.
+    limit of ``Z(H1) Z(H2)^T`` for a :class:`RandomLift` of width ``p -> infinity``.
+
+    Parameters
+    ----------
+    H1 : array_like
+        Shape (n1, m).
+    H2 : array_like, optional
+        Shape (n2, m); default ``H1``.
+    activation : {"relu", "erf"}
+        The lift's activation.
+    scale2 : float, optional
+        ``c^2 > 0``; default the mean squared norm of the rows of ``H1``.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (n1, n2), float64.
     """
     H1 = np.asarray(H1, dtype=np.float64)
     H2 = H1 if H2 is None else np.asarray(H2, dtype=np.float64)
@@ -100,12 +118,33 @@ def nngp_gram(H1, H2=None, *, activation: str = "relu", scale2: float | None = N
     return dual_gram(K12 / c2, (H1**2).sum(1) / c2, (H2**2).sum(1) / c2, act)
 
 
-def deep_nngp(X, X_eval, *, depth: int, activation: str = "relu") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def deep_nngp(
+    X: ArrayLike, X_eval: ArrayLike, *, depth: int, activation: str = "relu"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Deep NNGP kernel of an unfiltered random-feature network (the lazy limit of Neural LoFi).
 
     ``K_1 = kappa(X X^T / c_0^2)`` and ``K_{l+1} = kappa(K_l / c_l^2)`` with ``c_l^2`` the mean training
     diagonal of ``K_l`` (the finite network's ``c_l``), ``kappa`` the dual activation of :func:`nngp_gram`.
-    ``X`` (n, d) training, ``X_eval`` (n_e, d). Returns ``(K_train (n, n), K_eval (n_e, n), diag_eval (n_e,))``.
+
+    Parameters
+    ----------
+    X : array_like
+        Training inputs, shape (n, d).
+    X_eval : array_like
+        Evaluation inputs, shape (n_e, d).
+    depth : int
+        The number of lifts ``L >= 1``.
+    activation : {"relu", "erf"}
+        The lifts' activation.
+
+    Returns
+    -------
+    K_train : np.ndarray
+        Shape (n, n).
+    K_eval : np.ndarray
+        Shape (n_e, n), evaluation rows against the training points.
+    diag_eval : np.ndarray
+        Shape (n_e,), ``K(x, x)`` at the evaluation points.
     """
     depth = check_int(depth, "depth", minimum=1)
     act = check_activation(activation)
@@ -142,12 +181,29 @@ class KernelFilter:
     all_values: np.ndarray
 
 
-def kernel_filter(G, y, k: int, *, center_y: bool = True, rcond: float = 1e-10) -> KernelFilter:
+def kernel_filter(G: ArrayLike, y: ArrayLike, k: int, *, center_y: bool = True, rcond: float = 1e-10) -> KernelFilter:
     """Top-``k`` filter in the dual: eigenvectors of ``M = G^{1/2} diag(w) G^{1/2}`` by ``|lambda|``.
 
-    ``G`` (n, n) a PSD Gram matrix, ``y`` (n,) labels (``w = y - mean(y)`` when ``center_y``). ``G^{1/2}``
-    clips negative eigenvalues at 0; ``G^{-1/2}`` is the pseudo-inverse (eigenvalues below
-    ``rcond * max`` dropped). ``k <= n``. Returns a :class:`KernelFilter` (float64).
+    ``G^{1/2}`` clips negative eigenvalues at 0; ``G^{-1/2}`` is the pseudo-inverse (eigenvalues below
+    ``rcond * max`` dropped).
+
+    Parameters
+    ----------
+    G : array_like
+        A PSD Gram matrix, shape (n, n), finite.
+    y : array_like
+        Labels, shape (n,).
+    k : int
+        The rank, ``1 <= k <= n``.
+    center_y : bool
+        Weights ``w = y - mean(y)``; ``False``: ``w = y``.
+    rcond : float
+        Relative cut-off of the pseudo-inverse ``G^{-1/2}``.
+
+    Returns
+    -------
+    KernelFilter
+        ``A``, ``B``, ``F`` (n, k), ``values`` (k,), ``all_values`` (n,), float64.
     """
     G = np.asarray(G, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
@@ -181,11 +237,28 @@ def kernel_filter(G, y, k: int, *, center_y: bool = True, rcond: float = 1e-10) 
     )
 
 
-def lofi_features_dual(Z, y, k: int, *, center_y: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def lofi_features_dual(Z: ArrayLike, y: ArrayLike, k: int, *, center_y: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Filtered training features from the Gram matrix ``G = Z Z^T`` only (the dual route).
 
-    ``Z`` (n, p). Returns ``(F = G^{1/2} B (n, k), eigenvalues / n (k,))``; equals ``Z V`` of the primal
-    filter up to column signs (:func:`kernel_filter`).
+    Equals ``Z V`` of the primal filter up to column signs (:func:`kernel_filter`).
+
+    Parameters
+    ----------
+    Z : array_like
+        Lifted features, shape (n, p).
+    y : array_like
+        Labels, shape (n,).
+    k : int
+        The rank, ``1 <= k <= n``.
+    center_y : bool
+        Weights ``w = y - mean(y)``; ``False``: ``w = y``.
+
+    Returns
+    -------
+    F : np.ndarray
+        ``G^{1/2} B``, shape (n, k).
+    values : np.ndarray
+        The eigenvalues of ``M`` divided by ``n``, shape (k,).
     """
     Z = np.asarray(Z, dtype=np.float64)
     kf = kernel_filter(Z @ Z.T, y, k, center_y=center_y)
@@ -201,6 +274,19 @@ class KernelLoFi:
     features when the last layer is filtered). ``activation`` in :data:`KERNEL_ACTIVATIONS`;
     ``center_z`` centres the features of filtered layers (as :class:`NeuralLoFi`). ``ranks = [None] * L``
     is the deep NNGP kernel ridge, the lazy baseline.
+
+    Parameters
+    ----------
+    ranks : sequence of (int or None), length L
+        Kept ranks ``k_l``; ``None`` (unfiltered) layers must come last.
+    activation : {"relu", "erf"}
+        The lifts' activation (:data:`KERNEL_ACTIVATIONS`).
+    center_y : bool
+        Weights ``w = y - mean(y)`` in the filters; ``False``: ``w = y``.
+    center_z : bool
+        Filtered layers use the Gram matrices of the centred features.
+    lams : array_like
+        The ridge penalty grid (default :data:`~lofi_utils.lofi.ridge.DEFAULT_LAMS`).
     """
 
     def __init__(
@@ -210,8 +296,9 @@ class KernelLoFi:
         activation: str = "relu",
         center_y: bool = True,
         center_z: bool = True,
-        lams=DEFAULT_LAMS,
-    ):
+        lams: ArrayLike = DEFAULT_LAMS,
+    ) -> None:
+        """Check the options (see the class docstring); the filters are fitted by :meth:`fit_predict`."""
         self.ranks = list(ranks)
         if not self.ranks:
             raise ValueError("need at least one layer")
@@ -243,8 +330,31 @@ class KernelLoFi:
             raise ValueError("KernelLoFi: the unfiltered (None) layers must come last")
         return H, Hs, rest
 
-    def fit_predict(self, X, y, X_val, y_val, X_test) -> tuple[np.ndarray, RidgeFit]:
-        """Fit on ``(X, y)``, choose the penalty on ``(X_val, y_val)``; return test predictions and the fit."""
+    def fit_predict(
+        self, X: ArrayLike, y: ArrayLike, X_val: ArrayLike, y_val: ArrayLike, X_test: ArrayLike
+    ) -> tuple[np.ndarray, RidgeFit]:
+        """Fit on ``(X, y)``, choose the penalty on ``(X_val, y_val)``; return test predictions and the fit.
+
+        Parameters
+        ----------
+        X : array_like
+            Training inputs, shape (n, d).
+        y : array_like
+            Training labels, shape (n,).
+        X_val : array_like
+            Validation inputs, shape (n_v, d).
+        y_val : array_like
+            Validation labels, shape (n_v,).
+        X_test : array_like
+            Test inputs, shape (n_t, d).
+
+        Returns
+        -------
+        predictions : np.ndarray
+            Shape (n_t,), float64.
+        fit : RidgeFit
+            The readout (:attr:`filters` holds the fitted filters).
+        """
         d = check_inputs(X, "X", "cpu", torch.float64).shape[1]
         check_inputs(X_val, "X_val", "cpu", torch.float64, d=d)
         check_inputs(X_test, "X_test", "cpu", torch.float64, d=d)

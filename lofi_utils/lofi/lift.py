@@ -13,7 +13,7 @@ normalised ``He_2``, ``"erf"`` and ``"tanh"`` as in :mod:`lofi_utils.kernels`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -27,7 +27,7 @@ __all__ = ["ACTIVATIONS", "check_activation", "torch_activation", "RandomLift"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "erf", "tanh", "abs", "quadratic", "linear")
 
 
-def check_activation(name) -> str:
+def check_activation(name: str) -> str:
     """``name`` lower-cased if it is one of :data:`ACTIVATIONS`, else a one-line ``ValueError`` naming them."""
     return activations.check_name(name, ACTIVATIONS)
 
@@ -49,6 +49,25 @@ class RandomLift:
     drawn after ``W`` from the same generator, so ``W`` does not depend on ``bias``. Features are
     produced in row chunks of ``chunk`` samples, so a caller never needs ``Z`` whole
     (:meth:`chunks`, :meth:`gram`).
+
+    Parameters
+    ----------
+    m : int
+        Input dimension ``>= 1`` (rows of ``W``).
+    p : int
+        Width ``>= 1`` (columns of ``W``, features of ``z``).
+    activation : str
+        One of :data:`ACTIVATIONS`.
+    seed : int
+        Seeds the CPU generator that draws ``W`` (m, p) and then ``b`` (p,).
+    bias : float
+        Standard deviation ``>= 0`` of the offsets ``b``; ``0``: no offsets.
+    device : torch.device or str
+        Where ``W``, ``b`` and the features live.
+    dtype : torch.dtype, optional
+        Their precision; default float64 on the CPU, float32 on an accelerator.
+    chunk : int
+        Rows per block of :meth:`chunks`.
     """
 
     def __init__(
@@ -62,7 +81,8 @@ class RandomLift:
         device: torch.device | str = "cpu",
         dtype: torch.dtype | None = None,
         chunk: int = 8192,
-    ):
+    ) -> None:
+        """Draw the frozen weights ``W`` and offsets ``b`` (see the class docstring); the scale ``c`` is unset."""
         self.m = check_int(m, "input dimension m", minimum=1)
         self.p = check_int(p, "width p", minimum=1)
         self.activation = check_activation(activation)
@@ -111,7 +131,7 @@ class RandomLift:
         Z = self._sigma(pre if self.b is None else pre + self.b) / math.sqrt(self.p)
         return Z if self.mu is None else Z - self.mu
 
-    def chunks(self, H: torch.Tensor):
+    def chunks(self, H: torch.Tensor) -> Iterator[tuple[slice, torch.Tensor]]:
         """Yield ``(rows, Z_rows)`` for consecutive row blocks of ``H`` (``rows`` a slice)."""
         for i in range(0, H.shape[0], self.chunk):
             sl = slice(i, min(i + self.chunk, H.shape[0]))
@@ -129,7 +149,20 @@ class RandomLift:
         return Z
 
     def gram(self, H1: torch.Tensor, H2: torch.Tensor | None = None) -> torch.Tensor:
-        """``Z(H1) Z(H2)^T`` accumulated over blocks of ``p`` (never holds ``Z`` whole), float64."""
+        """``Z(H1) Z(H2)^T`` accumulated over blocks of ``p`` (never holds ``Z`` whole), float64.
+
+        Parameters
+        ----------
+        H1 : torch.Tensor
+            Inputs, shape (n1, m).
+        H2 : torch.Tensor, optional
+            Inputs, shape (n2, m); default ``H1``.
+
+        Returns
+        -------
+        torch.Tensor
+            The Gram matrix, shape (n1, n2), float64, on :attr:`device`.
+        """
         same = H2 is None or H2 is H1
         H2 = H1 if H2 is None else H2
         out = torch.zeros(H1.shape[0], H2.shape[0], dtype=torch.float64, device=self.device)

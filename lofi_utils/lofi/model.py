@@ -39,7 +39,7 @@ class LayerState:
     shift: torch.Tensor | None = None  # subtracted from V^T z when the layer whitens its output
 
 
-def _norm_list(v, L: int, name: str):
+def _norm_list(v: object, L: int, name: str) -> list:
     if isinstance(v, (list, tuple)):
         if len(v) != L:
             raise ValueError(f"{name} has {len(v)} entries for {L} layers")
@@ -84,8 +84,10 @@ class NeuralLoFi:
     seed : int
         Draws the lifts: layer ``l`` (from 0) uses the stream ``(seed, "lofi.lift", l)``, its subspace iteration
         ``(seed, "lofi.top_k", l)`` (:mod:`lofi_utils.streams`), so no two layers or seeds share a stream.
-    device, dtype : optional
-        Place every tensor; default the CPU in float64 (float32 on an accelerator).
+    device : torch.device or str, optional
+        Where every tensor lives; default the CPU.
+    dtype : torch.dtype, optional
+        The working precision; default float64 on the CPU, float32 on an accelerator.
     lams : sequence of float
         The ridge penalty grid (default :data:`~lofi_utils.lofi.ridge.DEFAULT_LAMS`).
     cache_bytes : float
@@ -131,7 +133,8 @@ class NeuralLoFi:
         cache_bytes: float = -2e9,
         chunk: int = 8192,
         tol: float = 1e-10,
-    ):
+    ) -> None:
+        """Check the options (see the class docstring) and set up an unfitted model."""
         widths = list(widths)
         if not widths:
             raise ValueError("need at least one layer")
@@ -315,7 +318,18 @@ class NeuralLoFi:
         return H
 
     def predict(self, X: ArrayLike) -> torch.Tensor:
-        """Readout predictions ``beta^T h_L(x) + b`` for inputs ``X`` (n_e, d): shape (n_e,), float64."""
+        """Readout predictions ``beta^T h_L(x) + b``.
+
+        Parameters
+        ----------
+        X : array_like or torch.Tensor
+            Inputs, shape (n_e, d).
+
+        Returns
+        -------
+        torch.Tensor
+            Predictions, shape (n_e,), float64, on :attr:`device`.
+        """
         if self.readout is None:
             raise ValueError("fit the model first")
         if self._H_train is not None:
@@ -324,7 +338,20 @@ class NeuralLoFi:
         return self.readout.predict(self.transform(X))
 
     def mse(self, X: ArrayLike, y: ArrayLike) -> float:
-        """Test mean squared error ``mean((predict(X) - y)^2)`` of the readout on ``X`` (n_e, d), ``y`` (n_e,)."""
+        """Test mean squared error ``mean((predict(X) - y)^2)`` of the readout.
+
+        Parameters
+        ----------
+        X : array_like or torch.Tensor
+            Test inputs, shape (n_e, d).
+        y : array_like
+            Test labels, shape (n_e,).
+
+        Returns
+        -------
+        float
+            The mean squared error.
+        """
         pred = self.predict(X)
         yt = check_labels(y, pred.shape[0], pred.device, torch.float64)
         return float(((pred - yt) ** 2).mean())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from .tensors import as_tensor, check_inputs, check_labels
 
@@ -61,7 +62,7 @@ class RidgeFit:
         return center_gram_eval(K_eval.to(self.alpha.dtype), *self.kernel_means) @ self.alpha + self.intercept
 
 
-def check_penalties(lams) -> np.ndarray:
+def check_penalties(lams: ArrayLike) -> np.ndarray:
     """The ridge penalty grid ``lams`` as a 1-D float array; ``ValueError`` unless non-empty, finite and ``>= 0``."""
     lams = np.atleast_1d(np.asarray(lams, dtype=float))
     if lams.size == 0 or np.any(~np.isfinite(lams)) or np.any(lams < 0):
@@ -69,12 +70,27 @@ def check_penalties(lams) -> np.ndarray:
     return lams
 
 
-def ridge_closed_form(F, y, lam: float) -> tuple[np.ndarray, float]:
+def ridge_closed_form(F: ArrayLike, y: ArrayLike, lam: float) -> tuple[np.ndarray, float]:
     """Reference ridge with intercept by the normal equations (float64 NumPy; small problems).
 
     Minimises ``(1/n)|y - F beta - b 1|^2 + lam |beta|^2``: with ``F_c, y_c`` centred,
     ``beta = (F_c^T F_c + n lam I)^{-1} F_c^T y_c`` and ``b = mean(y) - mean(F) beta``.
-    ``F`` (n, p), ``y`` (n,). Returns ``(beta, b)``.
+
+    Parameters
+    ----------
+    F : array_like
+        Features, shape (n, p).
+    y : array_like
+        Labels, shape (n,).
+    lam : float
+        The penalty ``lambda >= 0``.
+
+    Returns
+    -------
+    beta : np.ndarray
+        Shape (p,).
+    b : float
+        The intercept.
     """
     F = np.asarray(F, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -85,12 +101,31 @@ def ridge_closed_form(F, y, lam: float) -> tuple[np.ndarray, float]:
     return beta, float(ym - mu @ beta)
 
 
-def fit_ridge(F: torch.Tensor, y, *, F_val: torch.Tensor, y_val, lams=DEFAULT_LAMS) -> RidgeFit:
+def fit_ridge(
+    F: torch.Tensor, y: ArrayLike, *, F_val: ArrayLike, y_val: ArrayLike, lams: ArrayLike = DEFAULT_LAMS
+) -> RidgeFit:
     """Ridge with intercept on features ``F`` (n, p), penalty chosen by the MSE on ``(F_val, y_val)``.
 
     Objective ``(1/n)|y - F beta - b|^2 + lambda |beta|^2`` for every ``lambda`` in ``lams``, all from one
     eigendecomposition of the smaller of ``F_c^T F_c`` (p x p) and ``F_c F_c^T`` (n x n), in float64.
-    Returns the :class:`RidgeFit` at the best penalty.
+
+    Parameters
+    ----------
+    F : torch.Tensor
+        Training features, shape (n, p); the fit runs on its device.
+    y : array_like
+        Training labels, shape (n,).
+    F_val : array_like or torch.Tensor
+        Validation features, shape (n_val, p).
+    y_val : array_like
+        Validation labels, shape (n_val,).
+    lams : array_like
+        The penalty grid, shape (m,), finite and ``>= 0``.
+
+    Returns
+    -------
+    RidgeFit
+        The primal fit at the best penalty: ``beta`` (p,), ``mean`` (p,), ``val_mse`` (m,).
     """
     lams = check_penalties(lams)
     F = check_inputs(F, "F", F.device, torch.float64)
@@ -148,7 +183,14 @@ def center_gram_eval(Ke: torch.Tensor, r: torch.Tensor, a: torch.Tensor) -> torc
 
 
 def fit_kernel_ridge(
-    K: torch.Tensor | np.ndarray, y, *, K_val, y_val, lams=DEFAULT_LAMS, overwrite: bool = False, eig_max: int = 20000
+    K: torch.Tensor | np.ndarray,
+    y: ArrayLike,
+    *,
+    K_val: ArrayLike,
+    y_val: ArrayLike,
+    lams: ArrayLike = DEFAULT_LAMS,
+    overwrite: bool = False,
+    eig_max: int = 20000,
 ) -> RidgeFit:
     """Kernel ridge with intercept: the dual of :func:`fit_ridge` for a Gram matrix ``K`` (n, n).
 
@@ -156,7 +198,28 @@ def fit_kernel_ridge(
     ``y_hat(x) = k_c(x)^T alpha + mean(y)``; the penalty is chosen on ``K_val`` (n_val, n) against
     ``y_val``. Identical to :func:`fit_ridge` when ``K = F F^T``. One eigendecomposition serves every
     penalty when ``n <= eig_max``; above, one Cholesky factorisation per penalty (less memory).
-    ``overwrite=True`` centres a float64 ``K`` in place. Returns a dual :class:`RidgeFit`.
+
+    Parameters
+    ----------
+    K : torch.Tensor or np.ndarray
+        The training Gram matrix, shape (n, n); the fit runs on its device (a tensor's) or the CPU.
+    y : array_like
+        Training labels, shape (n,).
+    K_val : array_like or torch.Tensor
+        Validation rows against the training points, shape (n_val, n).
+    y_val : array_like
+        Validation labels, shape (n_val,).
+    lams : array_like
+        The penalty grid, shape (m,), finite and ``>= 0``.
+    overwrite : bool
+        Centre a float64 tensor ``K`` in place (no copy of an n x n matrix).
+    eig_max : int
+        The largest ``n`` solved by one eigendecomposition.
+
+    Returns
+    -------
+    RidgeFit
+        The dual fit at the best penalty: ``alpha`` (n,), ``kernel_means``, ``val_mse`` (m,).
     """
     lams = check_penalties(lams)
     owned = isinstance(K, torch.Tensor) and K.dtype == torch.float64 and overwrite

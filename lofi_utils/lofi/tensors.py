@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 __all__ = ["default_dtype", "as_tensor", "check_labels", "check_inputs"]
 
@@ -19,14 +20,16 @@ def default_dtype(device: torch.device) -> torch.dtype:
     return torch.float64 if device.type == "cpu" else torch.float32
 
 
-def as_tensor(x, device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
+def as_tensor(x: ArrayLike, device: torch.device | str | None, dtype: torch.dtype) -> torch.Tensor:
     """``x`` (an array or a tensor) as a tensor on ``device`` with ``dtype`` (no copy when it already is one)."""
     if isinstance(x, torch.Tensor):
         return x.to(device=device, dtype=dtype)
     return torch.as_tensor(np.asarray(x), device=device, dtype=dtype)
 
 
-def check_labels(y, n: int, device: torch.device | str | None, dtype: torch.dtype, name: str = "y") -> torch.Tensor:
+def check_labels(
+    y: ArrayLike, n: int, device: torch.device | str | None, dtype: torch.dtype, name: str = "y"
+) -> torch.Tensor:
     """Labels ``y`` as a flat (n,) tensor on ``device``.
 
     Parameters
@@ -54,7 +57,7 @@ def check_labels(y, n: int, device: torch.device | str | None, dtype: torch.dtyp
 
 
 def check_inputs(
-    X, name: str, device: torch.device | str | None, dtype: torch.dtype, d: int | None = None
+    X: ArrayLike, name: str, device: torch.device | str | None, dtype: torch.dtype, d: int | None = None
 ) -> torch.Tensor:
     """Inputs ``X`` as an (n, d) tensor with ``n, d >= 1``, finite entries and, when ``d`` is given, ``d`` columns.
 

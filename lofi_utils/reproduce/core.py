@@ -116,22 +116,44 @@ def cell_key(params: Mapping[str, Any]) -> str:
     return "_".join(parts)
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = getattr(node, "test", None)
+    return isinstance(node, ast.If) and (
+        (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+        or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    )
+
+
+TYPING_MODULES = ("typing", "__future__", "collections.abc", "numpy.typing", "matplotlib.axes", "matplotlib.figure")
+
+
+def _is_docstring(node: ast.AST) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _inert(node: ast.AST) -> bool:
+    """A statement that cannot change a result: a docstring, an ``if TYPE_CHECKING:`` block, an import from
+    a typing module (:data:`TYPING_MODULES`)."""
+    return (
+        _is_docstring(node)
+        or _is_type_checking(node)
+        or (isinstance(node, ast.ImportFrom) and node.module in TYPING_MODULES)
+    )
+
+
 def _strip_docstrings(tree: ast.AST) -> ast.AST:
-    """Remove what does not change behaviour: docstrings and type annotations."""
+    """Remove what does not change behaviour: docstrings, type annotations (of arguments and returns),
+    ``if TYPE_CHECKING:`` blocks and imports from typing modules."""
     for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, name, None)
+            if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
+                kept = [b for b in stmts if not _inert(b)]
+                setattr(node, name, kept or ([ast.Pass()] if name == "body" else []))
         if isinstance(node, ast.arg):
             node.annotation = None
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             node.returns = None
-        body = getattr(node, "body", None)
-        if (
-            isinstance(body, list)
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(getattr(body[0], "value", None), ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            body[0] = ast.Pass()
     return tree
 
 

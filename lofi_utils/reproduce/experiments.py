@@ -228,9 +228,10 @@ def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
 
 
 def emergence_summary(cells: list[dict]) -> dict:
-    """Per (d, r): mean overlap per c (n = c d r) and the sample size ``n_half`` where it reaches 0.5; the
-    spread (standard deviation of the log) of ``n_half / (d r)``, of ``n_half / d^2`` and of ``n_half / d``
-    across pairs: the law the data follow has the smallest spread."""
+    """Per (d, r): mean overlap per c (n = c d r), the same above chance, ``(overlap - r/d) / (1 - r/d)`` (a
+    random r-dimensional subspace captures ``r/d`` of span W), and the sample size ``n_half`` where the
+    excess overlap reaches 0.5; the spread (standard deviation of the log) of ``n_half / (d r)``, of
+    ``n_half / d^2`` and of ``n_half / d`` across pairs: the law the data follow has the smallest spread."""
     groups: dict = {}
     for c in cells:
         p = c["params"]
@@ -239,9 +240,17 @@ def emergence_summary(cells: list[dict]) -> dict:
     rows = []
     for (d, r), ov in sorted(groups.items()):
         m = np.mean(ov, axis=0)
-        c_half = _crossing(cs, m, 0.5)
+        excess = (m - r / d) / (1 - r / d)
+        c_half = _crossing(cs, excess, 0.5)
         rows.append(
-            {"d": d, "r": r, "reps": len(ov), "mean_overlap": m.tolist(), "n_half": c_half * d * r if c_half else None}
+            {
+                "d": d,
+                "r": r,
+                "reps": len(ov),
+                "mean_overlap": m.tolist(),
+                "excess_overlap": excess.tolist(),
+                "n_half": c_half * d * r,
+            }
         )
     nh = np.array([row["n_half"] for row in rows], dtype=float)
     d = np.array([row["d"] for row in rows], dtype=float)

@@ -8,7 +8,10 @@ the real class's phases can be jittered (:func:`lofi_utils.fourier.phase_jitter`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ...fourier import amplitude_phase, extract_patches, phase_jitter, standardise, whiten
 from ...validation import check_choice, check_in_range
@@ -18,14 +21,14 @@ __all__ = ["phase_discrimination", "discrimination_scan", "faster_spectrum"]
 
 
 def phase_discrimination(
-    image,
+    image: ArrayLike,
     *,
     size: int = 16,
     n_train: int = 3000,
     n_test: int = 1000,
     jitter: float = 0.0,
     spectrum: str = "natural",
-    rng=0,
+    rng: np.random.Generator | int = 0,
     **train_kw,
 ) -> Tracking:
     """Real patches of ``image`` (label 1, phases jittered by ``jitter``) against phase-randomised patches (label 0).
@@ -56,7 +59,9 @@ def _disc_key(name: str, jitter: float, spectrum: str) -> str:
     return f"{name}, jitter {float(jitter)}, {spectrum}"
 
 
-def discrimination_scan(images: dict, jitters, *, spectra=("natural", "flat"), **kw) -> dict:
+def discrimination_scan(
+    images: dict, jitters: Sequence[float], *, spectra: Sequence[str] = ("natural", "flat"), **kw
+) -> dict:
     """:func:`phase_discrimination` for every named image, phase jitter and spectrum.
 
     ``images``: {name: 2-D gray image}; ``jitters``: phase jitters of the real class; ``kw``: the other
@@ -74,7 +79,7 @@ def discrimination_scan(images: dict, jitters, *, spectra=("natural", "flat"), *
     }
 
 
-def faster_spectrum(results: dict, names, jitters, *, level: float = 0.75) -> dict:
+def faster_spectrum(results: dict, names: Sequence[str], jitters: Sequence[float], *, level: float = 0.75) -> dict:
     """Which spectrum reaches test accuracy ``level`` first in :func:`discrimination_scan` results.
 
     For every ``(name, jitter)``: ``"flat"`` if ``steps_to(flat) < steps_to(natural)``, ``"natural"`` if the

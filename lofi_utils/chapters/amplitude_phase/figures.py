@@ -13,7 +13,11 @@ Each draws on given axes (``ax``/``axs``) or on a new figure in the book's style
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ... import streams
 from ...escape_scans import EscapeScan, PowerLawScan, escape_fraction
@@ -31,6 +35,9 @@ from ...sgd import EscapeResult, drift_escape_time
 from ...validation import check_choice
 from .tracking import Tracking
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = [
     "plot_image_decomposition",
     "plot_radial_spectra",
@@ -47,7 +54,13 @@ __all__ = [
 
 
 # =========================================================================== 1. images
-def plot_image_decomposition(images, names=None, rng=0, *, axs=None):
+def plot_image_decomposition(
+    images: Sequence[ArrayLike],
+    names: Sequence[str] | None = None,
+    rng: np.random.Generator | int = 0,
+    *,
+    axs: np.ndarray | Sequence[Sequence[Axes]] | None = None,
+) -> np.ndarray | Sequence[Sequence[Axes]]:
     """A grid: each row an image, its phase-scrambled version (amplitude only), its amplitude-equalised
     version (phase only, with a flat amplitude) and the swap (this image's phase with the next image's
     amplitude). ``images``: list of equally shaped 2-D arrays. Returns the axes (rows x 4)."""
@@ -81,7 +94,7 @@ def plot_image_decomposition(images, names=None, rng=0, *, axs=None):
     return axs
 
 
-def plot_radial_spectra(images: dict, *, kmin: float = 4.0, ax=None):
+def plot_radial_spectra(images: dict, *, kmin: float = 4.0, ax: Axes | None = None) -> Axes:
     """Radial power spectra of named images (log-log) with their fitted slopes in the legend."""
     ax = get_ax(ax)
     for i, (nm, im) in enumerate(images.items()):
@@ -96,7 +109,7 @@ def plot_radial_spectra(images: dict, *, kmin: float = 4.0, ax=None):
 
 
 # =========================================================================== 2. training
-def plot_tracking(tr: Tracking, *, ax=None, title: str = "what the network uses, over training"):
+def plot_tracking(tr: Tracking, *, ax: Axes | None = None, title: str = "what the network uses, over training") -> Axes:
     """Accuracies on the real, amplitude-only and phase-only test images, and the hybrid shares, against steps."""
     ax = get_ax(ax)
     styles = {
@@ -118,7 +131,13 @@ def plot_tracking(tr: Tracking, *, ax=None, title: str = "what the network uses,
     return ax
 
 
-def plot_speed(runs: dict, *, ax=None, key: str = "test", title: str = "learning the amplitude vs the phase task"):
+def plot_speed(
+    runs: dict,
+    *,
+    ax: Axes | None = None,
+    key: str = "test",
+    title: str = "learning the amplitude vs the phase task",
+) -> Axes:
     """Test accuracy against steps for networks trained on the amplitude-only and the phase-only task (all seeds)."""
     ax = get_ax(ax)
     for k, col, lab in (("amp", PALETTE[0], "amplitude-only task"), ("phase", PALETTE[1], "phase-only task")):
@@ -141,8 +160,15 @@ def plot_speed(runs: dict, *, ax=None, key: str = "test", title: str = "learning
 
 # =========================================================================== 3. the phase-only model
 def plot_phase_model(
-    N: int = 64, a: float = 1.0, template: str = "pl", *, beta: float = 5.0, seed: int = 0, n: int = 4000, axs=None
-):
+    N: int = 64,
+    a: float = 1.0,
+    template: str = "pl",
+    *,
+    beta: float = 5.0,
+    seed: int = 0,
+    n: int = 4000,
+    axs: Sequence[Axes] | np.ndarray | None = None,
+) -> Sequence[Axes] | np.ndarray:
     """Three panels for the phase-only model: the shared spectrum and the template's power, one signal of
     each class, and histograms of the whitened projection ``x~.u`` (bimodal vs Gaussian).
 
@@ -192,7 +218,9 @@ def plot_phase_model(
 
 
 # =========================================================================== 4. the N^3 barrier
-def plot_escape_traces(res: EscapeResult, *, n_show: int = 12, N: int | None = None, beta: float = 5.0, ax=None):
+def plot_escape_traces(
+    res: EscapeResult, *, n_show: int = 12, N: int | None = None, beta: float = 5.0, ax: Axes | None = None
+) -> Axes:
     """``|m_t|`` against ``t`` for a few runs (recorded traces), with the escape threshold and the drift solution
     ``m_t^2 = 1 / (N - eta |kappa_4| t / 6)`` from ``m_0^2 = 1/N`` (first run of that N)."""
     ax = get_ax(ax)
@@ -211,7 +239,7 @@ def plot_escape_traces(res: EscapeResult, *, n_show: int = 12, N: int | None = N
     return ax
 
 
-def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, ax=None):
+def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, ax: Axes | None = None) -> Axes:
     """Median escape time against N (log-log) with quartile bars, the fitted power law, the drift prediction
     ``6 N^3 / (|kappa_4| c)`` and an ``N^3 log^2 N`` guide."""
     ax = get_ax(ax)
@@ -237,7 +265,7 @@ def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, 
     return ax
 
 
-def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax=None):
+def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax: Axes | None = None) -> Axes:
     """Fraction of runs escaped by ``n`` steps against ``n / N^3`` (``scale="N3"``) or ``n / (N^3 log^2 N)``
     (``scale="N3log2N"``), one curve per N: the curves collapse when the scaling is right."""
     check_choice(scale, "scale", ("N3", "N3log2N"))
@@ -255,8 +283,15 @@ def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax=None):
 
 # =========================================================================== 5. power-law spectra
 def plot_spectrum_template(
-    N: int = 64, a: float = 1.0, template: str = "pl", *, seed: int = 0, n_w: int = 2000, D: int = 8, axs=None
-):
+    N: int = 64,
+    a: float = 1.0,
+    template: str = "pl",
+    *,
+    seed: int = 0,
+    n_w: int = 2000,
+    D: int = 8,
+    axs: Sequence[Axes] | np.ndarray | None = None,
+) -> Sequence[Axes] | np.ndarray:
     """Why a power-law spectrum can speed up phase learning: two panels.
 
     Left: the shared eigenvalues ``lambda_f`` and the template's power ``|u_f|^2`` per frequency. Right: the
@@ -293,7 +328,7 @@ def plot_spectrum_template(
     return axs
 
 
-def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax=None):
+def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax: Axes | None = None) -> Axes:
     """Median escape time / N^3 against the spectral exponent, one line per template (a censored median drawn
     at the cap), the isotropic ``baseline`` (dotted; a time in steps) and ``D_eff`` on a twin axis (dashed).
 
@@ -316,7 +351,7 @@ def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax=No
 
 
 # =========================================================================== 6. textures
-def plot_discrimination(results: dict, *, ax=None):
+def plot_discrimination(results: dict, *, ax: Axes | None = None) -> Axes:
     """Test accuracy against steps for the phase-discrimination runs, keyed by a label."""
     ax = get_ax(ax)
     for i, (lab, tr) in enumerate(results.items()):

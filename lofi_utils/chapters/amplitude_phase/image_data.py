@@ -7,7 +7,10 @@ each standardised to zero mean and unit variance (:func:`lofi_utils.fourier.stan
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ...fourier import extract_patches, standardise
 from ...validation import check_choice, check_int, check_rng
@@ -15,7 +18,9 @@ from ...validation import check_choice, check_int, check_rng
 __all__ = ["texture_patches", "cifar_arrays", "CIFAR_DATASETS", "load_cifar"]
 
 
-def texture_patches(textures: dict, size: int, n_train: int, n_test: int, rng=0):
+def texture_patches(
+    textures: dict, size: int, n_train: int, n_test: int, rng: np.random.Generator | int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Patches of named gray images, one class per image: train patches from the top half, test from the bottom.
 
     Returns ``X_train`` (n_train * K, 1, size, size), ``y_train``, ``X_test``, ``y_test`` (standardised, float64)
@@ -33,7 +38,9 @@ def texture_patches(textures: dict, size: int, n_train: int, n_test: int, rng=0)
     return standardise(Xtr[:, None]), ytr, standardise(Xte[:, None]), yte, names
 
 
-def cifar_arrays(X, y, *, n: int | None = None, rng=0):
+def cifar_arrays(
+    X: ArrayLike, y: ArrayLike, *, n: int | None = None, rng: np.random.Generator | int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """CIFAR images (n, 32, 32, 3) uint8 to standardised (n, 3, 32, 32) float64, optionally a random subset of ``n``."""
     X = np.asarray(X)
     if X.ndim != 4 or X.shape[-1] != 3:
@@ -51,7 +58,14 @@ def cifar_arrays(X, y, *, n: int | None = None, rng=0):
 CIFAR_DATASETS = ("cifar10", "cifar100")
 
 
-def load_cifar(path, dataset: str = "cifar10", *, n_train: int, n_test: int, rng=0):
+def load_cifar(
+    path: str | os.PathLike[str],
+    dataset: str = "cifar10",
+    *,
+    n_train: int,
+    n_test: int,
+    rng: np.random.Generator | int = 0,
+) -> tuple[np.ndarray, ...]:
     """Standardised CIFAR-10 or CIFAR-100 subsets for the tracking experiment.
 
     Reads the "python version" folder at ``path`` (:func:`lofi_utils.datasets.load_cifar10` /

@@ -16,10 +16,12 @@ Training: PyTorch, on the chosen device.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -67,7 +69,14 @@ class Probes:
     mean_amplitude: np.ndarray
 
 
-def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Probes:
+def make_probes(
+    X_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
+    *,
+    n_hybrid: int = 1000,
+    rng: np.random.Generator | int = 0,
+) -> Probes:
     """Build the amplitude-only, phase-only and hybrid test sets from ``X_test`` (n, C, H, W) (standardised).
 
     Phase-only images take the mean amplitude of ``X_train``; each hybrid takes the amplitude of one test image
@@ -100,7 +109,7 @@ def make_probes(X_train, X_test, y_test, *, n_hybrid: int = 1000, rng=0) -> Prob
     )
 
 
-def make_net(kind: str, in_shape, n_classes: int, *, width: int = 256, seed: int = 0) -> nn.Module:
+def make_net(kind: str, in_shape: Sequence[int], n_classes: int, *, width: int = 256, seed: int = 0) -> nn.Module:
     """``"mlp"``: a two-layer ReLU network (one hidden layer of ``width``); ``"cnn"``: two 3x3 conv blocks
     (``width // 8`` and ``width // 4`` channels, ReLU, 2x2 max-pooling) and a linear read-out."""
     width, n_classes = check_int(width, "width", minimum=1), check_int(n_classes, "n_classes", minimum=1)
@@ -139,6 +148,7 @@ class Tracking:
 
     @property
     def chance(self) -> float:
+        """The accuracy of a uniform guess, ``1 / n_classes``."""
         return 1.0 / self.n_classes
 
     def row(self, i: int = -1) -> str:
@@ -170,8 +180,8 @@ def record_schedule(steps: int, n: int = 16) -> np.ndarray:
 
 
 def train_tracking(
-    X_train,
-    y_train,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
     probes: Probes | None = None,
     *,
     tests: dict | None = None,
@@ -180,9 +190,9 @@ def train_tracking(
     steps: int = 4000,
     lr: float = 0.05,
     batch: int = 32,
-    record=None,
+    record: ArrayLike | None = None,
     seed: int = 0,
-    device="cpu",
+    device: torch.device | str = "cpu",
     progress: bool = False,
 ) -> Tracking:
     """Minibatch SGD (cross-entropy) on ``X_train`` (n, C, H, W), ``y_train``; accuracies at the ``record`` steps.
@@ -256,7 +266,16 @@ def steps_to(tr: Tracking, key: str, level: float) -> float:
     return float(tr.steps[hit[0]]) if hit.size else float("inf")
 
 
-def speed_comparison(X_train, y_train, X_test, y_test, *, seeds: int = 1, seed: int = 0, **train_kw) -> dict:
+def speed_comparison(
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
+    *,
+    seeds: int = 1,
+    seed: int = 0,
+    **train_kw,
+) -> dict:
     """Train the same network on the amplitude-only and on the phase-only version of the task.
 
     Amplitude-only training images: phases scrambled (fresh noise per image); phase-only: the training set's mean

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...phase_model import TEMPLATES
 from .figures import plot_spectrum_template
+
+if TYPE_CHECKING:
+    import ipywidgets
 
 __all__ = ["spectrum_template_explorer"]
 
 
-def spectrum_template_explorer():
+def spectrum_template_explorer() -> ipywidgets.VBox:
     """An ``ipywidgets`` panel over :func:`plot_spectrum_template`: spectral exponent, template kind and N.
 
     The figure is drawn into an ``Output`` widget at the first change of a control (the chapter's static

@@ -11,14 +11,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ...attribution import AttributionComparison, AttributionResult
 from ...kernels import layer_kernels
 from ...layer_spectra import DataSpectrum, LayerSpectrum, layer_spectrum, maclaurin_shares, relu_share_limit
 from ...plotting import PALETTE, get_ax, label, sequential_colors
 from .finite_width import LayerWidthSweep, ProbeShares
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_layer_kernels",
@@ -33,7 +38,7 @@ __all__ = [
 ]
 
 
-def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.0, ax=None):
+def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.0, ax: Axes | None = None) -> Axes:
     """The normalised per-layer kernels ``Theta_l(t) / Theta_l(1)`` against the cosine t. Returns the axes."""
     ax = get_ax(ax)
     t = np.linspace(-1, 1, 801)
@@ -59,9 +64,9 @@ def plot_layer_shares(
     bias: float = 0.0,
     kmax: int = 24,
     limit: bool = True,
-    ax=None,
+    ax: Axes | None = None,
     spectrum: LayerSpectrum | None = None,
-):
+) -> Axes:
     """Layer shares ``s_k^(l)`` against the degree k on S^{d-1} (filled markers: even k, open: odd k).
 
     Degrees whose shares are not resolved (see :class:`lofi_utils.layer_spectra.LayerSpectrum`) are left out. For ReLU
@@ -95,8 +100,14 @@ def plot_layer_shares(
 
 
 def plot_high_dim(
-    depth: int, ks: Sequence[int], ds: Sequence[int], *, activation: str = "relu", bias: float = 0.0, ax=None
-):
+    depth: int,
+    ks: Sequence[int],
+    ds: Sequence[int],
+    *,
+    activation: str = "relu",
+    bias: float = 0.0,
+    ax: Axes | None = None,
+) -> Axes:
     """Layer-1 and readout shares at degrees ``ks`` against the dimension d, approaching the Maclaurin
     shares ``b_k^(l) / sum b_k`` (dashed) as d grows. Returns the axes."""
     ax = get_ax(ax)
@@ -118,7 +129,7 @@ def plot_high_dim(
     return ax
 
 
-def plot_layer_width_errors(sweep: LayerWidthSweep, ax=None):
+def plot_layer_width_errors(sweep: LayerWidthSweep, ax: Axes | None = None) -> Axes:
     """Per-layer relative error of the empirical NTK against the width (log-log), with the ``n^(-1/2)`` law."""
     ax = get_ax(ax)
     cols = sequential_colors(sweep.depth)
@@ -143,7 +154,7 @@ def plot_layer_width_errors(sweep: LayerWidthSweep, ax=None):
     )
 
 
-def plot_probe_shares(ps: ProbeShares, ax=None):
+def plot_probe_shares(ps: ProbeShares, ax: Axes | None = None) -> Axes:
     """Shares measured with zonal probes (network: markers with seed range; analytic Gram: crosses) over
     the population shares (lines), against the degree k."""
     ax = get_ax(ax)
@@ -160,7 +171,9 @@ def plot_probe_shares(ps: ProbeShares, ax=None):
     return label(ax, "degree k", r"share $s_k^{(\ell)}$", f"zonal probes, N = {ps.n_points}", legend=True)
 
 
-def plot_attribution(comparisons: Sequence[AttributionComparison], theory=None, ax=None):
+def plot_attribution(
+    comparisons: Sequence[AttributionComparison], theory: ArrayLike | None = None, ax: Axes | None = None
+) -> Axes:
     """Grouped bars of the per-layer shares of the test-loss reduction, one group per target.
 
     Bars: the network (filled), its initial-kernel linearisation (hatched); markers: the analytic-kernel
@@ -207,7 +220,7 @@ def plot_attribution(comparisons: Sequence[AttributionComparison], theory=None, 
     return label(ax, "target", "share of the test-loss reduction", "network (filled), its initial kernel (hatched)")
 
 
-def plot_contributions(result: AttributionResult, ax=None, *, title: str = ""):
+def plot_contributions(result: AttributionResult, ax: Axes | None = None, *, title: str = "") -> Axes:
     """Cumulative per-layer contributions ``C_l(t)`` and the measured test-loss drop against the step."""
     ax = get_ax(ax)
     L = result.contrib.shape[1]
@@ -222,7 +235,9 @@ def plot_contributions(result: AttributionResult, ax=None, *, title: str = ""):
     return ax
 
 
-def plot_data_shares(spectrum: DataSpectrum, network_shares: np.ndarray | None = None, ax=None, *, title: str = ""):
+def plot_data_shares(
+    spectrum: DataSpectrum, network_shares: np.ndarray | None = None, ax: Axes | None = None, *, title: str = ""
+) -> Axes:
     """Per-layer shares along the NTK eigenvectors of a dataset, averaged in logarithmic bands of the
     eigen-index (analytic: lines; a finite network's per-layer NTK: markers). Returns the axes."""
     ax = get_ax(ax)
@@ -241,7 +256,7 @@ def plot_data_shares(spectrum: DataSpectrum, network_shares: np.ndarray | None =
     return label(ax, "eigen-index i of the NTK Gram matrix (band centre)", r"share $s_i^{(\ell)}$", title, legend=True)
 
 
-def plot_work_shares(result: AttributionResult, ax=None, *, windows: int = 8, title: str = ""):
+def plot_work_shares(result: AttributionResult, ax: Axes | None = None, *, windows: int = 8, title: str = "") -> Axes:
     """Share of each layer in the test-loss reduction made during successive windows of training.
 
     The increments of ``C_l`` over ``windows`` equal windows of steps, divided by the increment of

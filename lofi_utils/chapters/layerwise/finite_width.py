@@ -66,7 +66,7 @@ def layer_width_sweep(
     activation: str = "relu",
     bias: float = 0.0,
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> LayerWidthSweep:
     """Per-layer empirical NTK (factorised formula, :func:`lofi_utils.ntk.empirical_layer_ntk`) against the
@@ -132,7 +132,7 @@ def measure_probe_shares(
     activation: str = "relu",
     bias: float = 0.0,
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> ProbeShares:
     """Per-layer shares ``s_k^(l)`` measured on finite networks with zonal-harmonic probes.

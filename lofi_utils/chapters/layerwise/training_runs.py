@@ -16,8 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ... import streams
 from ...attribution import AttributionComparison, compare_attribution, residual_rate
@@ -25,6 +27,9 @@ from ...kernels import check_depth
 from ...ntk import MLP
 from ...sphere import sample_sphere, zonal_target
 from ...validation import check_int
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "zonal_task",
@@ -59,7 +64,7 @@ def _attribution_run(
     )
 
 
-def zonal_task(d: int, n_points: int, k: int, *, seed: int = 0, rep: int = 0):
+def zonal_task(d: int, n_points: int, k: int, *, seed: int = 0, rep: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and a degree-k target for the attribution experiments on the sphere.
 
     ``n_points`` inputs uniform on the sphere of radius ``sqrt(d)`` and the unit-variance zonal harmonic ``y =
@@ -92,6 +97,7 @@ class ZonalAttribution:
         return self.runs[key]
 
     def values(self) -> list:
+        """Every run's :class:`lofi_utils.attribution.AttributionComparison`, in ``(k, rep)`` order."""
         return list(self.runs.values())
 
     def network_mean(self, k: int) -> np.ndarray:
@@ -109,7 +115,7 @@ class ZonalAttribution:
             )
         )
 
-    def theory_gaps(self, theory) -> tuple[float, float]:
+    def theory_gaps(self, theory: ArrayLike) -> tuple[float, float]:
         """Distances to the population shares ``theory`` (L, K+1) (e.g. ``LayerSpectrum.shares``):
         ``(max_k |mean network shares - s_k|, max_{k, rep} |analytic-kernel shares - s_k|)``."""
         theory = np.asarray(theory, dtype=float)
@@ -131,7 +137,7 @@ def zonal_attribution(
     eta: float,
     steps: int,
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
     threads: int | None = None,
 ) -> ZonalAttribution:
     """Who reduces the error on degree-k targets: :func:`lofi_utils.attribution.compare_attribution` for every k and
@@ -193,7 +199,7 @@ def single_layer_rates(
     eta: float,
     steps: int,
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
     threads: int | None = None,
 ) -> SingleLayerRates:
     """Train one layer at a time on a degree-k target and measure the residual's decay rate.
@@ -230,7 +236,7 @@ def single_layer_rates(
 
 
 def attribution_runs(
-    X,
+    X: ArrayLike,
     targets: dict,
     n_train: int,
     *,
@@ -239,7 +245,7 @@ def attribution_runs(
     eta: float,
     steps: int,
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
     threads: int | None = None,
 ) -> list:
     """:func:`lofi_utils.attribution.compare_attribution` for several targets on the same inputs (the real-data

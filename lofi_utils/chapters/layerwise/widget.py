@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...kernels import ACTIVATIONS
 from ...plotting import control_panel
 from .figures import plot_layer_shares
 
+if TYPE_CHECKING:
+    import ipywidgets
+
 __all__ = ["share_explorer"]
 
 
-def share_explorer(*, kmax: int = 24):
+def share_explorer(*, kmax: int = 24) -> ipywidgets.VBox:
     """An ``ipywidgets`` panel over :func:`plot_layer_shares`: choose activation, depth, dimension and bias.
 
     Needs a live kernel. It draws only when a control changes (:func:`lofi_utils.plotting.control_panel`;

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ... import streams
 from ...lofi import HierarchicalTarget, KernelLoFi, NeuralLoFi, span_r2
 from ...plotting import PALETTE, get_ax, label
 from ...validation import check_int
+
+if TYPE_CHECKING:
+    import os
+
+    import torch
+    from matplotlib.axes import Axes
 
 __all__ = [
     "baseline_specs",
@@ -61,6 +69,7 @@ class Comparison:
         return np.where(ok.any(1), np.where(ok, v, 0.0).sum(1) / np.maximum(ok.sum(1), 1), np.nan)
 
     def table(self) -> str:
+        """One row per ``n``: the mean test MSE of every model."""
         names = list(self.mse)
         w = max(16, max(len(nm) for nm in names) + 2)
         head = "n".rjust(7) + "".join(f"{nm:>{w}s}" for nm in names)
@@ -89,7 +98,7 @@ def compare_models(
     seeds: int = 2,
     seed: int = 0,
     kernel_n_max: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
 ) -> Comparison:
     """Test MSE of RF(p), RF(2p), LoFi (filter -> lift -> ridge), LoFi without lift and, for ``n <=
     kernel_n_max``, the depth-2 NNGP kernel ridge and kernel LoFi, on ``task``; penalties on a validation set."""
@@ -120,7 +129,9 @@ def compare_models(
     return Comparison(ns=ns, mse=mse, var_y=float(np.mean(var_y)), overlap=over)
 
 
-def plot_comparison(cmp: Comparison, ax=None, *, title: str = "Neural LoFi against lazy baselines"):
+def plot_comparison(
+    cmp: Comparison, ax: Axes | None = None, *, title: str = "Neural LoFi against lazy baselines"
+) -> Axes:
     """Test MSE against ``n`` for every model (mean over seeds, band = min-max), with ``Var y`` dashed."""
     ax = get_ax(ax)
     styles = {
@@ -143,7 +154,7 @@ def plot_comparison(cmp: Comparison, ax=None, *, title: str = "Neural LoFi again
     return label(ax, "training samples n", "test MSE", title, legend=True)
 
 
-def digits_pm1(*, n_train: int, n_val: int, seed: int = 0):
+def digits_pm1(*, n_train: int, n_val: int, seed: int = 0) -> tuple[np.ndarray, ...]:
     """scikit-learn digits on the sphere, odd digits ``+1`` and even ``-1``, split into train/validation/test.
 
     Returns ``(X, y, X_val, y_val, X_test, y_test)`` (the test set is all remaining images).
@@ -172,12 +183,13 @@ class RealComparison:
         return float(np.mean(self.mse[name]))
 
     def table(self) -> str:
+        """One line per model: mean test MSE and 0-1 error over seeds."""
         return "\n".join(
             f"{nm:16s} test MSE {np.mean(v):.3f}   error {100 * np.mean(self.err[nm]):.1f} %"
             for nm, v in self.mse.items()
         )
 
-    def add(self, name: str, pred, y) -> None:
+    def add(self, name: str, pred: ArrayLike, y: ArrayLike) -> None:
         """Record the MSE and the 0-1 error of predictions ``pred`` (n,) against labels ``y`` (n,) in {-1, +1}."""
         pred, y = np.asarray(pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
         self.mse.setdefault(name, []).append(float(np.mean((pred - y) ** 2)))
@@ -185,7 +197,14 @@ class RealComparison:
 
 
 def digits_comparison(
-    *, n_train: int, n_val: int, p: int, k: int, seeds: int = 2, seed: int = 0, device=None
+    *,
+    n_train: int,
+    n_val: int,
+    p: int,
+    k: int,
+    seeds: int = 2,
+    seed: int = 0,
+    device: torch.device | str | None = None,
 ) -> RealComparison:
     """Digits, odd against even (:func:`digits_pm1`, a new split per seed): RF(p), RF(2p), LoFi (filter to
     ``k`` then a lift of width ``p``), the depth-2 NNGP kernel and kernel LoFi, penalties on the validation split."""
@@ -205,7 +224,9 @@ def digits_comparison(
     return out
 
 
-def cifar_binary(path, *, n_train: int, n_val: int, n_test: int, seed: int = 0):
+def cifar_binary(
+    path: str | os.PathLike[str], *, n_train: int, n_val: int, n_test: int, seed: int = 0
+) -> tuple[np.ndarray, ...]:
     """CIFAR-10 animals (+1) against vehicles (-1), flattened and normalised per channel with the mean and
     standard deviation of the training split. ``n_train + n_val`` images are drawn from the training batches
     (permutation from ``seed``), the first ``n_test`` of the test batch are the test set.
@@ -232,7 +253,15 @@ def cifar_binary(path, *, n_train: int, n_val: int, n_test: int, seed: int = 0):
 
 
 def cifar_comparison(
-    path, *, n_train: int, n_val: int, n_test: int, p: int, k: int, seed: int = 0, device=None
+    path: str | os.PathLike[str],
+    *,
+    n_train: int,
+    n_val: int,
+    n_test: int,
+    p: int,
+    k: int,
+    seed: int = 0,
+    device: torch.device | str | None = None,
 ) -> RealComparison:
     """The paper's main real-data comparison at a chosen size: three layers of width ``p``, filters of rank
     ``k`` at the first two and a random third layer, against the random-feature network of the same widths,

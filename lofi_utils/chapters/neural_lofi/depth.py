@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,10 @@ from ...lofi import HierarchicalTarget, NeuralLoFi, hierarchical_target, span_r2
 from ...plotting import PALETTE, label, subplots
 from ...validation import check_int
 from .baselines import Comparison
+
+if TYPE_CHECKING:
+    import torch
+    from matplotlib.axes import Axes
 
 __all__ = ["depth_specs", "DepthStudy", "depth_study", "plot_depth_study", "depth_variant"]
 
@@ -70,7 +75,7 @@ def depth_study(
     n_test: int,
     seeds: int = 2,
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
 ) -> DepthStudy:
     """Run the models of :func:`depth_specs` (with ``k1 = r``) and the oracle on ``task`` for every ``n``
     and seed (fresh data per seed; penalties on a validation set of ``n_val``; test on ``n_test``)."""
@@ -112,7 +117,7 @@ def depth_study(
     return DepthStudy(ns=ns, mse=mse, var_y=float(np.mean(var_y)), r2=r2)
 
 
-def plot_depth_study(st: DepthStudy, axs=None):
+def plot_depth_study(st: DepthStudy, axs: Sequence[Axes] | np.ndarray | None = None) -> Sequence[Axes] | np.ndarray:
     """Left: test MSE / Var y against ``n`` for every model (mean over seeds, band = min-max). Right: what the
     two-filter network's layers carry, R^2 of ``u`` and of ``h*`` from layer 1 and of ``h*`` from layer 2."""
     if axs is None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ... import streams
 from ...lofi import (
@@ -26,6 +28,9 @@ from ...lofi import (
 from ...plotting import PALETTE, label, sequential_colors, subplots
 from ...validation import check_choice
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = [
     "signed_matrix",
     "EmergenceSweep",
@@ -37,7 +42,7 @@ __all__ = [
 ]
 
 
-def signed_matrix(X, y) -> torch.Tensor:
+def signed_matrix(X: ArrayLike, y: ArrayLike) -> torch.Tensor:
     """``M = (1/n) sum_i (y_i - ybar) x_i x_i^T`` (d, d), float64 (the layer-0 signed covariance)."""
     Xt = torch.as_tensor(np.asarray(X, dtype=np.float64))
     yt = torch.as_tensor(np.asarray(y, dtype=np.float64))
@@ -57,6 +62,7 @@ class EmergenceSweep:
 
     @property
     def mean(self) -> np.ndarray:
+        """(pairs, cs): the overlap averaged over seeds."""
         return self.overlap.mean(axis=2)
 
     def at(self, c: float) -> np.ndarray:
@@ -102,7 +108,9 @@ def emergence_sweep(
     return EmergenceSweep(pairs=[tuple(p) for p in pairs], cs=cs, overlap=out)
 
 
-def plot_emergence(sweep: EmergenceSweep, axs=None):
+def plot_emergence(
+    sweep: EmergenceSweep, axs: Sequence[Axes] | np.ndarray | None = None
+) -> Sequence[Axes] | np.ndarray:
     """Overlap against ``n/(d r)`` (left: collapse) and against ``n/d`` (right: no collapse)."""
     if axs is None:
         _, a = subplots(1, 2, width=3.6, height=3.0)
@@ -128,7 +136,15 @@ def plot_emergence(sweep: EmergenceSweep, axs=None):
     return axs
 
 
-def plot_signed_spectrum(d: int, r: int, cs: Sequence[float], *, seed: int = 0, gain: float = 2.0, axs=None):
+def plot_signed_spectrum(
+    d: int,
+    r: int,
+    cs: Sequence[float],
+    *,
+    seed: int = 0,
+    gain: float = 2.0,
+    axs: Sequence[Axes] | np.ndarray | None = None,
+) -> Sequence[Axes] | np.ndarray:
     """Eigenvalue histograms of ``M`` at a few ``n = c d r``, with the ``r`` hidden directions' Rayleigh
     quotients ``w_j^T M w_j`` marked (red ticks): below threshold they sit in the bulk, above it they
     have left it as outliers (both signs)."""

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ... import streams
 from ...lofi import ConvLoFi, patch_signed_covariance
 from ...plotting import subplots
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["PatchFilters", "patch_filters", "plot_filters", "photo_crops", "conv_comparison"]
 
@@ -38,7 +43,9 @@ class PatchFilters:
         return float(abs(self.values[0]) / self.shuffled.max())
 
 
-def patch_filters(images, y, size: int, *, n_shuffles: int = 50, n_keep: int = 8, seed: int = 0) -> PatchFilters:
+def patch_filters(
+    images: ArrayLike, y: ArrayLike, size: int, *, n_shuffles: int = 50, n_keep: int = 8, seed: int = 0
+) -> PatchFilters:
     """Eigenfilters of :func:`~lofi_utils.lofi.patch_signed_covariance` and ``n_shuffles`` label permutations."""
     S = patch_signed_covariance(images, y, size)
     vals, vecs = np.linalg.eigh(S)
@@ -55,7 +62,9 @@ def patch_filters(images, y, size: int, *, n_shuffles: int = 50, n_keep: int = 8
     return PatchFilters(values=vals[order], filters=F, shuffled=sh, size=size)
 
 
-def plot_filters(pf: PatchFilters, axs=None, *, n: int = 6, title: str = ""):
+def plot_filters(
+    pf: PatchFilters, axs: Sequence[Axes] | np.ndarray | None = None, *, n: int = 6, title: str = ""
+) -> Sequence[Axes] | np.ndarray:
     """The top ``n`` eigenfilters (RdBu, symmetric colour scale), titled with their eigenvalue."""
     if axs is None:
         _, a = subplots(1, n, width=1.3, height=1.5)
@@ -98,7 +107,16 @@ def photo_crops(
 
 
 def conv_comparison(
-    images, y, *, n_train: int, n_val: int, channels: int, k: int, p_out: int, seeds: int = 2, seed: int = 0
+    images: ArrayLike,
+    y: ArrayLike,
+    *,
+    n_train: int,
+    n_val: int,
+    channels: int,
+    k: int,
+    p_out: int,
+    seeds: int = 2,
+    seed: int = 0,
 ) -> dict:
     """Test MSE of a convolutional LoFi layer (``channels`` random 3x3 filters -> ``k`` eigen-channels)
     against random-feature CNNs with ``k`` and with ``channels`` random channels (no filter).

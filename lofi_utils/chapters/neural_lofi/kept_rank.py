@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -16,6 +17,9 @@ import torch
 from ... import streams
 from ...lofi import HierarchicalTarget, NeuralLoFi, RandomLift, SignedCovariance, fit_ridge, top_k_abs
 from ...plotting import PALETTE, get_ax, label
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["KSweep", "k_sweep", "plot_k_sweep"]
 
@@ -36,10 +40,12 @@ class KSweep:
 
     @property
     def mean(self) -> np.ndarray:
+        """(len(ks),): the test MSE averaged over seeds."""
         return self.mse.mean(1)
 
     @property
     def k_best(self) -> int:
+        """The kept rank of lowest mean test MSE."""
         return int(self.ks[int(np.argmin(self.mean))])
 
 
@@ -53,7 +59,7 @@ def k_sweep(
     n_test: int,
     seeds: int = 2,
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
 ) -> KSweep:
     """Sweep the kept rank ``k`` of layer 1 (one eigendecomposition per seed, sliced for every ``k``);
     tensors live on ``device`` (default CPU, float64; float32 on CUDA)."""
@@ -92,7 +98,7 @@ def k_sweep(
     return KSweep(ks=ks, mse=mse, mse_rf=mse_rf, var_y=float(np.mean(var_y)), r=task.r, p=p)
 
 
-def plot_k_sweep(sw: KSweep, ax=None):
+def plot_k_sweep(sw: KSweep, ax: Axes | None = None) -> Axes:
     """Test MSE against the kept rank ``k`` (log scale), with the random-feature network and ``r`` marked."""
     ax = get_ax(ax)
     ax.plot(sw.ks, sw.mean, "o-", color=PALETTE[1], label="LoFi: filter to k, then lift")

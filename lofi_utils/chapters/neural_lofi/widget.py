@@ -6,12 +6,19 @@ the first layer's signed spectrum; :func:`lofi_explorer` redraws it from sliders
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 from ... import streams
 from ...lofi import NeuralLoFi, SignedCovariance, hierarchical_target, top_k_abs
 from ...plotting import PALETTE, control_panel, label, subplots
+
+if TYPE_CHECKING:
+    import ipywidgets
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_lofi_vs_baselines", "lofi_explorer"]
 
@@ -27,8 +34,8 @@ def plot_lofi_vs_baselines(
     n_val: int = 500,
     n_test: int = 1000,
     seed: int = 0,
-    axs=None,
-):
+    axs: Sequence[Axes] | np.ndarray | None = None,
+) -> Sequence[Axes] | np.ndarray:
     """One LoFi run on the hierarchical target: test MSE of LoFi with ``depth`` filtered layers (each to
     ``k``, then a random-feature lift) against RF networks of the same and double width (left), and the
     signed spectrum of the first layer, ``|lambda|`` in decreasing order, with the kept ``k`` shaded (right)."""
@@ -61,7 +68,7 @@ def plot_lofi_vs_baselines(
     return axs
 
 
-def lofi_explorer(**kw):
+def lofi_explorer(**kw) -> ipywidgets.VBox:
     """Widget: sliders for ``n``, ``k`` and the depth redraw :func:`plot_lofi_vs_baselines` (live in Jupyter).
 
     Nothing is drawn until a slider moves (the chapter shows the static figure first); ``kw`` go to

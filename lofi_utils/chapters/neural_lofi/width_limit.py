@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ... import streams
 from ...lofi import RandomLift, center_gram, kernel_filter, nngp_gram
 from ...plotting import PALETTE, get_ax, label, loglog_fit_line
 from ...stats import fit_power_law
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["WidthConvergence", "width_convergence", "plot_width_convergence"]
 
@@ -40,10 +45,12 @@ class WidthConvergence:
 
     @property
     def median(self) -> np.ndarray:
+        """(len(widths),): the median filter distance over seeds."""
         return np.median(self.dist, axis=1)
 
     @property
     def spec_median(self) -> np.ndarray:
+        """(len(widths),): the median spectrum distance over seeds."""
         return np.median(self.spec, axis=1)
 
     def slope(self, which: str = "subspace") -> float:
@@ -58,7 +65,9 @@ def _proj_dist(A, B) -> float:
     return float(np.sqrt(max(0.0, 2 * k - 2 * np.sum((Qa.T @ Qb) ** 2))) / np.sqrt(2 * k))
 
 
-def width_convergence(X, y, k: int, widths: Sequence[int], *, seeds: int = 2, seed: int = 0) -> WidthConvergence:
+def width_convergence(
+    X: ArrayLike, y: ArrayLike, k: int, widths: Sequence[int], *, seeds: int = 2, seed: int = 0
+) -> WidthConvergence:
     """Finite-width LoFi filter (via the exact dual route on ``G_p = Z Z^T``, accumulated over blocks of
     ``p``) against the kernel-limit filter on the NNGP Gram matrix, for each width and lift seed."""
     X = np.asarray(X, dtype=np.float64)
@@ -79,7 +88,7 @@ def width_convergence(X, y, k: int, widths: Sequence[int], *, seeds: int = 2, se
     return WidthConvergence(widths=widths, dist=dist, k=int(k), spec=spec)
 
 
-def plot_width_convergence(wc: WidthConvergence, ax=None):
+def plot_width_convergence(wc: WidthConvergence, ax: Axes | None = None) -> Axes:
     """Distance to the kernel limit against the width (log-log), with the fitted power law."""
     ax = get_ax(ax)
     for s in range(wc.dist.shape[1]):

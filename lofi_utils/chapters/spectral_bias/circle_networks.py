@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ...dynamics import circle_kernel_eigenvalues, fit_decay_rate, time_to_fraction
 from ...kernels import check_activation, check_bias, check_depth, ntk
@@ -66,7 +67,7 @@ class CircleModesResult:
 
 def train_circle_modes(
     width: int,
-    ks,
+    ks: ArrayLike,
     *,
     depth: int = 2,
     bias: float = 1.0,

@@ -16,6 +16,7 @@ Each function takes ``ax=None`` (or a sequence of axes) and returns the axes, so
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,11 @@ from ...validation import check_int
 from .activation_comparison import ActivationComparison, activation_label
 from .fourier_feature_fits import FourierFeatureResult
 from .ntk_width import NTKSweep
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .circle_networks import CircleModesResult
 
 __all__ = [
     "plot_fit_snapshots",
@@ -46,7 +52,14 @@ __all__ = [
 
 
 # =========================================================================== 1. sum of sines
-def plot_amplitude_heatmap(result, ax=None, *, cmap: str = "viridis", colorbar: bool = True, title: str | None = None):
+def plot_amplitude_heatmap(
+    result: SumOfSinesRun | Sequence[SumOfSinesRun],
+    ax: Axes | None = None,
+    *,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+    title: str | None = None,
+) -> Axes:
     """Heatmap of ``|f_hat_k| / A_k`` over iteration (vertical) and frequency (horizontal).
 
     ``result``: a :class:`SumOfSinesRun` or a sequence of runs with the same frequencies and
@@ -81,7 +94,9 @@ def plot_amplitude_heatmap(result, ax=None, *, cmap: str = "viridis", colorbar: 
     return ax
 
 
-def plot_fit_snapshots(result: SumOfSinesRun, ax=None, *, at: Sequence[int] | None = None, n_snapshots: int = 4):
+def plot_fit_snapshots(
+    result: SumOfSinesRun, ax: Axes | None = None, *, at: Sequence[int] | None = None, n_snapshots: int = 4
+) -> Axes:
     """The target and the network's fit at a few recorded iterations (``at``, or ``n_snapshots``
     log-spaced ones). Returns ``ax``."""
     ax = get_ax(ax)
@@ -100,7 +115,9 @@ def plot_fit_snapshots(result: SumOfSinesRun, ax=None, *, at: Sequence[int] | No
     return ax
 
 
-def plot_learning_times(data, ax=None, *, title: str | None = None):
+def plot_learning_times(
+    data: ActivationComparison | LearningTimeSummary, ax: Axes | None = None, *, title: str | None = None
+) -> Axes:
     """Learning time ``t_k`` against ``k``: median over seeds with the min-max range.
 
     ``data``: an :class:`ActivationComparison` (one line per activation) or a
@@ -142,7 +159,7 @@ def plot_learning_times(data, ax=None, *, title: str | None = None):
 
 
 # =========================================================================== 2. the NTK
-def plot_ntk_vs_empirical(sweep: NTKSweep, ax=None, *, bins: int = 40):
+def plot_ntk_vs_empirical(sweep: NTKSweep, ax: Axes | None = None, *, bins: int = 40) -> Axes:
     """Binned empirical NTK of the widest network (mean +- std per cosine bin) over the analytic ``kappa(t)``."""
     ax = get_ax(ax)
     c, m, s, _ = bin_by_cosine(sweep.cosines, sweep.theta_hat, bins=bins)
@@ -161,7 +178,7 @@ def plot_ntk_vs_empirical(sweep: NTKSweep, ax=None, *, bins: int = 40):
     )
 
 
-def plot_width_errors(sweep: NTKSweep, ax=None):
+def plot_width_errors(sweep: NTKSweep, ax: Axes | None = None) -> Axes:
     """Relative error of the empirical NTK against the width (log-log), with the ``width^(-1/2)`` law."""
     ax = get_ax(ax)
     w = sweep.widths
@@ -177,8 +194,14 @@ def plot_width_errors(sweep: NTKSweep, ax=None):
 
 # =========================================================================== 3. Funk--Hecke
 def plot_harmonic_shares(
-    d: int, kmax: int = 12, *, depth: int = 2, bias: float = 0.0, activation: str = "relu", ax=None
-):
+    d: int,
+    kmax: int = 12,
+    *,
+    depth: int = 2,
+    bias: float = 0.0,
+    activation: str = "relu",
+    ax: Axes | None = None,
+) -> Axes:
     """Bars of ``mu_k N(d, k) / kappa(1)`` per degree, for the NTK and the NNGP kernel. Returns the axes."""
     ax = get_ax(ax)
     k = np.arange(kmax + 1)
@@ -208,8 +231,8 @@ def plot_spectrum_decay(
     kmax: int = 200,
     nngp: bool = True,
     n_nodes: int = 6000,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Log-log NTK eigenvalues ``mu_k`` (even k) on S^{d-1} for each ``d``, with the ``k^(-d)`` guide.
 
     With ``nngp=True`` the NNGP (readout) spectrum is drawn dashed. Odd degrees are shown as open
@@ -241,7 +264,7 @@ def plot_spectrum_decay(
 
 
 # =========================================================================== 5. the circle
-def plot_circle_modes(results, ax=None, *, kernel: bool = True):
+def plot_circle_modes(results: Sequence[CircleModesResult], ax: Axes | None = None, *, kernel: bool = True) -> Axes:
     """Residual amplitude of each ``cos(k theta)`` target against the GD step, per width (solid) and for
     the linearised model ``(1 - eta lambda_k)^t`` (dashed black). ``results``: list of
     :class:`lofi_utils.chapters.spectral_bias.circle_networks.CircleModesResult` (same ks, eta). Returns the axes."""
@@ -283,9 +306,9 @@ def plot_activation_spectra(
     depth: int = 2,
     bias: float = 0.0,
     kmax: int = 30,
-    ax=None,
+    ax: Axes | None = None,
     n_nodes: int = 2000,
-):
+) -> Axes:
     """Normalised NTK eigenvalues ``mu_k / mu_0`` (even k) against k on a log scale, one curve per activation.
 
     A straight line on these semi-log axes is exponential decay (smooth activations); ReLU bends
@@ -300,7 +323,9 @@ def plot_activation_spectra(
 
 
 # =========================================================================== 7. Fourier features
-def plot_fourier_feature_errors(result: FourierFeatureResult, ax=None, *, relative: bool = True):
+def plot_fourier_feature_errors(
+    result: FourierFeatureResult, ax: Sequence[Axes] | np.ndarray | None = None, *, relative: bool = True
+) -> np.ndarray:
     """Training-residual amplitude at each of ``result.residual_freqs`` over iterations, one line
     per variant (one panel per frequency; Tancik et al.'s Fig. 3 right).
 
@@ -328,7 +353,9 @@ def plot_fourier_feature_errors(result: FourierFeatureResult, ax=None, *, relati
     return axs
 
 
-def plot_fourier_feature_fits(result: FourierFeatureResult, ax=None, *, variants: Sequence | None = None):
+def plot_fourier_feature_fits(
+    result: FourierFeatureResult, ax: Axes | None = None, *, variants: Sequence | None = None
+) -> Axes:
     """The power-law target, the training samples and each variant's final fit. Returns ``ax``."""
     ax = get_ax(ax)
     ax.plot(result.x, result.signal, color="0.15", lw=2.4, alpha=0.3, label="target")

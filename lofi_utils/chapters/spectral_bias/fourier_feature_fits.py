@@ -70,7 +70,7 @@ class FourierFeatureResult:
             lines.append(f"{lab:<12}{self.train_mse[i]:>12.3g}{self.test_mse[i]:>12.3g}{self.seconds[i]:>9.1f}")
         return "\n".join(lines)
 
-    def index(self, p) -> int:
+    def index(self, p: float | None) -> int:
         """Position of the variant with exponent ``p`` (``None`` for no mapping)."""
         for i, q in enumerate(self.p_values):
             if (p is None and q is None) or (p is not None and q is not None and float(p) == float(q)):
@@ -94,7 +94,7 @@ def train_fourier_features(
     residual_freqs: Sequence[int] = (1, 5, 15),
     seed: int = 0,
     optimizer: str = "adam",
-    device=None,
+    device: torch.device | str | None = None,
     progress: bool = True,
 ) -> FourierFeatureResult:
     """The reduced Tancik et al. 1-D experiment: an MLP with and without Fourier features.

@@ -47,7 +47,7 @@ def ntk_width_sweep(
     bias: float = 0.0,
     activation: str = "relu",
     seed: int = 0,
-    device=None,
+    device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float64,
 ) -> NTKSweep:
     """Empirical NTK (factorised per-layer formula) of :class:`lofi_utils.ntk.MLP` against the analytic NTK.

@@ -3,14 +3,19 @@ bias and dimension (live only in a running Jupyter kernel)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...kernels import ACTIVATIONS
 from ...plotting import control_panel
 from .figures import plot_spectrum_decay
 
+if TYPE_CHECKING:
+    import ipywidgets
+
 __all__ = ["spectrum_explorer"]
 
 
-def spectrum_explorer(*, kmax: int = 200, n_nodes: int = 3000):
+def spectrum_explorer(*, kmax: int = 200, n_nodes: int = 3000) -> ipywidgets.VBox:
     """An ``ipywidgets`` panel over :func:`lofi_utils.chapters.spectral_bias.figures.plot_spectrum_decay`:
     choose the activation, depth, bias and d.
 
