@@ -3,6 +3,7 @@ staleness, the command line, and the stored results recomputed from their own pa
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 
@@ -127,6 +128,9 @@ def test_bad_input_ends_in_one_line(tmp_path):
     with pytest.raises(ValueError, match="has no grid for profile 'huge'"):
         TOY.cells("huge")
     exp = experiments.get("emergence_grid")
+    if shutil.which("sbatch") is None:
+        with pytest.raises(ValueError, match="engine 'slurm' needs a Slurm cluster"):
+            engines.run_cells([(exp, exp.cells("smoke")[0])], engine="slurm", cells_dir=tmp_path, progress=False)
     with pytest.raises(ValueError, match="jobs must be an integer >= 1"):
         engines.run_cells([(exp, exp.cells("smoke")[0])], engine="local", jobs=0, cells_dir=tmp_path)
 

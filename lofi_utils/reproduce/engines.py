@@ -8,6 +8,7 @@ cell's JSON itself: a stopped sweep keeps what it finished, and a rerun computes
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,11 @@ def run_cells(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    if engine == "slurm" and shutil.which("sbatch") is None:
+        raise ValueError(
+            "engine 'slurm' needs a Slurm cluster (no sbatch on this machine); "
+            "use --engine local here, or submitit-local to try the job path"
+        )
     cells_dir = Path(cells_dir)
     rep = RunReport()
     todo = []

@@ -53,6 +53,7 @@ def power_law_ci(
         "hi": float(np.quantile(fits, 0.975)),
         "se": float(fits.std()),
         "medians": med,
+        "boot": fits,
     }
 
 
@@ -182,16 +183,18 @@ def powerlaw_cell(N: int, a: float, draws: int, rep: int, c: float, cap: float, 
 
 def powerlaw_summary(cells: list[dict]) -> dict:
     """Per spectral exponent a: medians T/N^3 per N and the exponent of the median in N with its 95 %
-    bootstrap interval; the difference of the exponents (a = max against a = 0)."""
+    bootstrap interval; the difference of the exponents (smallest a minus largest a) with its 95 % interval
+    and the bootstrap share of draws where it is positive."""
     by_a: dict = {}
     for c in cells:
         p = c["params"]
         by_a.setdefault(p["a"], {}).setdefault(p["N"], []).append(as_floats(c["result"]["times"]))
-    out = {}
+    out, boots = {}, {}
     for a, by_n in sorted(by_a.items()):
         Ns = np.array(sorted(by_n), dtype=float)
         samples = [np.concatenate(by_n[int(N)]) for N in Ns]
         fit = power_law_ci(Ns, samples, seed=3)
+        boots[a] = fit["boot"]
         out[str(a)] = {
             "Ns": Ns.astype(int).tolist(),
             "runs": [int(s.size) for s in samples],
@@ -200,7 +203,15 @@ def powerlaw_summary(cells: list[dict]) -> dict:
             "exponent": {k: fit[k] for k in ("exponent", "lo", "hi", "se")},
         }
     a_vals = sorted(by_a)
-    out["exponent_gap"] = out[str(a_vals[0])]["exponent"]["exponent"] - out[str(a_vals[-1])]["exponent"]["exponent"]
+    lo_a, hi_a = a_vals[0], a_vals[-1]
+    n = min(boots[lo_a].size, boots[hi_a].size)
+    gap = boots[lo_a][:n] - boots[hi_a][:n]  # independent resamples of the two exponents
+    out["exponent_gap"] = {
+        "gap": out[str(lo_a)]["exponent"]["exponent"] - out[str(hi_a)]["exponent"]["exponent"],
+        "lo": float(np.quantile(gap, 0.025)),
+        "hi": float(np.quantile(gap, 0.975)),
+        "p_positive": float(np.mean(gap > 0)),
+    }
     return out
 
 
@@ -267,6 +278,45 @@ def emergence_summary(cells: list[dict]) -> dict:
     }
 
 
+# =========================================================================== chapter 2: per-layer kernels
+def layer_width_cell(width: int, reps: int, points: int, d: int, depth: int, seed: int) -> dict:
+    """Relative Frobenius errors ``|Theta_hat_l - Theta_l|_F / |Theta_l|_F`` of ``reps`` ReLU networks of width
+    ``width`` against the analytic per-layer NTK on ``points`` inputs of the sphere
+    (:func:`lofi_utils.chapters.layerwise.finite_width.layer_width_sweep`; the inputs are the same for every
+    width, network ``s`` of width ``w`` from the stream ``(seed, "width_sweep.net", w, s)``)."""
+    from ..chapters.layerwise.finite_width import layer_width_sweep
+
+    sw = layer_width_sweep(d, depth, points, [width], seeds=reps, seed=seed)
+    return {"errors": sw.errors[0]}
+
+
+def layer_width_summary(cells: list[dict]) -> dict:
+    """Per layer: the mean error per width and the exponent of the mean error in the width with its 95 %
+    bootstrap interval (networks resampled within each width); theory -1/2."""
+    cells = sorted(cells, key=lambda c: c["params"]["width"])
+    widths = np.array([c["params"]["width"] for c in cells], dtype=float)
+    err = [np.array(c["result"]["errors"], dtype=float) for c in cells]  # each (reps, L)
+    L = err[0].shape[1]
+    rng = streams.rng(0, "layer_width_summary")
+    layers = []
+    for l in range(L):
+        mean = np.array([e[:, l].mean() for e in err])
+        boot = []
+        for _ in range(2000):
+            m = np.array([e[rng.integers(0, len(e), len(e)), l].mean() for e in err])
+            boot.append(fit_power_law(widths, m)[0])
+        layers.append(
+            {
+                "layer": l + 1,
+                "mean_error": mean.tolist(),
+                "exponent": float(fit_power_law(widths, mean)[0]),
+                "lo": float(np.quantile(boot, 0.025)),
+                "hi": float(np.quantile(boot, 0.975)),
+            }
+        )
+    return {"widths": widths.astype(int).tolist(), "reps": int(err[0].shape[0]), "layers": layers}
+
+
 # =========================================================================== the registry
 def _grid(**axes) -> list[dict]:
     """The Cartesian product of ``axes`` (lists) as a list of dicts; scalars are repeated."""
@@ -295,7 +345,7 @@ EXPERIMENTS: dict[str, Experiment] = {
             cell=escape_cell,
             grids={
                 "smoke": _escape_grid([8, 12, 16], [1.0], 2, 16, 60.0, "escape_n_scan"),
-                "book": _escape_grid([16, 24, 32, 48, 64, 96, 128], [1.0], 4, 64, 60.0, "escape_n_scan"),
+                "book": _escape_grid([16, 24, 32, 48, 64, 96, 128], [1.0], 2, 64, 60.0, "escape_n_scan"),
                 "paper": _escape_grid([16, 32, 64, 128, 256, 512], [1.0], 8, 128, 60.0, "escape_n_scan"),
             },
             summary=n_scan_summary,
@@ -362,6 +412,34 @@ EXPERIMENTS: dict[str, Experiment] = {
                 "lofi_utils.streams",
             ),
             compare=_close_values("overlap", 1e-9),
+        ),
+        Experiment(
+            name="layer_width_sweep",
+            chapter="layerwise",
+            description="per-layer empirical NTK against the analytic one over a factor 64 in the width",
+            cell=layer_width_cell,
+            grids={
+                "smoke": _grid(width=[32, 128], reps=2, points=60, d=5, depth=3, seed=0),
+                "book": _grid(width=[128, 256, 512, 1024, 2048, 4096, 8192], reps=8, points=1000, d=5, depth=4, seed=0),
+                "paper": _grid(
+                    width=[128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768],
+                    reps=16,
+                    points=3000,
+                    d=5,
+                    depth=4,
+                    seed=0,
+                ),
+            },
+            summary=layer_width_summary,
+            depends=(
+                "lofi_utils.chapters.layerwise.finite_width",
+                "lofi_utils.width_sweep",
+                "lofi_utils.ntk",
+                "lofi_utils.kernels",
+                "lofi_utils.sphere",
+                "lofi_utils.streams",
+            ),
+            compare=_close_values("errors", 1e-4),
         ),
     ]
 }
