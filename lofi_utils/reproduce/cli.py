@@ -1,7 +1,7 @@
 """``python3 tasks.py reproduce`` (= ``python -m lofi_utils reproduce``): run grids, summarise them, list them.
 
     reproduce [TARGET ...] [--profile smoke|book|paper] [--engine serial|local|slurm|submitit-local]
-              [--jobs N] [--device cpu|cuda] [--cells DIR] [--results DIR] [--list] [--summarise-only]
+              [--jobs N] [--threads T] [--device cpu|cuda] [--cells DIR] [--results DIR] [--list] [--summarise-only]
               [--partition P] [--gpus G] [--cpus C] [--time MIN] [--array-parallelism K]
 
 TARGET: an experiment name or a chapter id (all its experiments); none = every experiment.
@@ -24,6 +24,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--profile", default="book", choices=PROFILES, help="which grid (default: %(default)s)")
     ap.add_argument("--engine", default="local", choices=ENGINES, help="where cells run (default: %(default)s)")
     ap.add_argument("--jobs", type=int, default=None, help="cells at once on the local engine (default: all cores)")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads per cell (default: cores // jobs)")
     ap.add_argument("--device", default=None, choices=("cpu", "cuda"), help="device of GPU-capable cells")
     ap.add_argument("--cells", default=str(DEFAULT_CELLS), help="folder of the per-cell files (default: %(default)s)")
     ap.add_argument("--results", default=str(DEFAULT_RESULTS), help="folder of the summaries (default: %(default)s)")
@@ -90,7 +91,15 @@ def main(args: argparse.Namespace) -> int:
             time_min=args.time,
             array_parallelism=args.array_parallelism,
         )
-        rep = run_cells(work, engine=args.engine, jobs=args.jobs, cells_dir=cells, device=args.device, slurm=slurm)
+        rep = run_cells(
+            work,
+            engine=args.engine,
+            jobs=args.jobs,
+            cells_dir=cells,
+            device=args.device,
+            slurm=slurm,
+            threads=args.threads,
+        )
         print(f"reproduce [{args.profile}, {args.engine}]: {rep.line()}")
         status = 1 if rep.failed else 0
     for e in exps:

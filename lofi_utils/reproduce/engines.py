@@ -81,13 +81,15 @@ def run_cells(
     cells_dir: Path | str,
     device: str | None = None,
     slurm: SlurmOptions | None = None,
+    threads: int | None = None,
     progress: bool = True,
 ) -> RunReport:
     """Compute the cells of ``work`` not yet stored under ``cells_dir`` with ``engine`` (one of :data:`ENGINES`).
 
-    ``jobs``: cells at once (``local``: worker processes, default all cores; each gets ``cores // jobs``
-    torch threads). ``device``: ``"cpu"``, ``"cuda"`` or None (CUDA when present) for experiments that use
-    one. ``slurm``: :class:`SlurmOptions` for ``slurm`` (and the log folder of ``submitit-local``).
+    ``jobs``: cells at once (``local``: worker processes, default all cores); ``threads``: torch threads per
+    cell (default ``cores // jobs``; use 1 on a machine that other work shares: oversubscribed torch threads
+    can slow a cell down many times). ``device``: ``"cpu"``, ``"cuda"`` or None (CUDA when present) for
+    experiments that use one. ``slurm``: :class:`SlurmOptions` for ``slurm`` (and the log folder of ``submitit-local``).
     A failing cell does not stop the others; it is reported in :attr:`RunReport.failed` and stays missing,
     so the next run retries it.
     """
@@ -117,7 +119,7 @@ def run_cells(
     if engine == "serial":
         for exp, c in todo:
             try:
-                run_cell(exp, c, cells_dir, device=device)
+                run_cell(exp, c, cells_dir, device=device, threads=threads)
                 rep.done += 1
             except Exception as exc:  # noqa: BLE001 - a failed cell is reported, the others go on
                 rep.failed.append((c.key, _one_line(exc)))
@@ -126,8 +128,7 @@ def run_cells(
         from joblib import Parallel, delayed
 
         n = min(jobs or cores, len(todo))
-        threads = max(1, cores // n)
-        specs = [_spec(c, cells_dir, device, threads) for _, c in todo]
+        specs = [_spec(c, cells_dir, device, threads or max(1, cores // n)) for _, c in todo]
 
         def guarded(spec: dict) -> tuple[str, str]:
             try:

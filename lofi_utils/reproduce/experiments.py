@@ -359,7 +359,7 @@ EXPERIMENTS: dict[str, Experiment] = {
             cell=escape_cell,
             grids={
                 "smoke": _escape_grid([8, 16], [1.0, 4.0], 1, 16, 60.0, "escape_c_scan"),
-                "book": _escape_grid([16, 32, 64], [0.5, 1.0, 2.0, 4.0, 8.0, 16.0], 2, 64, 60.0, "escape_c_scan"),
+                "book": _escape_grid([16, 32, 64], [1.0, 2.0, 4.0, 8.0, 16.0], 2, 64, 60.0, "escape_c_scan"),
                 "paper": _escape_grid(
                     [32, 64, 128, 256], [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0], 4, 128, 60.0, "escape_c_scan"
                 ),
