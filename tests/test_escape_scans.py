@@ -5,6 +5,9 @@ import math
 
 import numpy as np
 import pytest
+from escape_testing import fake_powerlaw_scan as _fake_powerlaw_scan
+from escape_testing import fake_result as _fake_result
+from escape_testing import fake_scan as _fake_scan
 from scipy.stats import ks_2samp
 
 from lofi_utils import escape_scans as ES
@@ -40,23 +43,6 @@ def test_chain_vs_full_agree_in_law():
         ES.chain_vs_full(8, 1)
 
 
-def _fake_result(times, N):
-    R = times.size
-    return sgd.EscapeResult(
-        times=times.ravel(),
-        max_steps=np.full(R, 10**9),
-        m0=np.zeros(R),
-        N=np.repeat(N, R // len(N)),
-        eta=np.ones(R),
-        threshold=0.5,
-        record_steps=np.array([]),
-        traces=np.zeros((R, 0)),
-        steps_run=0,
-        lane_steps=R,
-        seconds=0.0,
-    )
-
-
 def test_fit_escape_scan_recovers_a_planted_law():
     """Times T = A N^3 ln(N)^2 f_s (the same factors f_s at every N): the log-corrected exponent is exactly 3."""
     from lofi_utils.stats import fit_power_law
@@ -77,26 +63,6 @@ def test_fit_escape_scan_recovers_a_planted_law():
     assert fit.exponent_se > 0 and "±" in str(fit)
     with pytest.raises(ValueError):
         ES.fit_escape_scan(scan, c=0.0)
-
-
-def _fake_powerlaw_scan(a_values=(0.0, 1.0, 1.5)):
-    A, S = len(a_values), 5  # 2 templates
-    times = (
-        np.arange(1, A + 1)[::-1, None, None]
-        * np.array([1.0, 3.0])[None, :, None]
-        * np.linspace(0.8, 1.2, S)[None, None, :]
-    ) * 1000
-    return ES.PowerLawScan(
-        a_values=np.array(a_values),
-        templates=["pl", "flat"],
-        times=times,
-        m0=np.zeros_like(times),
-        m0_typical=np.array([[0.1, 0.1], [0.2, 0.1], [0.3, 0.1]])[:A],
-        d_eff=np.arange(A) + 1.0,
-        N=16,
-        c=2.0,
-        result=_fake_result(times, np.array([16])),
-    )
 
 
 def test_powerlaw_scan_speedups_gains_and_baseline_test():
@@ -123,11 +89,6 @@ def test_powerlaw_scan_censored_median_gives_an_upper_bound_on_the_speedup():
 
 
 # --------------------------------------------------------------------------- bad input: one clear line
-def _fake_scan():
-    times = np.array([[1.0, 2.0, np.inf], [3.0, 4.0, 5.0]])
-    return ES.EscapeScan(
-        labels=["N=8", "N=12"], values=np.array([8.0, 12.0]), times=times, result=_fake_result(times, np.array([8, 12]))
-    )
 
 
 BAD_INPUTS = [

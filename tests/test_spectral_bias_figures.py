@@ -1,7 +1,7 @@
 """Chapter 1's figures: every function draws on the axes it is given (or new ones) and returns them."""
 
 import pytest
-from sines_testing import TINY, one_thread  # noqa: F401  (one_thread: an autouse fixture)
+from sines_testing import TINY, TINY_FOURIER_FEATURES, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 from lofi_utils.chapters.spectral_bias import figures
 from lofi_utils.chapters.spectral_bias.activation_comparison import compare_activations
@@ -53,21 +53,7 @@ def test_circle_and_fourier_feature_figures():
     assert ax.get_yscale() == "log" and len(ax.get_lines()) == 2 * 2 + 2
     with pytest.raises(ValueError, match="at least one"):
         figures.plot_circle_modes([])
-    ff = train_fourier_features(
-        p_values=(None, 1.0),
-        n_train=16,
-        subsample=4,
-        max_freq=8,
-        n_features=8,
-        width=16,
-        depth=2,
-        steps=20,
-        record_every=10,
-        residual_freqs=(1, 5),
-        seed=0,
-        device="cpu",
-        progress=False,
-    )
+    ff = train_fourier_features(**TINY_FOURIER_FEATURES)
     axs = figures.plot_fourier_feature_errors(ff)
     assert len(axs) == 2
     figures.plot_fourier_feature_fits(ff, variants=[None])

@@ -2,27 +2,13 @@
 
 import numpy as np
 import pytest
-from sines_testing import one_thread  # noqa: F401  (one_thread: an autouse fixture)
+from sines_testing import TINY_FOURIER_FEATURES, one_thread  # noqa: F401  (one_thread: an autouse fixture)
 
 from lofi_utils.chapters.spectral_bias.fourier_feature_fits import train_fourier_features
 
 
 def test_train_fourier_features_tiny():
-    res = train_fourier_features(
-        p_values=(None, 1.0),
-        n_train=16,
-        subsample=4,
-        max_freq=8,
-        n_features=8,
-        width=16,
-        depth=2,
-        steps=20,
-        record_every=10,
-        residual_freqs=(1, 5),
-        seed=0,
-        device="cpu",
-        progress=False,
-    )
+    res = train_fourier_features(**TINY_FOURIER_FEATURES)
     assert res.labels == ["no mapping", "p = 1"]
     assert res.residual.shape == (2, 3, 2) and res.train_history.shape == (2, 3)
     assert res.predictions.shape == (2, 64) and res.train_idx.tolist() == list(range(0, 64, 4))
