@@ -28,10 +28,10 @@ subpackage per chapter named as its notebook (``spectral_bias``, ``layerwise``, 
 ``amplitude_phase``).
 
 The book's machinery: :mod:`lofi_utils.profiles` (sizes per profile), :mod:`lofi_utils.runtime` (device,
-seeds, threads), :mod:`lofi_utils.chapter` (the first cell of a chapter), :mod:`lofi_utils.checks` (checks
-and their records), :mod:`lofi_utils.validation` (argument checks), :mod:`lofi_utils.plotting` (figure
+seeds, threads, progress bars), :mod:`lofi_utils.chapter` (the first cell of a chapter), :mod:`lofi_utils.checks`
+(checks and their records), :mod:`lofi_utils.validation` (argument checks), :mod:`lofi_utils.plotting` (figure
 style), :mod:`lofi_utils.runner` (a chapter through papermill), :mod:`lofi_utils.editions` (the student
-edition and the downloadable notebooks).
+edition and the downloadable notebooks), :mod:`lofi_utils.plain_markdown` (their MyST markup as plain Markdown).
 """
 
 __version__ = "0.1.0"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,36 +256,146 @@ def _comparison(r: CheckRecord) -> tuple[str, str]:
     return f"{r.relation} {e}", m
 
 
-def report_markdown(
-    records: dict[str, list[CheckRecord]], *, titles: dict[str, str] | None = None, cite: bool = True
-) -> str:
-    """MyST Markdown for the reproduction report: a summary line, then one table per chapter.
+#: what the profiles of the report's "scale" column mean (lofi_utils.profiles)
+PROFILE_MEANING = {
+    "smoke": "the CI size (each chapter in about a minute)",
+    "book": "the published book's size (minutes on a laptop CPU)",
+    "paper": "the scale of the paper the chapter reproduces (meant for a GPU)",
+}
 
-    Columns: the check, the claim, the theory or paper value with its tolerance, the measured value,
-    the result and the source (a ``{cite}`` role when ``cite`` and the record names a bibliography key).
+
+def _short_title(title: str) -> str:
+    """``"Spectral bias: why networks ..."`` -> ``"Spectral bias"`` (the summary table stays narrow)."""
+    return title.split(":", 1)[0].strip() or title
+
+
+def _link(text: str, target: str | None) -> str:
+    return f"[{text}]({target})" if target else text
+
+
+def _check_line(r: CheckRecord, cite: bool) -> str:
+    """One check as one list item: result, name, measured against expected, the claim, and where the expected
+    value comes from (a paper or theorem, with the tolerance or bound the book chose, or the book alone)."""
+    expected, measured = _comparison(r)
+    if r.relation == "true":
+        values = "holds" if measured == "True" else f"measured {measured}"
+    elif r.relation in ("close", "rel"):
+        values = f"measured {measured}, expected {expected}"
+    else:
+        values = f"measured {measured}, required {expected}"
+    if not r.source:
+        origin = "the book’s choice (no paper or theorem cited)"
+    else:
+        ref = f"{{cite:t}}`{r.source}`" if cite else _cell(r.source)
+        if r.relation in ("close", "rel"):
+            origin = f"{ref} (the value); the tolerance is the book’s"
+        elif r.relation in ("true", "=="):
+            origin = f"{ref}"
+        else:
+            origin = f"{ref} (the claim); the bound {_fmt(r.expected)} is the book’s"
+    mark = "✓" if r.passed else "✗ **FAIL**"
+    return f"- {mark} **{_cell(r.name)}**: {_cell(values)} — {_cell(r.claim).rstrip('.')}. *Source:* {origin}."
+
+
+def _stored_line(res: Any, page: str | None, number: str) -> str:
+    """One stored result (a :class:`lofi_utils.reproduce.core.StoredResult`) as one list item."""
+    d, p = res.data, res.data["provenance"]
+    minutes = p["wall_s_total"] / 60
+    cost = f"{minutes / 60:.1f} h" if minutes >= 60 else f"{max(minutes, 1):.0f} min"
+    where = "; ".join(p["devices"])
+    scale = " (a CPU, so at reduced size)" if all("cores" in x for x in p["devices"]) else ""
+    state = (
+        f"**stale**: the code it depends on changed since (rerun `python3 tasks.py reproduce {d['experiment']} "
+        f"--profile {d['profile']}`)"
+        if res.stale
+        else "current: the code it depends on is unchanged"
+    )
+    chapter = _link(f"chapter {number}" if number else d["chapter"], page)
+    return (
+        f"- **{d['experiment']}** ({chapter}): {_cell(d.get('description', ''))}. Profile `{d['profile']}`, "
+        f"{p['cells']} cells, {cost} on {where}{scale}; {p['last'][:10]}, commit `{', '.join(p['commits'])}`; "
+        f"{state}."
+    )
+
+
+def report_markdown(
+    records: dict[str, list[CheckRecord]],
+    *,
+    titles: dict[str, str] | None = None,
+    cite: bool = True,
+    pages: dict[str, str] | None = None,
+    stored: Sequence[Any] | None = None,
+) -> str:
+    """MyST Markdown for the reproduction report, readable on a phone.
+
+    Chapters come in the order of ``titles`` (the book's order; chapters it lacks follow, sorted). First a
+    summary: the count of passing checks, then one narrow table (per chapter: checks passed of all, the failed
+    ones, and the scale: the profile the checks ran at and the stored results of its long experiments); then ``stored``
+    (:class:`lofi_utils.reproduce.core.StoredResult` of :func:`lofi_utils.reproduce.core.stored_results`), one
+    line each with its experiment, profile, device, date, commit and whether its code changed since; then one
+    list per chapter, one line per check: pass or fail, the measured value against the expected one, the claim,
+    and where the expected value comes from: a paper or theorem (its ``source``, a ``{cite:t}`` role when
+    ``cite``) or "the book's choice" when the check names none. ``pages`` maps a chapter to its page (a link
+    target relative to the report), linked from the table, the headings and the stored results.
     """
-    titles = titles or {}
+    titles, pages, stored = titles or {}, pages or {}, list(stored or [])
+    by_chapter: dict[str, list] = {}
+    for res in stored:
+        by_chapter.setdefault(res.data["chapter"], []).append(res)
+    present = set(records) | set(by_chapter)
+    order = [c for c in titles if c in present] + sorted(present - set(titles))
+    number = {c: str(list(titles).index(c) + 1) if c in titles else "" for c in order}
     total = sum(len(v) for v in records.values())
     passed = sum(r.passed for v in records.values() for r in v)
-    lines = [f"**{passed} of {total} checks pass** across {len(records)} chapter(s).", ""]
-    for chapter, recs in records.items():
-        profiles = sorted({r.profile for r in recs})
-        n_ok = sum(r.passed for r in recs)
+    lines = [
+        f"**{passed} of {total} checks pass** across {len(records)} chapter(s)"
+        + (", listed in the book's order." if titles else "."),
+        "",
+        "| chapter | passed | scale |",
+        "|---|---|---|",
+    ]
+    for c in order:
+        recs = records.get(c, [])
+        ok = sum(r.passed for r in recs)
+        result = f"{ok} of {len(recs)}" + (f" (**{len(recs) - ok} failed**)" if ok < len(recs) else "")
+        scale = ", ".join(sorted({r.profile for r in recs})) or "no checks"
+        if by_chapter.get(c):
+            profs = ", ".join(sorted({res.data["profile"] for res in by_chapter[c]}))
+            scale += f"; {len(by_chapter[c])} stored ({profs})"
+        name = _cell(_short_title(titles.get(c, c)))
+        title = _link(f"{number[c]}. {name}" if number[c] else name, pages.get(c))
+        lines.append(f"| {title} | {result} | {scale} |")
+    used = sorted({r.profile for v in records.values() for r in v} | {res.data["profile"] for res in stored})
+    lines += [
+        "",
+        "Scale: "
+        + "; ".join(f"`{p}` is {PROFILE_MEANING[p]}" for p in used if p in PROFILE_MEANING)
+        + (". " if used else "")
+        + "Each check says where its expected value comes from: a paper or a theorem (cited), or the book's "
+        "choice (a bound or tolerance the book sets).",
+        "",
+    ]
+    if stored:
         lines += [
-            f"## {titles.get(chapter, chapter)}",
+            "## Stored results of the long experiments",
             "",
-            f"{n_ok} of {len(recs)} checks pass (profile {', '.join(profiles) or '?'}).",
+            "Computed once by `python3 tasks.py reproduce` and kept in `results/`; the chapters read them and "
+            "check them. A result is stale when the code it depends on has changed since.",
             "",
-            "| check | claim | theory / paper | measured | result | source |",
-            "|---|---|---|---|---|---|",
         ]
-        for r in recs:
-            expected, measured = _comparison(r)
-            src = f"{{cite}}`{r.source}`" if (cite and r.source) else _cell(r.source)
-            lines.append(
-                f"| {_cell(r.name)} | {_cell(r.claim)} | {_cell(expected)} | {_cell(measured)} | "
-                f"{'pass' if r.passed else '**FAIL**'} | {src} |"
-            )
+        for c in order:
+            lines += [_stored_line(res, pages.get(c), number[c]) for res in by_chapter.get(c, [])]
+        lines.append("")
+    for c in order:
+        recs = records.get(c, [])
+        if not recs:
+            continue
+        ok = sum(r.passed for r in recs)
+        profiles = ", ".join(f"`{p}`" for p in sorted({r.profile for r in recs})) or "?"
+        head = f"{number[c]}. {titles.get(c, c)}" if number[c] else titles.get(c, c)
+        read = f" {_link('Read the chapter', pages[c])}." if c in pages else ""
+        lines += [f"## {head}", "", f"{ok} of {len(recs)} checks pass (profile {profiles}).{read}", ""]
+        lines += [_check_line(r, cite) for r in recs]
         lines.append("")
     return "\n".join(lines)
 

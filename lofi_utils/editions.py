@@ -76,22 +76,38 @@ def strip_solutions(text: str, *, placeholder: str = SOLUTION_PLACEHOLDER) -> st
 
 
 def chapter_notebook(
-    path: str | os.PathLike[str], *, edition: str = "full", requirement: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    edition: str = "full",
+    requirement: str | None = None,
+    executed: Mapping[str, Any] | None = None,
+    glue: Mapping[str, str] | None = None,
 ) -> NotebookNode:
-    """The chapter at ``path`` (jupytext MyST ``.md``) as an ``nbformat`` notebook without outputs.
+    """The chapter at ``path`` (jupytext MyST ``.md``) as an ``nbformat`` notebook without outputs, its markdown
+    in plain Markdown that Jupyter and Colab show as the book does (:func:`lofi_utils.plain_markdown.convert_notebook`:
+    citations as text with a closing list of references, exercises as headed blocks, glued values pasted).
 
     ``edition="student"`` removes the solutions. ``requirement``: a pip requirement for the book's
     package (e.g. ``"lofi_utils @ git+https://github.com/ORG/REPO"``); when given, a first code cell
-    installs it where ``lofi_utils`` is missing.
+    installs it where ``lofi_utils`` is missing. ``executed``: the chapter's executed notebook (full edition),
+    whose glued values replace the ``{glue}`` roles (in the student edition, only values glued outside the
+    solutions); ``glue``: more ``{key: text/plain}`` values (:func:`lofi_utils.plain_markdown.glue_file_values`
+    of the ``.glue.json`` that myst-nb writes); a value known to neither reads "(value computed when you run
+    the notebook)".
     """
     import jupytext
     import nbformat
+
+    from .plain_markdown import convert_notebook, glue_values
 
     check_edition(edition)
     text = Path(path).read_text(encoding="utf-8")
     if edition == "student":
         text = strip_solutions(text)
     nb = jupytext.reads(text, fmt="md:myst")
+    if executed is not None and edition == "student":
+        executed = {"cells": split_code_cells(executed)[1]}
+    convert_notebook(nb, source=path, glue={**glue_values(executed), **(glue or {})})
     if requirement:
         nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP_CELL.format(requirement=requirement)))
     return nb
@@ -103,15 +119,22 @@ def write_notebooks(
     *,
     edition: str = "full",
     requirement: str | None = None,
+    executed: Mapping[str, Mapping[str, Any] | None] | None = None,
+    glue: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Path]:
-    """Write :func:`chapter_notebook` of each source ``.md`` as ``outdir/<stem>.ipynb``; return the paths."""
+    """Write :func:`chapter_notebook` of each source ``.md`` as ``outdir/<stem>.ipynb``; return the paths.
+
+    ``executed``: ``{stem: executed notebook}``, ``glue``: ``{stem: {key: value}}``: the glued values pasted into
+    the prose (see :func:`chapter_notebook`)."""
     import nbformat
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for src in sources:
-        nb = chapter_notebook(src, edition=edition, requirement=requirement)
+        ran = (executed or {}).get(Path(src).stem)
+        values = (glue or {}).get(Path(src).stem)
+        nb = chapter_notebook(src, edition=edition, requirement=requirement, executed=ran, glue=values)
         dest = outdir / f"{Path(src).stem}.ipynb"
         nbformat.write(nb, dest)
         written.append(dest)
@@ -184,14 +207,18 @@ def split_code_cells(nb: Mapping[str, Any]) -> tuple[dict[str, list], list]:
 
 
 def student_notebook(
-    path: str | os.PathLike[str], executed: Mapping[str, Any] | None = None, *, requirement: str | None = None
+    path: str | os.PathLike[str],
+    executed: Mapping[str, Any] | None = None,
+    *,
+    requirement: str | None = None,
+    glue: Mapping[str, str] | None = None,
 ) -> NotebookNode:
     """:func:`chapter_notebook` of the student edition; with ``executed`` (the chapter's executed
     notebook, full edition), each code cell gets the outputs that the same cell has there. Outputs
-    are only ever taken from cells outside the solutions."""
+    are only ever taken from cells outside the solutions. ``glue``: as for :func:`chapter_notebook`."""
     import copy
 
-    nb = chapter_notebook(path, edition="student", requirement=requirement)
+    nb = chapter_notebook(path, edition="student", requirement=requirement, executed=executed, glue=glue)
     if executed is None:
         return nb
     _, pool = split_code_cells(executed)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .profiles import ENV_VAR, resolve_profile_name
+from .runtime import PROGRESS_ENV_VAR
 from .validation import check_int
 
 if TYPE_CHECKING:
@@ -130,7 +131,9 @@ def run_notebook(
     as ``$LOFI_PROFILE``. A ``profile`` among ``parameters`` is the same as ``profile=`` (giving
     both, with different values, is a ``ValueError``). ``timeout`` is the per-cell limit in seconds
     (a positive integer, or ``None`` for no limit). Raises ``NotebookFailed`` with the failing cell's
-    error, or when a cell runs out of time or the kernel dies.
+    error, or when a cell runs out of time or the kernel dies. ``progress`` is papermill's bar of cells; the
+    chapters' own ``tqdm`` bars are off (``$LOFI_PROGRESS=0``, :func:`lofi_utils.runtime.progress_default`)
+    unless ``$LOFI_PROGRESS`` is set.
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -165,6 +168,10 @@ def run_notebook(
     log.unlink(missing_ok=True)
     old = os.environ.get(ENV_VAR)
     os.environ[ENV_VAR] = pname
+    # an unattended run: the chapters' tqdm bars stay out of the executed notebook unless $LOFI_PROGRESS says
+    unset_progress = PROGRESS_ENV_VAR not in os.environ
+    if unset_progress:
+        os.environ[PROGRESS_ENV_VAR] = "0"
     # papermill/nbclient report a timeout or a dead kernel through the "papermill" logger as well
     # as by raising; without a handler Python would print that record bare on stderr
     quiet = logging.NullHandler()
@@ -196,6 +203,8 @@ def run_notebook(
         raise NotebookFailed(f"{Path(path).name} [{pname}]: the kernel died (out of memory?); its log: {log}") from None
     finally:
         logging.getLogger("papermill").removeHandler(quiet)
+        if unset_progress:
+            os.environ.pop(PROGRESS_ENV_VAR, None)
         if old is None:
             os.environ.pop(ENV_VAR, None)
         else:

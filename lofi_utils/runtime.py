@@ -76,6 +76,33 @@ def set_threads(n: int | None = None) -> int:
     return torch.get_num_threads()
 
 
+#: the environment variable that says whether progress bars are drawn; ``0`` in unattended executions
+PROGRESS_ENV_VAR = "LOFI_PROGRESS"
+_OFF, _ON = ("0", "false", "no", "off"), ("1", "true", "yes", "on")
+
+
+def progress_default() -> bool:
+    """Whether the book's functions draw ``tqdm`` progress bars when their ``progress`` argument is ``None``.
+
+    ``$LOFI_PROGRESS`` decides: ``0``/``false``/``no``/``off`` hides them, ``1``/``true``/``yes``/``on`` shows
+    them; unset or empty, they are shown (a person running a chapter sees its progress). Unattended
+    executions set it to ``0`` unless it is already set (the book build, in ``book/_ext/book_editions.py``, and
+    ``python -m lofi_utils run``), so no bar is saved into a page or an executed notebook; export
+    ``LOFI_PROGRESS=1`` to see them there too. Any other value raises ``ValueError``.
+    """
+    raw = os.environ.get(PROGRESS_ENV_VAR, "").strip().lower()
+    if raw in _OFF:
+        return False
+    if raw in _ON or not raw:
+        return True
+    raise ValueError(f"${PROGRESS_ENV_VAR} must be 0 or 1 (also false/true, no/yes, off/on), got {raw!r}")
+
+
+def show_progress(progress: bool | None) -> bool:
+    """Resolve a function's ``progress`` argument: ``None`` -> :func:`progress_default`, else ``bool(progress)``."""
+    return progress_default() if progress is None else bool(progress)
+
+
 @contextmanager
 def lapack_one_thread() -> Iterator[None]:
     """Run the block with one BLAS thread inside LAPACK factorisations (eigh, QR), restoring the setting after.

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from . import activations
 from .data import random_phases, sum_of_sines, unit_grid
-from .runtime import pick_device
+from .runtime import pick_device, show_progress
 from .spectral1d import check_frequencies, fourier_amplitudes, learning_times
 from .validation import check_choice, check_int, check_positive
 
@@ -223,7 +223,7 @@ def train_sum_of_sines_batch(
     optimizer: str = "adam",
     device: torch.device | str | None = None,
     dtype: torch.dtype | str = torch.float32,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> list[SumOfSinesRun]:
     """Fit a sum of sines with one network per seed, all seeds trained together as one batch.
 
@@ -258,7 +258,7 @@ def train_sum_of_sines_batch(
         (perturbations of 1e-7 grow to 1e-2 within 200 steps at some seeds), so two float32 code
         paths that round differently agree only to ~1e-2; in float64 the same growth leaves them
         within ~1e-10, which is how the tests compare code paths.
-    progress : show a ``tqdm`` bar.
+    progress : show a ``tqdm`` bar; ``None``: :func:`~lofi_utils.runtime.progress_default`.
 
     Returns
     -------
@@ -302,7 +302,7 @@ def train_sum_of_sines_batch(
     rec_loss: list[torch.Tensor] = []
     t0 = time.perf_counter()
     desc = f"sum of sines ({activation}, {S} network{'s' if S > 1 else ''})"
-    for t in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
+    for t in tqdm(range(steps), desc=desc, disable=not show_progress(progress), leave=False):
         out = net(X)  # (S, n, 1)
         per_seed = torch.mean((out - Y) ** 2, dim=(1, 2))  # (S,)
         if t % record_every == 0:

@@ -1,4 +1,5 @@
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,22 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("LOFI_THREADS", "1")
 
+#: the text of a ``tqdm`` bar: ``12%|##  | 3/25 [00:01<00:07, 2.9it/s]`` (also its notebook widget's labels)
+PROGRESS_BAR = re.compile(r"\d%\||\[\d+:\d\d<(?:\d+:\d\d|\?)|(?:\d|\?)(?:it|s|cell)/(?:s|it|cell)\]")
+
+
+def saved_progress_bars(nb: dict) -> list[str]:
+    """The outputs of an executed notebook (as JSON) that hold a ``tqdm`` bar: ``"cell N: <text>"`` each."""
+    found = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        for out in cell.get("outputs", []):
+            texts = [out.get("text", "")] + [v for k, v in out.get("data", {}).items() if k.startswith("text/")]
+            for text in texts:
+                text = "".join(text) if isinstance(text, list) else str(text)
+                if m := PROGRESS_BAR.search(text):
+                    found.append(f"cell {i}: {text[max(0, m.start() - 40) : m.end() + 20].strip()!r}")
+    return found
+
 
 def build_book(out: Path, *, edition: str = "full", cache: Path | None = None) -> subprocess.CompletedProcess:
     """``jupyter-book build`` of the repository at the smoke profile, warnings as errors, into ``out``."""
@@ -20,6 +37,7 @@ def build_book(out: Path, *, edition: str = "full", cache: Path | None = None) -
     assert exe, "jupyter-book is not installed in this environment"
     env = dict(os.environ, LOFI_PROFILE="smoke", LOFI_EDITION=edition, LOFI_CHECKS_DIR=str(out.parent / "checks"))
     env.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or figures are not kept
+    env.pop("LOFI_PROGRESS", None)  # the build itself must keep tqdm bars out of the pages
     if cache is not None:
         env["LOFI_JUPYTER_CACHE"] = str(cache)
     return subprocess.run(

@@ -4,7 +4,9 @@ import json
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import PROGRESS_BAR, ROOT, saved_progress_bars
+
+from lofi_utils.plain_markdown import leftover_markup
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))
 
@@ -22,8 +24,16 @@ def test_book_builds_strictly_at_smoke(smoke_book):
         assert len(figures) >= 3, f"{c}: the chapter page has {len(figures)} figures"
         assert f'href="{c}.ipynb"' in html, f"{c}: no download link"
         nb = json.loads((smoke_book / "notebooks" / f"{c}.ipynb").read_text())
-        assert any("{solution-start}" in "".join(cell["source"]) for cell in nb["cells"])
+        assert any("**Solution to Exercise" in "".join(cell["source"]) for cell in nb["cells"])
+        assert leftover_markup(nb) == [], f"{c}.ipynb keeps MyST markup that Jupyter shows as text"
+        assert "(value computed when you run the notebook)" not in json.dumps(nb), f"{c}: a glued value is missing"
     assert (smoke_book / "_static" / "mathjax" / "tex-chtml.js").exists(), "MathJax is not served locally"
+    # no tqdm bar is saved into a page: the executed notebooks and the pages hold none (issue 15, item 5)
+    executed = sorted((smoke_book.parent / "jupyter_execute" / "notebooks").glob("*.ipynb"))
+    assert len(executed) == len(CHAPTERS), f"executed notebooks: {executed}"
+    bars = [f"{p.stem}: {b}" for p in executed for b in saved_progress_bars(json.loads(p.read_text()))]
+    bars += [f"{c}.html" for c in CHAPTERS if PROGRESS_BAR.search((smoke_book / "notebooks" / f"{c}.html").read_text())]
+    assert not bars, "progress bars saved into the book:\n" + "\n".join(bars)
 
 
 @pytest.mark.build
@@ -37,7 +47,14 @@ def test_reproduction_report_lists_every_check(smoke_book):
     assert all(r["passed"] and r["profile"] == "smoke" for v in records.values() for r in v)
     report = (smoke_book / "reproduction" / "report.html").read_text()
     assert f"{total} of {total} checks pass" in report
-    assert report.count("<table") == len(CHAPTERS)
+    # one narrow summary table, then the chapters in the book's order (one list of checks each), linked to their
+    # pages, and the stored results of the long experiments
+    assert report.count("<table") == 1, "the checks are listed, not tabulated (readable on a phone)"
+    titles = [re.search(r"^# (.+)$", (ROOT / "notebooks" / f"{c}.md").read_text(), re.M).group(1) for c in CHAPTERS]
+    places = [report.find(f"{i}. {t}") for i, t in enumerate(titles, 1)]
+    assert -1 not in places and places == sorted(places), f"chapters out of the book's order: {titles}"
+    assert all(f'href="../notebooks/{c}.html"' in report for c in CHAPTERS)
+    assert "Stored results of the long experiments" in report and "book’s choice" in report
 
 
 @pytest.mark.build
@@ -49,7 +66,8 @@ def test_student_edition_hides_solutions(smoke_book, student_book):
         assert "Solution to" not in student and "solution-content" not in student
         assert student.count("exercise admonition") == full.count("exercise admonition") > 0
         nb = json.loads((student_book / "notebooks" / f"{c}.ipynb").read_text())
-        assert not any("{solution-start}" in "".join(cell["source"]) for cell in nb["cells"])
+        assert not any("Solution to" in "".join(cell["source"]) for cell in nb["cells"])
+        assert any("**Exercise" in "".join(cell["source"]) for cell in nb["cells"]) and leftover_markup(nb) == []
     assert "student edition" in (student_book / "book" / "preface.html").read_text()
 
 

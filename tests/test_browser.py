@@ -1,7 +1,8 @@
 """The built HTML in a real browser: headless Chromium walks every page over a loopback server.
 
-Fails on unrendered math, images whose file is missing, internal links to missing files, and
-JavaScript errors in the console. Saves screenshots of the preface and of each chapter to
+Fails on unrendered math, images whose file is missing, internal links to missing files,
+JavaScript errors in the console, and a saved progress bar (a ``tqdm`` bar's text, as the page shows it).
+Saves screenshots of the preface and of each chapter to
 ``_build/test-artifacts/``. Needs Debian's ``chromium`` (``.ci/run`` installs it); without it the test
 is skipped, unless ``LOFI_REQUIRE_BROWSER=1`` (as in CI), when it fails.
 """
@@ -16,12 +17,13 @@ import subprocess
 import tempfile
 import threading
 import time
+from html import unescape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import ROOT
+from conftest import PROGRESS_BAR, ROOT
 
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
 FLAGS = [
@@ -88,6 +90,12 @@ def _local_targets(html: str, page: Path, root: Path, pattern: str) -> list[str]
     return missing
 
 
+def _progress_bar(dom: str) -> str | None:
+    """The text of a ``tqdm`` bar that the page shows (its stderr text, or its widget's labels), if any."""
+    found = PROGRESS_BAR.search(unescape(re.sub(r"<[^>]+>", " ", dom)))
+    return found.group(0) if found else None
+
+
 @pytest.mark.build
 def test_every_page_renders_in_chromium(smoke_book, server):
     browser = _chromium()
@@ -118,6 +126,8 @@ def test_every_page_renders_in_chromium(smoke_book, server):
             n_bad = len(UNRENDERED.findall(dom))
             if n_bad or "<mjx-container" not in dom:
                 problems.append(f"{rel}: {n_bad} formula(s) not rendered by MathJax")
+        if bar := _progress_bar(dom):
+            problems.append(f"{rel}: a saved progress bar ({bar!r})")
         for ref in _local_targets(dom, page, smoke_book, r'<img[^>]+src="([^"]+)"'):
             problems.append(f"{rel}: missing image {ref}")
         for ref in _local_targets(static, page, smoke_book, r'<a[^>]+href="([^"]+)"'):
@@ -159,3 +169,6 @@ def test_detectors_catch_what_they_should(tmp_path):
     log = '[1:1:INFO:CONSOLE:1] "Uncaught ReferenceError: f is not defined", source: http://h/p.html (1)'
     msgs = [m for m, _ in CONSOLE.findall(log)]
     assert msgs and JS_ERROR.search(msgs[0])
+    widget = '<div class="widget-label">98%</div><div class="widget-html">2940/3000 [00:10&lt;00:00, 280it/s]</div>'
+    assert _progress_bar(widget) and _progress_bar("<pre>depth study:  50%|#####     | 1/2</pre>")
+    assert _progress_bar("<p>98% of the runs [see the table]</p>") is None

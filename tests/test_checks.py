@@ -61,19 +61,105 @@ def test_fresh_context_replaces_a_chapters_records(tmp_path, monkeypatch):
     assert [r.name for r in checks.RECORDS if r.chapter == "again"] == ["a"]
 
 
-def test_report_tables_list_every_check(tmp_path, monkeypatch):
+def _stored(chapter, name, *, stale=False):
+    from lofi_utils.reproduce.core import ROOT, StoredResult
+
+    prov = {
+        "commits": ["abc123"],
+        "devices": ["AMD EPYC (2 cores, torch AVX512)"],
+        "cells": 14,
+        "wall_s_total": 1351.7,
+        "last": "2026-12-04T15:04:25+00:00",
+    }
+    data = {"experiment": name, "chapter": chapter, "description": "escape time against N", "profile": "book"}
+    data.update(provenance=prov, code_hash="h0", depends=["lofi_utils.sgd"])
+    return StoredResult(data=data, stale=stale, current_hash="h1" if stale else "h0", path=ROOT / "r.json")
+
+
+def test_report_lists_every_check_in_book_order(tmp_path, monkeypatch):
     monkeypatch.setenv("LOFI_CHECKS_DIR", str(tmp_path))
-    checks.set_context(chapter="ch_a", profile="smoke", fresh=True)
+    checks.set_context(chapter="zz_last", profile="smoke", fresh=True)
     check("slope | d=3", -2.98, -3.0, tol=0.1, claim="mu_k ~ k^-d", source="bietti2021deep", quiet=True)
-    check("order", True, relation="true", claim="low first", quiet=True)
+    check("order", True, relation="true", claim="low first.", quiet=True)
     with pytest.raises(CheckFailed):
-        check("ratio", 3.0, 10.0, relation=">=", claim="t6/t1 large", quiet=True)
-    md = checks.report_markdown(checks.load_records(tmp_path), titles={"ch_a": "Chapter A"})
-    assert md.startswith("**2 of 3 checks pass**")
-    assert "## Chapter A" in md and "2 of 3 checks pass (profile smoke)" in md
-    assert "| slope \\| d=3 | mu_k ~ k^-d | -3 ± 0.1 | -2.98 | pass | {cite}`bietti2021deep` |" in md
-    assert "| ratio | t6/t1 large | >= 10 | 3 | **FAIL** |  |" in md
+        check("ratio", 3.0, 10.0, relation=">=", claim="t6/t1 large", source="rahaman2019spectral", quiet=True)
+    checks.set_context(chapter="aa_first", profile="book", fresh=True)
+    check("identity", 0.0, 1e-12, relation="<", claim="exact", quiet=True)
+    checks.set_context(chapter="extra", profile="smoke", fresh=True)
+    check("x", 1.0, 1.0, tol=0.0, claim="c", quiet=True)
+    records = checks.load_records(tmp_path)
+    assert list(records) == ["aa_first", "extra", "zz_last"]  # sorted by name on disk
+    titles = {"zz_last": "Chapter One: the first", "aa_first": "Chapter Two: the second"}  # the book's order
+    pages = {"zz_last": "../notebooks/01_one.md", "aa_first": "../notebooks/02_two.md"}
+    md = checks.report_markdown(records, titles=titles, pages=pages)
+    assert md.startswith("**4 of 5 checks pass** across 3 chapter(s), listed in the book's order.")
+    # the summary: one narrow row per chapter, in the book's order, linked to the chapter's page
+    assert "| chapter | passed | scale |" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ") and "chapter" not in line]
+    assert rows == [
+        "| [1. Chapter One](../notebooks/01_one.md) | 2 of 3 (**1 failed**) | smoke |",
+        "| [2. Chapter Two](../notebooks/02_two.md) | 1 of 1 | book |",
+        "| extra | 1 of 1 | smoke |",
+    ]
+    heads = [line for line in md.splitlines() if line.startswith("## ")]
+    assert heads == ["## 1. Chapter One: the first", "## 2. Chapter Two: the second", "## extra"]
+    assert "2 of 3 checks pass (profile `smoke`). [Read the chapter](../notebooks/01_one.md)." in md
+    # one line per check (no wide table); the source says paper or theorem, or the book's choice
+    assert (
+        "- ✓ **slope \\| d=3**: measured -2.98, expected -3 ± 0.1 — mu_k ~ k^-d. "
+        "*Source:* {cite:t}`bietti2021deep` (the value); the tolerance is the book’s." in md
+    )
+    assert "- ✓ **order**: holds — low first. *Source:* the book’s choice (no paper or theorem cited)." in md
+    assert (
+        "- ✗ **FAIL** **ratio**: measured 3, required >= 10 — t6/t1 large. "
+        "*Source:* {cite:t}`rahaman2019spectral` (the claim); the bound 10 is the book’s." in md
+    )
+    assert "required < 1e-12 — exact. *Source:* the book’s choice" in md
+    assert md.count("\n|---") == 1 and md.count("\n| ") == 4  # one table (the summary): a header, three rows
+    plain = checks.report_markdown(records, cite=False)
+    assert "*Source:* bietti2021deep (the value)" in plain and "{cite" not in plain
     assert checks.load_records(tmp_path / "missing") == {}
+
+
+def test_report_lists_the_stored_results(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOFI_CHECKS_DIR", str(tmp_path))
+    checks.set_context(chapter="ch4", profile="smoke", fresh=True)
+    check("a", 1.0, 1.0, tol=0.0, claim="c", quiet=True)
+    stored = [_stored("ch4", "escape_n_scan"), _stored("ch4", "escape_c_scan", stale=True), _stored("ch3", "grid")]
+    titles = {"ch3": "Three", "ch4": "Four: amplitudes"}
+    md = checks.report_markdown(
+        checks.load_records(tmp_path), titles=titles, pages={"ch4": "../notebooks/04.md"}, stored=stored
+    )
+    assert "| 1. Three | 0 of 0 | no checks; 1 stored (book) |" in md
+    assert "| [2. Four](../notebooks/04.md) | 1 of 1 | smoke; 2 stored (book) |" in md
+    assert "`book` is the published book's size" in md and "`smoke` is the CI size" in md
+    section = md.split("## Stored results of the long experiments", 1)[1].split("\n## ", 1)[0]
+    items = [line for line in section.splitlines() if line.startswith("- ")]
+    assert [i.split("**")[1] for i in items] == ["grid", "escape_n_scan", "escape_c_scan"]  # book order
+    assert items[1] == (
+        "- **escape_n_scan** ([chapter 2](../notebooks/04.md)): escape time against N. Profile `book`, 14 cells, "
+        "23 min on AMD EPYC (2 cores, torch AVX512) (a CPU, so at reduced size); 2026-12-04, commit `abc123`; "
+        "current: the code it depends on is unchanged."
+    )
+    assert "**stale**: the code it depends on changed since (rerun `python3 tasks.py reproduce escape_c_scan " in md
+    assert "## 1. Three" not in md and "## 2. Four: amplitudes" in md  # a chapter section only with checks
+
+
+def test_stored_results_are_read_with_their_staleness(tmp_path):
+    import shutil
+
+    from lofi_utils.reproduce.core import DEFAULT_RESULTS, stored_results
+
+    real = stored_results()
+    assert {r.data["experiment"] for r in real} >= {"escape_n_scan", "emergence_grid", "layer_width_sweep"}
+    src = DEFAULT_RESULTS / "layerwise" / "layer_width_sweep.json"
+    (tmp_path / "layerwise").mkdir()
+    data = json.loads(src.read_text())
+    data["code_hash"] = "0000"
+    (tmp_path / "layerwise" / src.name).write_text(json.dumps(data))
+    shutil.copy(DEFAULT_RESULTS / "neural_lofi" / "emergence_grid.json", tmp_path / "emergence_grid.json")  # misplaced
+    (one,) = stored_results(tmp_path)  # no warning: the report states the staleness itself
+    assert one.stale and one.data["experiment"] == "layer_width_sweep"
 
 
 # --------------------------------------------------------------------------- bad input: one clear line

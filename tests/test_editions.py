@@ -55,7 +55,11 @@ def test_chapter_notebooks_per_edition(path, tmp_path):
     student = editions.chapter_notebook(path, edition="student")
     src_full = "\n".join(c.source for c in full.cells)
     src_student = "\n".join(c.source for c in student.cells)
-    assert "{solution-start}" in src_full and "{solution-start}" not in src_student
+    # MyST's exercise fences become headed blocks (lofi_utils.plain_markdown); the student edition has no solution
+    n_ex = text.count("{exercise-start}") + text.count("{exercise}")
+    assert src_full.count("**Exercise ") == src_student.count("**Exercise ") == n_ex
+    assert src_full.count("**Solution to Exercise ") == n_sol and "**Solution" not in src_student
+    assert "{solution-start}" not in src_full + src_student and "{exercise-start}" not in src_full + src_student
     assert 'find_spec("lofi_utils")' in full.cells[0].source
     # only solution cells were removed: every code cell of the student edition is in the full one
     full_code = [c.source for c in full.cells if c.cell_type == "code"]

@@ -1,9 +1,10 @@
 """Every chapter runs end to end at the smoke profile through the book's runner."""
 
+import json
 import time
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, saved_progress_bars
 
 from lofi_utils.runner import run_notebook
 
@@ -23,3 +24,5 @@ def test_chapter_runs_at_smoke(path, tmp_path, monkeypatch):
     elapsed = time.perf_counter() - t0
     print(f"{path.name}: {elapsed:.1f} s at smoke")
     assert res.output.exists()
+    bars = saved_progress_bars(json.loads(res.output.read_text()))
+    assert not bars, "progress bars saved into the executed chapter:\n" + "\n".join(bars)

@@ -10,6 +10,9 @@ Environment variables (set by ``tasks.py build``; all optional):
     ``<output>/_build/checks``. The variable is exported before any chapter executes.
 ``LOFI_JUPYTER_CACHE``
     the execution cache, so the two editions of one profile execute each chapter once.
+``LOFI_PROGRESS``
+    ``0`` unless set: the chapters execute without ``tqdm`` bars, so none is saved into a page
+    (:func:`lofi_utils.runtime.progress_default`).
 
 The page ``reproduction/report`` is generated from the check records on every build: its docname
 sorts after ``notebooks/``, so Sphinx reads (and myst-nb executes) every chapter before it.
@@ -53,16 +56,25 @@ def _edition() -> str:
     return check_edition(os.environ.get("LOFI_EDITION", "full") or "full")
 
 
-def _chapter_titles(srcdir: Path) -> dict[str, str]:
-    """``{chapter key: "Chapter title"}`` read from ``notebooks/*.md`` (``chapter.start("key", ...)``)."""
-    titles = {}
-    for md in sorted((srcdir / "notebooks").glob("*.md")):
+def _chapter_files(srcdir: Path) -> list[Path]:
+    """``notebooks/*.md`` in the book's order: as ``_toc.yml`` lists them, then any others by name."""
+    found = sorted((srcdir / "notebooks").glob("*.md"))
+    toc = srcdir / "_toc.yml"
+    text = toc.read_text(encoding="utf-8") if toc.is_file() else ""
+    rank = {stem: i for i, stem in enumerate(re.findall(r"file:\s*notebooks/([\w.-]+?)(?:\.md)?\s*$", text, re.M))}
+    return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.name))
+
+
+def _chapter_pages(srcdir: Path) -> dict[str, tuple[str, str]]:
+    """``{chapter key: (title, notebook stem)}`` in the book's order (:func:`_chapter_files`)."""
+    pages = {}
+    for md in _chapter_files(srcdir):
         text = md.read_text(encoding="utf-8")
         key = re.search(r"chapter\.start\(\s*[\"']([^\"']+)[\"']", text)
         title = re.search(r"^# (.+)$", text, re.MULTILINE)
         if key:
-            titles[key.group(1)] = title.group(1).strip() if title else key.group(1)
-    return titles
+            pages[key.group(1)] = (title.group(1).strip() if title else key.group(1), md.stem)
+    return pages
 
 
 #: launch_buttons keys of sphinx-book-theme that open the repository's sources (with the solutions)
@@ -105,6 +117,7 @@ def _config_inited(app, config):
         config.html_theme_options = opts
     out = Path(app.outdir)
     os.environ.setdefault("LOFI_CHECKS_DIR", str(out.parent / "checks"))
+    os.environ.setdefault("LOFI_PROGRESS", "0")  # no tqdm bar saved into a page (lofi_utils.runtime.progress_default)
     cache = os.environ.get("LOFI_JUPYTER_CACHE")
     if cache:
         config.nb_execution_cache_path = cache
@@ -143,11 +156,15 @@ def _source_read(app, docname, source):
     if docname != REPORT_DOC:
         return
     from lofi_utils.checks import load_records, report_markdown
+    from lofi_utils.reproduce.core import stored_results
 
     records = load_records(os.environ["LOFI_CHECKS_DIR"])
-    titles = _chapter_titles(Path(app.srcdir))
+    chapters = _chapter_pages(Path(app.srcdir))
+    titles = {key: title for key, (title, _) in chapters.items()}
+    pages = {key: f"../notebooks/{stem}.md" for key, (_, stem) in chapters.items()}
     missing = [t for k, t in titles.items() if k not in records]
-    body = report_markdown(records, titles=titles)
+    stored = stored_results(Path(app.srcdir) / "results")
+    body = report_markdown(records, titles=titles, pages=pages, stored=stored)
     if missing:
         body += (
             "\n\nNo records for: " + "; ".join(missing) + " (built from an older execution cache; "
@@ -171,10 +188,13 @@ def _write_notebooks(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     from lofi_utils.editions import write_notebooks
+    from lofi_utils.plain_markdown import glue_file_values
 
-    written = write_notebooks(
-        _chapters(app), Path(app.outdir) / "notebooks", edition=_edition(), requirement=_requirement(app)
-    )
+    chapters = _chapters(app)
+    ran = Path(app.outdir).parent / _EXECUTED / "notebooks"  # myst-nb keeps each chapter's glued values here
+    glue = {p.stem: glue_file_values(ran / f"{p.stem}.glue.json") for p in chapters}
+    out = Path(app.outdir) / "notebooks"
+    written = write_notebooks(chapters, out, edition=_edition(), requirement=_requirement(app), glue=glue)
     logger.info(f"book_editions: wrote {len(written)} downloadable notebook(s) ({_edition()} edition)")
     if _edition() == "student":
         _student_sources(app)
@@ -187,6 +207,7 @@ def _student_sources(app) -> None:
     import nbformat
 
     from lofi_utils.editions import executed_notebook, strip_solutions, student_notebook
+    from lofi_utils.plain_markdown import glue_file_values
 
     out, env = Path(app.outdir), app.env
     suffix = app.config.html_sourcelink_suffix or ""
@@ -200,9 +221,10 @@ def _student_sources(app) -> None:
     for doc in sorted(d for d in env.found_docs if _is_notebook(env, d)):
         src = Path(env.doc2path(doc))
         nb = executed_notebook(out.parent / _EXECUTED / f"{doc}.ipynb", _cache_path(app))
+        glue = glue_file_values(out.parent / _EXECUTED / f"{doc}.glue.json")
         dest = out / "_sources" / f"{doc}.ipynb"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(student_notebook(src, nb, requirement=_requirement(app)), dest)
+        nbformat.write(student_notebook(src, nb, requirement=_requirement(app), glue=glue), dest)
 
 
 def _cache_path(app) -> str | None:

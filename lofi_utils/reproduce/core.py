@@ -53,6 +53,7 @@ __all__ = [
     "load_cells",
     "summarise",
     "load_result",
+    "stored_results",
     "PROFILES",
 ]
 
@@ -408,6 +409,22 @@ def load_result(experiment: Experiment, results_dir: Path | str = DEFAULT_RESULT
     if res.stale:
         warnings.warn(res.provenance_line(), stacklevel=2)
     return res
+
+
+def stored_results(results_dir: Path | str = DEFAULT_RESULTS) -> list[StoredResult]:
+    """Every stored result of a registered experiment under ``results_dir`` (:func:`load_result` each, in the
+    registry's order), its staleness set and not warned about: the reproduction report lists them."""
+    import warnings
+
+    from .experiments import EXPERIMENTS
+
+    found = []
+    for exp in EXPERIMENTS.values():
+        if (Path(results_dir) / exp.chapter / f"{exp.name}.json").exists():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                found.append(load_result(exp, results_dir))
+    return found
 
 
 def run_child_cell(spec: dict) -> dict:

@@ -34,6 +34,7 @@ from ...fourier import (
     phase_scramble,
     standardise,
 )
+from ...runtime import show_progress
 from ...validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = [
@@ -193,12 +194,13 @@ def train_tracking(
     record: ArrayLike | None = None,
     seed: int = 0,
     device: torch.device | str = "cpu",
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> Tracking:
     """Minibatch SGD (cross-entropy) on ``X_train`` (n, C, H, W), ``y_train``; accuracies at the ``record`` steps.
 
     ``probes``: the amplitude/phase/hybrid sets of :func:`make_probes` (tracked as ``real``, ``amp``,
-    ``phase`` and the hybrid shares); ``tests``: extra named ``(X, y)`` test sets.
+    ``phase`` and the hybrid shares); ``tests``: extra named ``(X, y)`` test sets. ``progress``: show a ``tqdm``
+    bar; ``None``: :func:`~lofi_utils.runtime.progress_default`.
     """
     Xtr = as_nchw(X_train)
     ytr = np.asarray(y_train)
@@ -232,7 +234,7 @@ def train_tracking(
         raise ValueError(f"record must be integer steps in [0, steps = {steps}], got {record.tolist()!r}")
     acc = {k: [] for k in sets}
     fa, fp = [], []
-    for t in tqdm(range(steps + 1), disable=not progress, desc="training", leave=False):
+    for t in tqdm(range(steps + 1), disable=not show_progress(progress), desc="training", leave=False):
         if t in record:
             model.eval()
             for k, (X, y) in sets.items():

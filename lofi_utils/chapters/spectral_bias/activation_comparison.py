@@ -19,6 +19,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ... import activations as registry
+from ...runtime import show_progress
 from ...spectral1d import format_time, summarize_learning_times
 from ...training1d import SumOfSinesRun, train_sum_of_sines_batch
 
@@ -122,7 +123,7 @@ def compare_activations(
     run_seeds: Sequence[int] = (0, 1, 2),
     threshold: float = 0.9,
     reuse: dict | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
     **kwargs,
 ) -> ActivationComparison:
     """Train the sum-of-sines networks for each activation and seed with the same budget ``kwargs``.
@@ -135,7 +136,7 @@ def compare_activations(
     threshold : of the learning times (:func:`lofi_utils.spectral1d.learning_times`).
     reuse : optional ``{activation: runs}`` already trained with exactly these settings and ``run_seeds`` (e.g.
         the runs of section 1); they are checked and not retrained.
-    progress : show ``tqdm`` bars.
+    progress : show ``tqdm`` bars; ``None``: :func:`~lofi_utils.runtime.progress_default`.
     **kwargs : the keywords of :func:`lofi_utils.training1d.train_sum_of_sines_batch` except
         ``activation``, ``run_seeds`` and ``progress``.
 
@@ -155,7 +156,7 @@ def compare_activations(
     for a, rs in reuse.items():
         _check_reusable(rs, a, seeds, kwargs)
     runs, summaries, seconds = {}, {}, {}
-    for a in tqdm(acts, desc="activations", disable=not progress):
+    for a in tqdm(acts, desc="activations", disable=not show_progress(progress)):
         rs = reuse[a] if a in reuse else train_sum_of_sines_batch(seeds, activation=a, progress=progress, **kwargs)
         runs[a] = rs
         summaries[a] = summarize_learning_times(rs, threshold)

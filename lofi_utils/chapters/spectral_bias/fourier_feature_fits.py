@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from ...data import power_law_signal, unit_grid
 from ...fourier_features import fourier_features, tancik_mapping
+from ...runtime import show_progress
 from ...spectral1d import check_frequencies, fourier_amplitudes
 from ...training1d import OPTIMIZERS, resolve_device, seeded_mlp
 from ...validation import check_choice, check_int, check_positive
@@ -95,7 +96,7 @@ def train_fourier_features(
     seed: int = 0,
     optimizer: str = "adam",
     device: torch.device | str | None = None,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> FourierFeatureResult:
     """The reduced Tancik et al. 1-D experiment: an MLP with and without Fourier features.
 
@@ -121,7 +122,7 @@ def train_fourier_features(
     lr, steps, record_every, optimizer : the training. residual_freqs : the F frequencies of the training
         residual to record (``1 <= k < n_train / 2``).
     seed : seeds the signal and every network's init. device : ``None`` (auto), a name or a ``torch.device``.
-    progress : show ``tqdm`` bars.
+    progress : show ``tqdm`` bars; ``None``: :func:`~lofi_utils.runtime.progress_default`.
 
     Returns
     -------
@@ -167,7 +168,7 @@ def train_fourier_features(
         Ftr, Ytr = feats[tr], Yall[tr]
         outs: list[torch.Tensor] = []
         t0 = time.perf_counter()
-        for t in tqdm(range(steps), desc=_variant_label(p), disable=not progress, leave=False):
+        for t in tqdm(range(steps), desc=_variant_label(p), disable=not show_progress(progress), leave=False):
             if t % record_every == 0:
                 with torch.no_grad():
                     outs.append(model(feats).view(-1))
