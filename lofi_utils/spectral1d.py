@@ -23,6 +23,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
+from .stats import mean_interval
+
 __all__ = [
     "check_frequencies",
     "fourier_amplitudes",
@@ -150,6 +152,22 @@ def format_time(v: float) -> str:
 
 
 # --------------------------------------------------------------------------- several runs
+def pair_order_share(times: Sequence[float] | np.ndarray) -> float:
+    """Share of the pairs ``i < j`` with ``times[i] < times[j]``; ties (two ``inf`` included) count 1/2.
+
+    ``times`` (K,), K >= 2, indexed by increasing frequency. 1 means strictly low-first, 0 high-first,
+    and order-free learning (exchangeable times) gives 1/2 in expectation, so frequencies that are never
+    learned (``inf``) cannot make the order look decided.
+    """
+    t = np.asarray(times, dtype=float)
+    if t.ndim != 1 or t.size < 2 or np.isnan(t).any():
+        raise ValueError(
+            f"times must be a 1-d sequence of at least 2 numbers (inf allowed, no nan), got shape {t.shape}"
+        )
+    i, j = np.triu_indices(t.size, k=1)
+    return float(np.mean(np.where(t[i] < t[j], 1.0, np.where(t[i] == t[j], 0.5, 0.0))))
+
+
 @dataclass
 class LearningTimeSummary:
     """Learning times of several runs of one setting and the statistics the book checks.
@@ -179,6 +197,18 @@ class LearningTimeSummary:
     def median_ratio(self) -> float:
         """``median t_K / median t_1`` (``inf`` when the median run never learns ``k = K``)."""
         return float(self.median[-1] / self.median[0])
+
+    @property
+    def pair_order(self) -> np.ndarray:
+        """Per run (S,): the share of frequency pairs ``k < k'`` learned in that order, :func:`pair_order_share`."""
+        return np.array([pair_order_share(t) for t in self.times])
+
+    def pair_order_interval(self, level: float = 0.95) -> tuple[float, float, float]:
+        """Mean of :attr:`pair_order` over runs and its Student-t interval at ``level``: ``(mean, lo, hi)``.
+
+        Order-free learning gives 0.5 in expectation, low-first 1, high-first 0.
+        """
+        return mean_interval(self.pair_order, level)
 
     def table(self) -> str:
         """Plain-text table: one row per run, then the median."""

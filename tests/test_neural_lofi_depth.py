@@ -33,3 +33,14 @@ def test_depth_specs_build_the_two_filter_network():
     assert two["prepend_linear"] == [False, True, False]
     with pytest.raises(ValueError, match="p1 must be an integer >= 1"):
         depth_specs(4, p1=0, p2=20, p_out=10)
+
+
+def test_depth_variant_sign_sum_and_bad_input():
+    """The unbalanced variant flips |sign_sum|/2 signs of a balanced draw; bad sums end in one line."""
+    from lofi_utils.chapters.neural_lofi.depth import depth_variant
+
+    r2, rel = depth_variant(8, 4, 300, sign_sum=2, p=60, p_out=20, n_val=100, n_test=100)
+    assert isinstance(r2, float) and isinstance(rel, float) and rel > 0
+    for bad in (1, 6, -6):
+        with pytest.raises(ValueError, match="sign_sum must be an even number"):
+            depth_variant(8, 4, 300, sign_sum=bad)

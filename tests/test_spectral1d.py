@@ -121,3 +121,36 @@ def test_summarize_learning_times_on_synthetic_runs():
         summarize_learning_times([runs[0], _Run([1, 2, 4], steps, runs[0].amplitude)])
     with pytest.raises(ValueError, match="at least one run"):
         summarize_learning_times([])
+
+
+def test_pair_order_share_orders_and_ties():
+    """Low-first 1, high-first 0, all never learned (inf) 1/2: never-learned frequencies decide nothing."""
+    from lofi_utils.spectral1d import pair_order_share
+
+    assert pair_order_share([1, 2, 3, 4]) == 1.0
+    assert pair_order_share([4, 3, 2, 1]) == 0.0
+    assert pair_order_share([np.inf, np.inf, np.inf]) == 0.5
+    assert pair_order_share([1, np.inf, np.inf]) == pytest.approx((1 + 1 + 0.5) / 3)
+    # exchangeable times: 1/2 on average
+    rng = np.random.default_rng(0)
+    assert np.mean([pair_order_share(rng.permutation(6)) for _ in range(2000)]) == pytest.approx(0.5, abs=0.02)
+    for bad in ([1.0], [[1, 2], [3, 4]], [1, np.nan]):
+        with pytest.raises(ValueError, match="times must be"):
+            pair_order_share(bad)
+
+
+def test_mean_interval_against_scipy():
+    """The Student-t interval of a mean agrees with scipy.stats.t.interval; bad input ends in one line."""
+    from scipy import stats
+
+    from lofi_utils.stats import mean_interval
+
+    v = np.array([0.9, 0.95, 0.87, 1.0, 0.93])
+    m, lo, hi = mean_interval(v)
+    ref = stats.t.interval(0.95, len(v) - 1, loc=v.mean(), scale=stats.sem(v))
+    assert m == pytest.approx(v.mean()) and (lo, hi) == pytest.approx(ref)
+    for bad in ([1.0], [1.0, np.inf]):
+        with pytest.raises(ValueError, match="values must be"):
+            mean_interval(bad)
+    with pytest.raises(ValueError, match="level must be"):
+        mean_interval(v, 1.5)

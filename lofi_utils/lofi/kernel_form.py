@@ -284,7 +284,8 @@ class KernelLoFi:
     center_y : bool
         Weights ``w = y - mean(y)`` in the filters; ``False``: ``w = y``.
     center_z : bool
-        Filtered layers use the Gram matrices of the centred features.
+        ``False`` (default, as in the authors' code): the Gram matrices of the features as they are; ``True``:
+        filtered layers use the Gram matrices of the centred features (the book's variant).
     lams : array_like
         The ridge penalty grid (default :data:`~lofi_utils.lofi.ridge.DEFAULT_LAMS`).
     """
@@ -295,7 +296,7 @@ class KernelLoFi:
         *,
         activation: str = "relu",
         center_y: bool = True,
-        center_z: bool = True,
+        center_z: bool = False,
         lams: ArrayLike = DEFAULT_LAMS,
     ) -> None:
         """Check the options (see the class docstring); the filters are fitted by :meth:`fit_predict`."""

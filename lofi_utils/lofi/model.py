@@ -67,8 +67,10 @@ class NeuralLoFi:
     center_y : bool
         Weights ``w = y - mean(y)`` in ``C`` (default); ``False``: ``w = y`` as in the official code.
     center_z : bool
-        Filtered layers use the centred features ``z - mean(z)`` (default), so that the ReLU mean does not take
-        a filter slot and dominate the next layer's scale; the official code centres neither.
+        ``False`` (default, as in the authors' code): the signed covariance of the lifted features ``z`` as they
+        are. ``True``: filtered layers use the centred features ``z - mean(z)``, so that the ReLU mean cannot
+        take a filter slot or dominate the next layer's scale -- a variant of this book, which changes the best
+        kept rank (chapter 3, section 4).
     prepend_linear : bool or sequence of bool
         Keep the degree-1 direction ``E[w z] / |E[w z]|`` as the first filter and deflate ``C`` against it; one
         flag or one per layer.
@@ -121,7 +123,7 @@ class NeuralLoFi:
         *,
         activation: str | Sequence[str] = "relu",
         center_y: bool = True,
-        center_z: bool = True,
+        center_z: bool = False,
         prepend_linear: bool | Sequence[bool] = False,
         whiten: bool | Sequence[bool] = False,
         bias: float | Sequence[float] = 0.0,

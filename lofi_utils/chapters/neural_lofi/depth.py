@@ -17,6 +17,7 @@ import numpy as np
 from ... import streams
 from ...lofi import HierarchicalTarget, NeuralLoFi, hierarchical_target, span_r2
 from ...plotting import PALETTE, label, subplots
+from ...runtime import show_progress
 from ...validation import check_int
 from .baselines import Comparison
 
@@ -36,7 +37,9 @@ def depth_specs(k1: int, *, p1: int, p2: int, p_out: int) -> dict:
     ``E[w z_2]``; layer 3 is a ReLU lift with bias of that single feature (width ``p_out``), read out by
     ridge. ``"LoFi, 1 filter"`` is the same network without the second filter: ridge on a ReLU lift with
     bias (width ``p2``) of the ``k1`` layer-1 features. ``"RF"`` is a random-feature network on ``x`` of
-    width ``p1 + p2``.
+    width ``p1 + p2``. Both LoFi networks centre the filtered layers' features (``center_z=True``, the book's
+    variant of the authors' algorithm): uncentred, the mean of the ReLU features takes one of the ``k1``
+    filter slots of layer 1 (see :func:`depth_variant`).
     """
     for v, nm in ((k1, "k1"), (p1, "p1"), (p2, "p2"), (p_out, "p_out")):
         check_int(v, nm, minimum=1)
@@ -48,8 +51,9 @@ def depth_specs(k1: int, *, p1: int, p2: int, p_out: int) -> dict:
             activation=["relu", "quadratic", "relu"],
             bias=[0.0, 0.0, 1.0],
             prepend_linear=[False, True, False],
+            center_z=True,
         ),
-        "LoFi, 1 filter": dict(widths=[p1, p2], ranks=[k1, None], whiten=[True, False], bias=[0.0, 1.0]),
+        "LoFi, 1 filter": dict(widths=[p1, p2], ranks=[k1, None], whiten=[True, False], bias=[0.0, 1.0], center_z=True),
         f"RF({p1 + p2})": dict(widths=[p1 + p2], ranks=[None]),
     }
 
@@ -76,9 +80,13 @@ def depth_study(
     seeds: int = 2,
     seed: int = 0,
     device: torch.device | str | None = None,
+    progress: bool | None = None,
 ) -> DepthStudy:
     """Run the models of :func:`depth_specs` (with ``k1 = r``) and the oracle on ``task`` for every ``n``
-    and seed (fresh data per seed; penalties on a validation set of ``n_val``; test on ``n_test``)."""
+    and seed (fresh data per seed; penalties on a validation set of ``n_val``; test on ``n_test``).
+
+    ``progress``: show a ``tqdm`` bar; ``None``: :func:`~lofi_utils.runtime.progress_default`.
+    """
     from tqdm.auto import tqdm
 
     ns = np.asarray(ns, dtype=int)
@@ -89,7 +97,7 @@ def depth_study(
     mse = {nm: np.full((len(ns), seeds), np.nan) for nm in names}
     r2 = {nm: np.full((len(ns), seeds), np.nan) for nm in ("layer 1 ~ u", "layer 1 ~ h*", "layer 2 ~ h*")}
     var_y = []
-    with tqdm(total=len(ns) * seeds, desc="depth study", leave=False) as bar:
+    with tqdm(total=len(ns) * seeds, desc="depth study", leave=False, disable=not show_progress(progress)) as bar:
         for s in range(seeds):
             rng = streams.rng(seed, "depth_study.data", s)
             Xv, yv = task.sample(n_val, rng)
@@ -144,9 +152,11 @@ def depth_variant(
     n: int,
     *,
     gain: float = 4.0,
-    balanced: bool = True,
+    sign_sum: int = 0,
     activation2: str = "quadratic",
     bias2: float = 0.0,
+    center_z: bool = True,
+    prepend2: bool = True,
     p: int = 1200,
     p_out: int = 200,
     n_val: int = 500,
@@ -154,12 +164,24 @@ def depth_variant(
     seed: int = 0,
 ) -> tuple[float, float]:
     """One run of the two-filter network of :func:`depth_specs` with a chosen layer-2 activation and bias,
-    on a fresh :func:`hierarchical_target` (``balanced`` signs or not). Returns ``(R^2 of h* from the layer-2
-    feature, test MSE / Var y)``."""
+    on a fresh :func:`hierarchical_target` whose signs sum to ``sign_sum`` (0: balanced; an even number in
+    ``[-r, r]``: balanced signs with ``|sign_sum|/2`` of them flipped). Returns ``(R^2 of h* from the layer-2
+    feature, test MSE / Var y)``. ``center_z=False`` runs it without feature centring (the authors' default);
+    ``prepend2=False`` keeps the top eigenvector of layer 2's signed covariance instead of the degree-1 direction.
+    """
     rng = streams.rng(seed, "depth_variant.data")
-    task = hierarchical_target(d, r, gain=gain, balanced=balanced, rng=rng)
+    if sign_sum % 2 or abs(sign_sum) > r:
+        raise ValueError(f"sign_sum must be an even number in [-r, r] = [{-r}, {r}], got {sign_sum}")
+    task = hierarchical_target(d, r, gain=gain, balanced=True, rng=rng)
+    if sign_sum:
+        a = task.a.copy()
+        src = -np.sign(sign_sum)  # flip |sign_sum|/2 signs of the opposite sign
+        a[np.flatnonzero(a == src)[: abs(sign_sum) // 2]] *= -1
+        task = HierarchicalTarget(W=task.W, a=a, gain=task.gain)
     (X, y), (Xv, yv), (Xt, yt) = (task.sample(m, rng) for m in (n, n_val, n_test))
     kw = depth_specs(r, p1=p, p2=p, p_out=p_out)["LoFi, 2 filters"]
-    kw.update(activation=["relu", activation2, "relu"], bias=[0.0, float(bias2), 1.0])
+    kw.update(activation=["relu", activation2, "relu"], bias=[0.0, float(bias2), 1.0], center_z=bool(center_z))
+    kw.update(prepend_linear=[False, bool(prepend2), False])
     m = NeuralLoFi(**kw, seed=seed).fit(X, y, X_val=Xv, y_val=yv)
-    return float(span_r2(m.transform(Xt, upto=2).cpu().numpy(), task.feature(Xt))[0]), m.mse(Xt, yt) / yt.var()
+    r2 = span_r2(m.transform(Xt, upto=2).cpu().numpy(), task.feature(Xt))[0]
+    return float(r2), float(m.mse(Xt, yt) / yt.var())

@@ -60,9 +60,12 @@ def k_sweep(
     seeds: int = 2,
     seed: int = 0,
     device: torch.device | str | None = None,
+    center_z: bool = False,
 ) -> KSweep:
     """Sweep the kept rank ``k`` of layer 1 (one eigendecomposition per seed, sliced for every ``k``);
-    tensors live on ``device`` (default CPU, float64; float32 on CUDA)."""
+    tensors live on ``device`` (default CPU, float64; float32 on CUDA). ``center_z``: filter the centred
+    layer-1 features (the book's variant; default ``False``, the authors' algorithm, as
+    :class:`~lofi_utils.lofi.NeuralLoFi`)."""
     ks = np.asarray(sorted(set(int(k) for k in ks)), dtype=int)
     if ks[-1] > p or ks[0] < 1:
         raise ValueError(f"ranks must lie in [1, p={p}], got {ks.tolist()}")
@@ -77,11 +80,9 @@ def k_sweep(
         var_y.append(yt.var())
         tX, tV, tT = (torch.as_tensor(a) for a in (X, Xv, Xt))
         dev = torch.device(device) if device is not None else torch.device("cpu")
-        lift = (
-            RandomLift(task.d, p, seed=streams.int_seed(seed, "kept_rank.lift1", s), device=dev)
-            .fit_scale(tX)
-            .fit_mean(tX)
-        )
+        lift = RandomLift(task.d, p, seed=streams.int_seed(seed, "kept_rank.lift1", s), device=dev).fit_scale(tX)
+        if center_z:
+            lift.fit_mean(tX)
         Z, Zv, Zt = lift(tX), lift(tV), lift(tT)
         yc = torch.as_tensor(y - y.mean())
         eig = top_k_abs(SignedCovariance(yc, Z=Z), p, method="dense")
