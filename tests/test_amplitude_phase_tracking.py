@@ -192,3 +192,21 @@ def test_short_runs_record_only_steps_that_happen():
     X, y = _data(n=30)
     tr = TR.train_tracking(X, y, tests={"t": (X, y)}, steps=5, width=4)
     assert tr.steps.tolist() == [0, 5] and len(tr.acc["t"]) == 2
+
+
+def test_own_ceiling_clock_does_not_count_a_lower_ceiling_as_slowness():
+    """Two runs with the same shape and different ceilings are equally fast on the own-ceiling clock, while a
+    fixed level calls the lower one slower (the ceiling effect the clock removes)."""
+    five = (0, 10, 100, 1000, 10000)
+    hi = _tracking([1 / 3, 0.6, 0.7, 0.7, 0.7], five)
+    lo = _tracking([1 / 3, 0.45, 0.5, 0.5, 0.5], five)  # the same curve scaled towards chance
+    assert TR.late_accuracy(hi, "test") == pytest.approx(0.7)
+    assert TR.steps_to_own_fraction(hi, "test") == TR.steps_to_own_fraction(lo, "test")
+    assert TR.steps_to(lo, "test", 0.48) > TR.steps_to(hi, "test", 0.48)
+    sp = TR.speed_summary({"amp": [hi], "phase": [lo]}, level=0.48)
+    assert sp.half_steps["amp"] == sp.half_steps["phase"] and sp.ceiling == pytest.approx({"amp": 0.7, "phase": 0.5})
+    for bad, match in ((dict(frac=0.0), "frac"), (dict(frac=1.5), "frac")):
+        with pytest.raises(ValueError, match=match):
+            TR.steps_to_own_fraction(hi, "test", **bad)
+    with pytest.raises(ValueError, match="share"):
+        TR.late_accuracy(hi, "test", share=0.0)

@@ -45,6 +45,8 @@ __all__ = [
     "record_schedule",
     "train_tracking",
     "steps_to",
+    "late_accuracy",
+    "steps_to_own_fraction",
     "speed_comparison",
     "SpeedSummary",
     "speed_summary",
@@ -312,19 +314,45 @@ def speed_comparison(
 @dataclass
 class SpeedSummary:
     """Output of :func:`speed_summary`: ``level``; ``steps`` {task: median over seeds of the first recorded step
-    with accuracy >= level}; ``final`` {task: mean over seeds of the last accuracy}; tasks ``"amp"``, ``"phase"``."""
+    with accuracy >= level}; ``final`` {task: mean over seeds of the last accuracy}; ``ceiling`` {task: mean over
+    seeds of the late accuracy, :func:`late_accuracy`}; ``half_steps`` {task: median over seeds of
+    :func:`steps_to_own_fraction` at one half}, a learning time that does not depend on the task's ceiling;
+    tasks ``"amp"``, ``"phase"``."""
 
     level: float
     steps: dict
     final: dict
+    ceiling: dict = field(default_factory=dict)
+    half_steps: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
+        nan = float("nan")
         return (
             f"steps to reach accuracy {self.level:.2f}: amplitude-only task {self.steps['amp']:g}, "
             f"phase-only task {self.steps['phase']:g}\n"
             f"final test accuracy: amplitude-only task {self.final['amp']:.3f}, "
-            f"phase-only task {self.final['phase']:.3f}"
+            f"phase-only task {self.final['phase']:.3f}\n"
+            f"steps to half of the task's own ceiling: amplitude-only task {self.half_steps.get('amp', nan):g}, "
+            f"phase-only task {self.half_steps.get('phase', nan):g}"
         )
+
+
+def late_accuracy(tr: Tracking, key: str, share: float = 0.2) -> float:
+    """Mean accuracy ``key`` over the last ``share`` of the recorded steps (at least one): the run's ceiling."""
+    check_choice(key, "key (a tracked accuracy)", tr.acc)
+    check_in_range(share, "share", 0, 1, low_open=True)
+    a = np.asarray(tr.acc[key], dtype=float)
+    return float(a[-max(1, int(round(share * a.size))) :].mean())
+
+
+def steps_to_own_fraction(tr: Tracking, key: str, frac: float = 0.5) -> float:
+    """First recorded step at which accuracy ``key`` reaches ``chance + frac (ceiling - chance)``, the ceiling
+    being :func:`late_accuracy` (``inf`` if never). Unlike :func:`steps_to` at a fixed level, it compares
+    tasks with different ceilings fairly: a task that ends lower is not counted as slower for that alone."""
+    check_in_range(frac, "frac", 0, 1, low_open=True)
+    level = tr.chance + frac * (late_accuracy(tr, key) - tr.chance)
+    hit = np.flatnonzero(np.asarray(tr.acc[key]) >= level)
+    return float(tr.steps[hit[0]]) if hit.size else float("inf")
 
 
 def speed_summary(runs: dict, *, level: float, key: str = "test") -> SpeedSummary:
@@ -339,4 +367,6 @@ def speed_summary(runs: dict, *, level: float, key: str = "test") -> SpeedSummar
         raise ValueError("runs must map each task to at least one Tracking")
     steps = {k: float(np.median([steps_to(r, key, level) for r in v])) for k, v in runs.items()}
     final = {k: float(np.mean([r.acc[key][-1] for r in v])) for k, v in runs.items()}
-    return SpeedSummary(level=level, steps=steps, final=final)
+    ceiling = {k: float(np.mean([late_accuracy(r, key) for r in v])) for k, v in runs.items()}
+    half = {k: float(np.median([steps_to_own_fraction(r, key) for r in v])) for k, v in runs.items()}
+    return SpeedSummary(level=level, steps=steps, final=final, ceiling=ceiling, half_steps=half)
