@@ -9,8 +9,12 @@
     python3 tasks.py build --edition student   # the student edition (solutions hidden)
                                                # -> _build/student/_build/html
 
+    python3 tasks.py pdf              # the book as one PDF, printed from its HTML by headless Chromium
+                                      # -> _build/pdf/book.pdf, also copied to _build/html/book.pdf
+
 Other commands: ``setup`` (only create/update the environment),
 ``build [--profile smoke|book|paper] [--edition full|student]``,
+``pdf [--profile smoke|book|paper] [--edition full|student]`` (builds the HTML first if it is missing),
 ``run NOTEBOOK --profile P [-p NAME VALUE ...]`` (one chapter through the runner), ``clean``,
 ``kernels`` (the unit tests under every CPU kernel family torch can be forced to, with 1 and 2
 threads: ``ATEN_CPU_CAPABILITY=default``/``avx2``/native; prints one line per combination),
@@ -149,6 +153,42 @@ def build(
     return index
 
 
+def _chromium() -> str | None:
+    """``$LOFI_CHROMIUM`` if it is a file, else chromium, chromium-browser or google-chrome on the PATH."""
+    if os.environ.get("LOFI_CHROMIUM"):
+        return os.environ["LOFI_CHROMIUM"] if Path(os.environ["LOFI_CHROMIUM"]).is_file() else None
+    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+
+
+def pdf(profile: str = "book", *, edition: str = "full") -> Path:
+    """Print the built HTML of ``edition`` at ``profile`` into one PDF (building the HTML first if it is
+    missing): ``<build>/_build/pdf/book.pdf``, copied to ``<build>/_build/html/book.pdf``, where the
+    landing page's download link points. Needs Chromium and pypdf (in the environment)."""
+    if profile not in PROFILES:
+        raise SystemExit(f"error: unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}")
+    if edition not in EDITIONS:
+        raise SystemExit(f"error: unknown edition {edition!r}; choose one of: {', '.join(EDITIONS)}")
+    browser = _chromium()
+    if browser is None:
+        raise SystemExit(
+            "error: chromium is not installed (apt-get install chromium), or $LOFI_CHROMIUM is not a file; "
+            "the PDF is printed from the HTML by headless Chromium"
+        )
+    out = output_folder(profile, edition) / "_build"
+    if not (out / "html" / "index.html").is_file():
+        say(f"no HTML build at {out / 'html'}; building it first")
+        build(profile, edition=edition)
+    py = ensure_env()
+    book = out / "pdf" / "book.pdf"
+    cmd = [py, "-m", "lofi_utils.book_pdf", out / "html", book, "--root", ROOT, "--edition", edition]
+    proc = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=dict(os.environ, LOFI_CHROMIUM=browser))
+    if proc.returncode != 0:
+        raise SystemExit(proc.returncode)
+    shutil.copyfile(book, out / "html" / "book.pdf")
+    say(f"copied to {out / 'html' / 'book.pdf'} (the landing page links it)")
+    return book
+
+
 def test(extra: list[str]) -> None:
     py = ensure_env()
     t0 = time.perf_counter()
@@ -196,21 +236,21 @@ def main(argv: list[str]) -> None:
     if cmd == "setup":
         ensure_env()
         say(f"python: {venv_python()}")
-    elif cmd == "build":
+    elif cmd in ("build", "pdf"):
         opts = {"--profile": os.environ.get("LOFI_PROFILE") or "book", "--edition": "full"}
         while rest[:1] and rest[0] in opts and len(rest) >= 2:
             opts[rest[0]], rest = rest[1], rest[2:]
         if rest:
             what = f"{rest[0]} needs a value" if rest[0] in opts else f"unexpected arguments {rest}"
             raise SystemExit(
-                f"error: {what}; usage: tasks.py build [--profile smoke|book|paper] [--edition full|student]"
+                f"error: {what}; usage: tasks.py {cmd} [--profile smoke|book|paper] [--edition full|student]"
             )
         if opts["--profile"] not in PROFILES and "--profile" not in argv and os.environ.get("LOFI_PROFILE"):
             raise SystemExit(
                 f"error: unknown profile {opts['--profile']!r} (from $LOFI_PROFILE); "
                 f"choose one of: {', '.join(PROFILES)}"
             )
-        build(opts["--profile"], edition=opts["--edition"])
+        (build if cmd == "build" else pdf)(opts["--profile"], edition=opts["--edition"])
     elif cmd == "test":
         test(rest)
     elif cmd == "run":
@@ -227,7 +267,9 @@ def main(argv: list[str]) -> None:
         shutil.rmtree(ROOT / "_build", ignore_errors=True)
         say("removed _build")
     else:
-        raise SystemExit(f"error: unknown command {cmd!r}; use build, test, setup, run, reproduce, kernels or clean")
+        raise SystemExit(
+            f"error: unknown command {cmd!r}; use build, pdf, test, setup, run, reproduce, kernels or clean"
+        )
 
 
 if __name__ == "__main__":

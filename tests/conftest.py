@@ -89,3 +89,34 @@ def student_book(smoke_book):
     proc = build_book(base / "student", edition="student", cache=base / "jupyter_cache")
     assert proc.returncode == 0, f"student build failed:\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
     return base / "student" / "_build" / "html"
+
+
+def print_book(site: Path, edition: str = "full") -> Path:
+    """``tasks.py pdf`` for the built ``site`` (an edition's ``_build/html``): the PDF printed by headless Chromium
+    into ``_build/pdf/book.pdf``, copied to ``site/book.pdf``, where the landing page links it (as published).
+    Skips without Chromium, unless ``LOFI_REQUIRE_BROWSER=1`` (CI), when it fails."""
+    import time
+
+    from lofi_utils import book_pdf
+
+    if book_pdf.find_chromium() is None:
+        if os.environ.get("LOFI_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is not installed (LOFI_REQUIRE_BROWSER=1); apt-get install chromium")
+        pytest.skip("chromium is not installed; the PDF is printed and tested in CI")
+    t0 = time.perf_counter()
+    out = book_pdf.book_pdf(site, site.parent / "pdf" / "book.pdf", root=ROOT, edition=edition)
+    shutil.copyfile(out, site / "book.pdf")
+    print(f"{edition} PDF printed in {time.perf_counter() - t0:.0f} s")
+    return site / "book.pdf"
+
+
+@pytest.fixture(scope="session")
+def smoke_pdf(smoke_book):
+    """The smoke build of the full edition as one PDF: ``smoke_book / "book.pdf"``."""
+    return print_book(smoke_book)
+
+
+@pytest.fixture(scope="session")
+def student_pdf(student_book):
+    """The smoke build of the student edition as one PDF: ``student_book / "book.pdf"``."""
+    return print_book(student_book, "student")

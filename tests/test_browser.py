@@ -1,6 +1,7 @@
 """The built HTML in a real browser: headless Chromium walks every page over a loopback server.
 
-Fails on unrendered math, images whose file is missing, internal links to missing files,
+Fails on unrendered math, images whose file is missing, internal links to missing files (the book's PDF,
+``book.pdf``, is printed first, as the deploy workflow does, so the landing page's link to it is checked),
 JavaScript errors in the console, and a saved progress bar (a ``tqdm`` bar's text, as the page shows it).
 Saves screenshots of the preface and of each chapter to
 ``_build/test-artifacts/``. Needs Debian's ``chromium`` (``.ci/run`` installs it); without it the test
@@ -97,12 +98,14 @@ def _progress_bar(dom: str) -> str | None:
 
 
 @pytest.mark.build
-def test_every_page_renders_in_chromium(smoke_book, server):
+def test_every_page_renders_in_chromium(smoke_book, server, request):
     browser = _chromium()
     if browser is None:
         if os.environ.get("LOFI_REQUIRE_BROWSER") == "1":
             pytest.fail("chromium is not installed (LOFI_REQUIRE_BROWSER=1); apt-get install chromium")
         pytest.skip("chromium is not installed; the browser test runs in CI")
+    # the PDF lies next to the pages, as published, so that the landing page's link to it is checked too
+    request.getfixturevalue("smoke_pdf")
     t0 = time.perf_counter()
     pages = sorted(
         p

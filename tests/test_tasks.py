@@ -16,6 +16,9 @@ from conftest import ROOT
         (["build", "--edition", "teacher"], {}, "unknown edition 'teacher'; choose one of: full, student"),
         (["build", "extra"], {}, "unexpected arguments ['extra']"),
         (["frobnicate"], {}, "unknown command 'frobnicate'"),
+        (["pdf", "--profile", "huge"], {}, "unknown profile 'huge'; choose one of: smoke, book, paper"),
+        (["pdf", "extra"], {}, "unexpected arguments ['extra']; usage: tasks.py pdf"),
+        (["pdf", "--profile", "smoke"], {"LOFI_CHROMIUM": "/no/such/chromium"}, "chromium is not installed"),
         (["setup"], {"LOFI_VENV": "/proc/no-such-dir/venv"}, "cannot create the virtual environment"),
     ],
 )
