@@ -19,7 +19,7 @@ TABLE = {
     },
     "book": {
         "sines": dict(
-            freqs=[1, 2, 3, 4, 5, 6], depth=4, points=200, record=10, width=256, steps=3000, lr=0.001, seeds=3
+            freqs=[1, 2, 3, 4, 5, 6], depth=4, points=200, record=10, width=256, steps=3000, lr=0.001, seeds=6
         ),
         "ntk": dict(d=3, depth=3, points=500, widths=[256, 1024, 4096], seeds=3),
         "funk_hecke": dict(d=3, kmax=40),
