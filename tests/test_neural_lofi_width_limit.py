@@ -19,3 +19,18 @@ def test_width_convergence_shrinks_with_the_width():
     assert np.all((wc.dist >= 0) & (wc.dist <= 1 + 1e-12))
     assert wc.spec_median[-1] < wc.spec_median[0] / 4  # ~ p^-1/2 over a factor 300 in p
     assert wc.slope("spectrum") < -0.3
+
+
+def test_slope_over_the_far_widths_only():
+    """``slope(min_width=...)`` fits only the widths at or above it; fewer than two is a one-line error."""
+    from lofi_utils.chapters.neural_lofi.width_limit import WidthConvergence
+
+    w = np.array([100, 400, 1600, 6400])
+    spec = np.array([1.0, 0.1, 0.1 / 2, 0.1 / 4])[:, None]  # steep first, then p^-1/2
+    wc = WidthConvergence(widths=w, dist=spec.copy(), k=2, spec=spec)
+    assert wc.slope("spectrum", min_width=400) == pytest.approx(-0.5)
+    assert wc.slope("spectrum") < -0.6
+    with pytest.raises(ValueError, match="need at least 2"):
+        wc.slope("spectrum", min_width=5000)
+    with pytest.raises(ValueError, match="which must be"):
+        wc.slope("eigen")

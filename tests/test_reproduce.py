@@ -138,7 +138,8 @@ def test_bad_input_ends_in_one_line(tmp_path):
 def test_targets_select_experiments_by_name_or_chapter():
     names = [e.name for e in experiments.by_target(["amplitude_phase"])]
     assert names == ["escape_n_scan", "escape_c_scan", "powerlaw_exponent"]
-    assert [e.name for e in experiments.by_target(["emergence_grid", "neural_lofi"])] == ["emergence_grid"]
+    both = [e.name for e in experiments.by_target(["emergence_grid", "neural_lofi"])]
+    assert both == ["emergence_grid", "lofi_vs_kernels"]  # each once, in declaration order
     assert len(experiments.by_target([])) == len(experiments.EXPERIMENTS)
 
 
@@ -185,6 +186,28 @@ def test_summaries_decide_their_laws_on_synthetic_cells():
     ]
     sp = experiments.emergence_summary(em)["spread"]
     assert sp["n/(d r)"] < 1e-9 < 0.3 < sp["n/d^2"]
+
+    # LoFi better than RF(2p) at every n, worse than the NNGP at small n and better at large n (paired)
+    def mse(n, rep):
+        lofi = 0.5 - 0.1 * np.log2(n / 1000) + 0.001 * rep
+        return {"RF(2p)": lofi + 0.2, "LoFi": lofi, "NNGP (depth 2)": 0.45 + 0.001 * rep, "kernel LoFi": 0.4}
+
+    lk = [
+        {"params": {"n": n, "rep": k}, "result": {"mse": mse(n, k), "var_y": 1.0}}
+        for n in (1000, 4000)
+        for k in range(3)
+    ]
+    lks = experiments.lofi_kernels_summary(lk)
+    assert lks["wins"] == {"RF(2p)": [1000, 4000], "NNGP (depth 2)": [4000], "kernel LoFi": [4000]}
+    assert lks["losses"] == {"NNGP (depth 2)": [1000], "kernel LoFi": [1000]}
+    assert lks["rows"][-1]["kernel_lofi_minus_nngp"][0] == pytest.approx(-0.051, abs=1e-3)
+
+
+def test_sizes_text_writes_the_sentence_of_a_result():
+    from lofi_utils.chapters.neural_lofi.at_scale import sizes_text
+
+    assert sizes_text([]) == "no n" and sizes_text([8000]) == "n = 8000"
+    assert sizes_text([1000, 2000, 4000]) == "n = 1000, 2000 and 4000"
 
 
 RESULTS = sorted((ROOT / "results").glob("*/*.json"))

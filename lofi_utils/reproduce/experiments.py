@@ -82,6 +82,16 @@ def _close_values(key: str, atol: float):
     return compare
 
 
+def _close_mse(stored: dict, fresh: dict, rtol: float = 1e-3) -> str:
+    """Test MSEs of a recomputed cell within ``rtol`` (relative) of the stored ones, model by model."""
+    bad = [
+        f"{m}: {stored['mse'][m]:.6g} vs {fresh['mse'].get(m, float('nan')):.6g}"
+        for m in stored["mse"]
+        if not math.isclose(stored["mse"][m], fresh["mse"].get(m, math.nan), rel_tol=rtol)
+    ]
+    return "; ".join(bad)
+
+
 # =========================================================================== chapter 4: escape times
 def escape_cell(N: int, c: float, cap: float, runs: int, rep: int, seed: int, name: str) -> dict:
     """``runs`` escape times of the flat-spectrum model (the exact overlap chain,
@@ -278,6 +288,95 @@ def emergence_summary(cells: list[dict]) -> dict:
     }
 
 
+LOFI_KERNEL_MODELS = ("RF(2p)", "LoFi", "NNGP (depth 2)", "kernel LoFi")
+
+
+def lofi_kernels_cell(
+    n: int,
+    rep: int,
+    seed: int,
+    d: int = 64,
+    r: int = 8,
+    p: int = 600,
+    k: int = 16,
+    n_val: int = 1000,
+    n_test: int = 2000,
+    kernels: bool = True,
+    device: str | None = None,
+) -> dict:
+    """Test MSE of RF(2p), finite-width LoFi (``[p, p]``, ranks ``[k, None]``, the authors' algorithm) and, with
+    ``kernels``, the depth-2 NNGP kernel ridge and kernel LoFi (ranks ``[k, None]``) on one draw of the
+    hierarchical target: the task is fixed by ``seed``, the validation and test sets by ``(seed, rep)``, the
+    ``n`` training samples and the networks by ``(seed, n, rep)``, so every model of a cell sees the same data
+    (paired comparisons). Penalties are chosen on the validation set. Returns ``{"mse": {model: float},
+    "var_y": float}``."""
+    from ..lofi import KernelLoFi, NeuralLoFi, hierarchical_target
+
+    task = hierarchical_target(d, r, rng=streams.rng(seed, "lofi_kernels.task"))
+    rng = streams.rng(seed, "lofi_kernels.eval", rep)
+    Xv, yv = task.sample(n_val, rng)
+    Xt, yt = task.sample(n_test, rng)
+    X, y = task.sample(n, streams.rng(seed, "lofi_kernels.train", n, rep))
+    mse = {}
+    for nm, (ws, ks) in {"RF(2p)": ([2 * p], [None]), "LoFi": ([p, p], [k, None])}.items():
+        m = NeuralLoFi(ws, ks, seed=streams.int_seed(seed, "lofi_kernels.net", nm, n, rep), device=device)
+        mse[nm] = float(m.fit(X, y, X_val=Xv, y_val=yv).mse(Xt, yt))
+    if kernels:
+        for nm, ks in (("NNGP (depth 2)", [None, None]), ("kernel LoFi", [k, None])):
+            pred, _ = KernelLoFi(ks).fit_predict(X, y, Xv, yv, Xt)
+            mse[nm] = float(np.mean((pred - yt) ** 2))
+    return {"mse": mse, "var_y": float(yt.var())}
+
+
+def lofi_kernels_summary(cells: list[dict]) -> dict:
+    """Per ``n``: mean test MSE / Var y of every model over the repetitions, and the paired differences
+    ``MSE(LoFi) - MSE(model)`` / Var y with their 95 % Student-t intervals (negative: LoFi is better);
+    ``wins[model]``: the sample sizes where the whole interval is below 0, ``losses``: above 0; and
+    ``kernel_lofi_minus_nngp``, the same paired interval between the two infinite-width models; ``pooled``: the
+    paired differences ``LoFi - RF(2p)`` and ``kernel LoFi - NNGP`` (each over its cell's Var y) pooled over every
+    cell, with their interval."""
+    from ..stats import mean_interval
+
+    by_n: dict = {}
+    for c in cells:
+        by_n.setdefault(int(c["params"]["n"]), []).append(c["result"])
+    rows, wins, losses = [], {}, {}
+    for n, res in sorted(by_n.items()):
+        var = float(np.mean([x["var_y"] for x in res]))
+        models = [m for m in LOFI_KERNEL_MODELS if all(m in x["mse"] for x in res)]
+        row: dict = {"n": n, "reps": len(res), "mean": {}, "lofi_minus": {}}
+        for m in models:
+            row["mean"][m] = float(np.mean([x["mse"][m] for x in res]) / var)
+        for m in models:
+            if m == "LoFi":
+                continue
+            diff = np.array([x["mse"]["LoFi"] - x["mse"][m] for x in res]) / var
+            mean, lo, hi = mean_interval(diff) if len(diff) >= 2 else (float(diff.mean()), -math.inf, math.inf)
+            row["lofi_minus"][m] = [mean, lo, hi]
+            if hi < 0:
+                wins.setdefault(m, []).append(n)
+            if lo > 0:
+                losses.setdefault(m, []).append(n)
+        if {"kernel LoFi", "NNGP (depth 2)"} <= set(models) and len(res) >= 2:
+            diff = np.array([x["mse"]["kernel LoFi"] - x["mse"]["NNGP (depth 2)"] for x in res]) / var
+            row["kernel_lofi_minus_nngp"] = list(mean_interval(diff))
+        rows.append(row)
+    pooled = {}
+    for name, (a, b) in {
+        "LoFi - RF(2p)": ("LoFi", "RF(2p)"),
+        "kernel LoFi - NNGP": ("kernel LoFi", "NNGP (depth 2)"),
+    }.items():
+        diff = [
+            (x["mse"][a] - x["mse"][b]) / x["var_y"]
+            for res in by_n.values()
+            for x in res
+            if a in x["mse"] and b in x["mse"]
+        ]
+        if len(diff) >= 2:
+            pooled[name] = list(mean_interval(diff))
+    return {"rows": rows, "wins": wins, "losses": losses, "pooled": pooled, "models": list(LOFI_KERNEL_MODELS)}
+
+
 # =========================================================================== chapter 2: per-layer kernels
 def layer_width_cell(width: int, reps: int, points: int, d: int, depth: int, seed: int) -> dict:
     """Relative Frobenius errors ``|Theta_hat_l - Theta_l|_F / |Theta_l|_F`` of ``reps`` ReLU networks of width
@@ -412,6 +511,30 @@ EXPERIMENTS: dict[str, Experiment] = {
                 "lofi_utils.streams",
             ),
             compare=_close_values("overlap", 1e-9),
+        ),
+        Experiment(
+            name="lofi_vs_kernels",
+            chapter="neural_lofi",
+            description="finite LoFi against RF(2p), the depth-2 NNGP kernel ridge and kernel LoFi, paired, over n",
+            cell=lofi_kernels_cell,
+            grids={
+                "smoke": _grid(n=[200, 400], rep=[0, 1], seed=0, d=16, r=2, p=60, k=4, n_val=100, n_test=200),
+                "book": _grid(n=[1000, 2000, 4000], rep=[0, 1, 2, 3], seed=0) + _grid(n=8000, rep=[0, 1, 2], seed=0),
+                "paper": _grid(n=[1000, 2000, 4000, 8000, 16000, 32000], rep=list(range(8)), seed=0, p=2000, k=32),
+            },
+            summary=lofi_kernels_summary,
+            depends=(
+                "lofi_utils.lofi.model",
+                "lofi_utils.lofi.kernel_form",
+                "lofi_utils.lofi.ridge",
+                "lofi_utils.lofi.lift",
+                "lofi_utils.lofi.filtering",
+                "lofi_utils.lofi.targets",
+                "lofi_utils.stats",
+                "lofi_utils.streams",
+            ),
+            compare=_close_mse,
+            uses_device=True,
         ),
         Experiment(
             name="layer_width_sweep",

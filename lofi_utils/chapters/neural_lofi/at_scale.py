@@ -1,5 +1,6 @@
-"""Chapter 3 at scale: the figure of the stored emergence grid (:mod:`lofi_utils.reproduce`, experiment
-``emergence_grid``), where d and r vary separately so that the ``n ~ d r`` law can be told from ``n ~ d^2``."""
+"""Chapter 3 at scale: the figures of the stored results (:mod:`lofi_utils.reproduce`): the emergence grid
+(experiment ``emergence_grid``), where d and r vary separately so that the ``n ~ d r`` law can be told from
+``n ~ d^2``, and finite LoFi against RF(2p), the NNGP kernel and kernel LoFi over n (``lofi_vs_kernels``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ...plotting import label, sequential_colors, subplots
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_stored_emergence"]
+__all__ = ["plot_stored_emergence", "plot_stored_lofi_kernels", "sizes_text"]
 
 
 def plot_stored_emergence(summary: dict, axs: list[Axes] | None = None) -> list[Axes]:
@@ -39,3 +40,47 @@ def plot_stored_emergence(summary: dict, axs: list[Axes] | None = None) -> list[
         label(ax, name, "overlap above chance", f"spread of log n_half: {sp[key]:.2f}")
     axs[0].legend(fontsize=6)
     return axs
+
+
+def plot_stored_lofi_kernels(summary: dict, axs: list[Axes] | None = None) -> list[Axes]:
+    """Left: test MSE / Var y of every model against ``n`` (mean over repetitions). Right: the paired difference
+    ``MSE(LoFi) - MSE(model)`` / Var y with its 95 % interval (below 0: LoFi is better). ``summary``: the stored
+    summary of the experiment ``lofi_vs_kernels``."""
+    if axs is None:
+        _, a = subplots(1, 2, width=3.9, height=3.0)
+        axs = list(a[0])
+    rows = summary["rows"]
+    ns = np.array([row["n"] for row in rows], dtype=float)
+    styles = {"RF(2p)": "s--", "LoFi": "o-", "NNGP (depth 2)": "D:", "kernel LoFi": "^-"}
+    for m in summary["models"]:
+        y = np.array([row["mean"].get(m, np.nan) for row in rows], dtype=float)
+        if np.isfinite(y).any():
+            axs[0].plot(ns, y, styles.get(m, "o-"), ms=4, label=m)
+    axs[0].set_xscale("log")
+    label(axs[0], "training samples n", "test MSE / Var y", "stored: mean over repetitions", legend=True)
+    for j, m in enumerate(m for m in summary["models"] if m != "LoFi"):
+        d = np.array([row["lofi_minus"].get(m, [np.nan] * 3) for row in rows], dtype=float)
+        x = ns * (1 + 0.04 * (j - 1))  # side by side
+        axs[1].errorbar(
+            x,
+            d[:, 0],
+            yerr=[d[:, 0] - d[:, 1], d[:, 2] - d[:, 0]],
+            fmt=styles.get(m, "o")[0],
+            ms=4,
+            capsize=2,
+            label=f"LoFi - {m}",
+        )
+    axs[1].axhline(0, color="0.3", lw=0.8)
+    axs[1].set_xscale("log")
+    label(axs[1], "training samples n", "paired difference / Var y", "below 0: LoFi better", legend=True)
+    return axs
+
+
+def sizes_text(ns: list[int]) -> str:
+    """``[1000, 4000]`` -> ``"n = 1000 and 4000"``; ``[]`` -> ``"no n"`` (for sentences written from a result)."""
+    ns = [int(n) for n in ns]
+    if not ns:
+        return "no n"
+    if len(ns) == 1:
+        return f"n = {ns[0]}"
+    return "n = " + ", ".join(str(n) for n in ns[:-1]) + f" and {ns[-1]}"

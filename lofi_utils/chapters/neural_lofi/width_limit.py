@@ -53,9 +53,18 @@ class WidthConvergence:
         """(len(widths),): the median spectrum distance over seeds."""
         return np.median(self.spec, axis=1)
 
-    def slope(self, which: str = "subspace") -> float:
-        """Fitted exponent of the median distance in ``p`` (``"subspace"`` or ``"spectrum"``)."""
-        return fit_power_law(self.widths, self.median if which == "subspace" else self.spec_median)[0]
+    def slope(self, which: str = "subspace", min_width: int = 0) -> float:
+        """Fitted exponent of the median distance in ``p`` (``"subspace"`` or ``"spectrum"``), over the widths
+        ``p >= min_width`` (at least two of them)."""
+        if which not in ("subspace", "spectrum"):
+            raise ValueError(f"which must be 'subspace' or 'spectrum', got {which!r}")
+        keep = self.widths >= min_width
+        if keep.sum() < 2:
+            raise ValueError(
+                f"min_width={min_width} leaves {int(keep.sum())} of the widths {self.widths.tolist()}; need at least 2"
+            )
+        dist = self.median if which == "subspace" else self.spec_median
+        return fit_power_law(self.widths[keep], dist[keep])[0]
 
 
 def _proj_dist(A, B) -> float:
