@@ -26,19 +26,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import PROGRESS_BAR, ROOT
 
+from lofi_utils.book_pdf import CHROMIUM_FLAGS
+
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-]
+FLAGS = [*CHROMIUM_FLAGS, "--enable-logging=stderr", "--v=0"]  # the PDF printer's flags, plus the console log
 CONSOLE = re.compile(r":CONSOLE[^\]]*\] \"(.*)\", source: (\S*)")
 JS_ERROR = re.compile(r"Uncaught|TypeError|ReferenceError|SyntaxError|RangeError|Failed to load")
 UNRENDERED = re.compile(r'class="math notranslate nohighlight">(?!\s*<mjx-container)')
