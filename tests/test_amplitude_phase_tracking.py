@@ -210,3 +210,10 @@ def test_own_ceiling_clock_does_not_count_a_lower_ceiling_as_slowness():
             TR.steps_to_own_fraction(hi, "test", **bad)
     with pytest.raises(ValueError, match="share"):
         TR.late_accuracy(hi, "test", share=0.0)
+
+
+def test_late_mean_is_the_mean_of_the_last_share_of_records():
+    assert TR.late_mean([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], share=0.2) == 1.0
+    assert TR.late_mean([0.0, 2.0], share=0.01) == 2.0  # at least one record
+    with pytest.raises(ValueError, match="values must be"):
+        TR.late_mean([])

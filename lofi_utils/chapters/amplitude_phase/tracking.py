@@ -45,6 +45,7 @@ __all__ = [
     "record_schedule",
     "train_tracking",
     "steps_to",
+    "late_mean",
     "late_accuracy",
     "steps_to_own_fraction",
     "speed_comparison",
@@ -337,12 +338,19 @@ class SpeedSummary:
         )
 
 
-def late_accuracy(tr: Tracking, key: str, share: float = 0.2) -> float:
-    """Mean accuracy ``key`` over the last ``share`` of the recorded steps (at least one): the run's ceiling."""
-    check_choice(key, "key (a tracked accuracy)", tr.acc)
+def late_mean(values: ArrayLike, share: float = 0.2) -> float:
+    """Mean of ``values`` (S,) recorded over training, over its last ``share`` of records (at least one)."""
     check_in_range(share, "share", 0, 1, low_open=True)
-    a = np.asarray(tr.acc[key], dtype=float)
+    a = np.asarray(values, dtype=float)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"values must be a non-empty 1-d sequence, got shape {a.shape}")
     return float(a[-max(1, int(round(share * a.size))) :].mean())
+
+
+def late_accuracy(tr: Tracking, key: str, share: float = 0.2) -> float:
+    """Mean accuracy ``key`` over the last ``share`` of the recorded steps (:func:`late_mean`): the run's ceiling."""
+    check_choice(key, "key (a tracked accuracy)", tr.acc)
+    return late_mean(tr.acc[key], share)
 
 
 def steps_to_own_fraction(tr: Tracking, key: str, frac: float = 0.5) -> float:
