@@ -44,3 +44,16 @@ def test_depth_variant_sign_sum_and_bad_input():
     for bad in (1, 6, -6):
         with pytest.raises(ValueError, match="sign_sum must be an even number"):
             depth_variant(8, 4, 300, sign_sum=bad)
+
+
+def test_variant_drops_pairs_each_variant_with_the_base():
+    """Drops are base minus variant per run, with an interval; the base itself has no drop."""
+    from lofi_utils.chapters.neural_lofi.depth import variant_drops
+
+    vs = {"base": {}, "relu": dict(activation2="relu", bias2=1.0)}
+    vd = variant_drops(8, 4, 300, [0, 1], variants=vs)
+    assert set(vd.drops) == {"relu"} and vd.r2["base"].shape == (2,)
+    assert vd.drops["relu"][0] == pytest.approx(float((vd.r2["base"] - vd.r2["relu"]).mean()))
+    assert "relu" in vd.table()
+    with pytest.raises(ValueError, match="at least 2 run seeds"):
+        variant_drops(8, 4, 300, [0])

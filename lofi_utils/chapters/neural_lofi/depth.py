@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     import torch
     from matplotlib.axes import Axes
 
-__all__ = ["depth_specs", "DepthStudy", "depth_study", "plot_depth_study", "depth_variant"]
+__all__ = [
+    "depth_specs",
+    "DepthStudy",
+    "depth_study",
+    "plot_depth_study",
+    "depth_variant",
+    "DEPTH_VARIANTS",
+    "VariantDrops",
+    "variant_drops",
+]
 
 
 def depth_specs(k1: int, *, p1: int, p2: int, p_out: int) -> dict:
@@ -185,3 +194,51 @@ def depth_variant(
     m = NeuralLoFi(**kw, seed=seed).fit(X, y, X_val=Xv, y_val=yv)
     r2 = span_r2(m.transform(Xt, upto=2).cpu().numpy(), task.feature(Xt))[0]
     return float(r2), float(m.mse(Xt, yt) / yt.var())
+
+
+#: The choices of the two-filter construction, each dropped alone (keyword arguments of :func:`depth_variant`).
+DEPTH_VARIANTS: dict = {
+    "as in section 5": {},
+    "ReLU + bias lift at layer 2": dict(activation2="relu", bias2=1.0),
+    "top eigenvector, no degree-1": dict(prepend2=False),
+    "unbalanced signs, sum a_j = 2": dict(sign_sum=2),
+    "no centring (authors' default)": dict(center_z=False),
+}
+
+
+@dataclass
+class VariantDrops:
+    """Output of :func:`variant_drops`: ``r2[name]`` (runs,) the R^2 of h* from the layer-2 feature per run;
+    ``drops[name]`` the paired drop ``R^2(base) - R^2(name)`` as ``(mean, lo, hi)`` with its 95 % Student-t
+    interval (every variant but the base)."""
+
+    r2: dict
+    drops: dict
+
+    def table(self) -> str:
+        """One line per variant: mean ± sd of R^2, and the drop with its interval."""
+        rows = [f"{'variant':31s} R^2(h*|layer 2)  drop (95 % interval)"]
+        for nm, v in self.r2.items():
+            d = self.drops.get(nm)
+            tail = "" if d is None else f"{d[0]:.2f} [{d[1]:.2f}, {d[2]:.2f}]"
+            rows.append(f"{nm:31s} {v.mean():.2f} ± {v.std(ddof=1):.2f}      {tail}")
+        return "\n".join(rows)
+
+
+def variant_drops(
+    d: int, r: int, n: int, run_seeds: Sequence[int], *, gain: float = 4.0, variants: dict | None = None
+) -> VariantDrops:
+    """:func:`depth_variant` for each variant of ``variants`` (default :data:`DEPTH_VARIANTS`, whose first entry
+    is the base) and each seed of ``run_seeds`` (at least 2), and the paired drops of R^2 against the base."""
+    from ...stats import mean_interval
+
+    variants = DEPTH_VARIANTS if variants is None else variants
+    if len(run_seeds) < 2:
+        raise ValueError(f"need at least 2 run seeds for an interval, got {len(run_seeds)}")
+    r2 = {
+        nm: np.array([depth_variant(d, r, n, gain=gain, seed=int(s), **kw)[0] for s in run_seeds])
+        for nm, kw in variants.items()
+    }
+    base_name = next(iter(variants))
+    drops = {nm: mean_interval(r2[base_name] - v) for nm, v in r2.items() if nm != base_name}
+    return VariantDrops(r2=r2, drops=drops)
