@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+#: Width in inches of the page column at figure.dpi = 100: the book's text column is 688 px wide at a 1280 px
+#: window, so a figure up to this width is shown at its own size (its 9 pt tick labels about 12 px high).
+#: Wider figures are shrunk by the browser, and their text with them; ``subplots`` never exceeds it.
+COLUMN_WIDTH = 6.8
+
 #: A colour-blind-safe cycle (Okabe & Ito) used for every figure of the book.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
@@ -62,9 +67,14 @@ def subplots(
 ) -> tuple[Figure, np.ndarray]:
     """``plt.subplots`` sized per panel (``width`` x ``height`` inches each), constrained layout.
 
+    The whole figure is at most :data:`COLUMN_WIDTH` wide: wider requests get narrower panels (same height),
+    so that no figure is shrunk by the page and its text stays legible.
     Returns the figure and a (nrows, ncols) array of axes (``squeeze=False``)."""
+    nrows = check_int(nrows, "nrows", minimum=1)
+    ncols = check_int(ncols, "ncols", minimum=1)
     kw.setdefault("constrained_layout", True)
-    return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kw)
+    total = min(width * ncols, COLUMN_WIDTH)
+    return plt.subplots(nrows, ncols, figsize=(total, height * nrows), squeeze=False, **kw)
 
 
 def label(ax: Axes, xlabel: str, ylabel: str, title: str | None = None, *, legend: bool = False) -> Axes:
@@ -97,6 +107,53 @@ def loglog_fit_line(
     return ax
 
 
+def _describe(control) -> str:
+    """A control as text: its name and the values it offers (for the note of an unattended panel)."""
+    name = getattr(control, "description", "") or type(control).__name__
+    options = getattr(control, "options", None)
+    if options is not None:
+        labels = [o[0] if isinstance(o, tuple) else o for o in options]
+        return f"{name} ({', '.join(map(str, labels))})"
+    if hasattr(control, "min") and hasattr(control, "max"):
+        step = getattr(control, "step", None)
+        return f"{name} ({control.min:g} to {control.max:g}" + (f", step {step:g})" if step else ")")
+    return name
+
+
+class LivePanelNote:
+    """What :func:`control_panel` returns in an unattended execution (the book build): a short note, as HTML
+    and plain text, naming the panel's controls and how to run it live, instead of controls that do nothing."""
+
+    def __init__(self, controls: Sequence) -> None:
+        self.controls = [_describe(c) for c in controls]
+
+    def text(self) -> str:
+        """The note as one paragraph of plain text."""
+        return (
+            "Live panel (needs a running Python kernel): controls for "
+            + "; ".join(self.controls)
+            + ". It redraws the static figure above for the values you choose. Open this chapter in Jupyter "
+            "(the launch button at the top of the page opens it on Binder or Colab; locally: "
+            "python3 tasks.py setup, then jupyter lab) and run the cell."
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in self.controls)
+        return (
+            '<div class="lofi-live-note" style="border-left:4px solid #0072B2;padding:0.4em 0.8em;'
+            'background:rgba(0,114,178,0.06)"><p style="margin:0.2em 0"><strong>Live panel</strong> '
+            "(needs a running Python kernel). It redraws the static figure above for the values you choose:</p>"
+            f'<ul style="margin:0.2em 0">{items}</ul><p style="margin:0.2em 0">Open this chapter in Jupyter: the '
+            "launch button at the top of the page opens it on Binder or Colab; locally, <code>python3 tasks.py "
+            "setup</code>, then <code>jupyter lab</code>, and run this cell.</p></div>"
+        )
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
 def control_panel(
     controls: Sequence,
     draw: Callable[..., object],
@@ -104,17 +161,20 @@ def control_panel(
     figsize: tuple[float, float] = (6.4, 4.0),
     ncols: int = 1,
     horizontal: bool = False,
-) -> ipywidgets.VBox:
-    """An ``ipywidgets`` panel that redraws a figure only when one of its ``controls`` changes.
+) -> ipywidgets.VBox | LivePanelNote:
+    """An ``ipywidgets`` panel that draws a figure at once and redraws it when one of its ``controls`` changes.
 
     ``controls``: ipywidgets value widgets (sliders, dropdowns, ...); ``draw(ax, *values)``: draws on a new
     axes from the controls' current values, in the order of ``controls`` (with ``ncols > 1`` it receives the
-    row of ``ncols`` axes instead); ``figsize``: inches of the whole figure. Creating the
-    panel draws nothing (in the book a static figure made by the same plot function precedes every
-    widget), so a chapter executed without a front end pays nothing for it and stores no extra figure.
+    row of ``ncols`` axes instead); ``figsize``: inches of the whole figure (at most :data:`COLUMN_WIDTH` wide).
     Returns ``ipywidgets.VBox([*controls, output])``, or ``VBox([HBox(controls), output])`` with ``horizontal``.
+
+    In an unattended execution (the book build, ``python -m lofi_utils run``: :func:`lofi_utils.runtime.unattended`)
+    a saved panel would be controls that do nothing above an empty area, so it draws nothing and returns a
+    :class:`LivePanelNote` that names the controls and says how to run the panel live (in the book a static
+    figure made by the same plot function precedes every panel).
     """
-    import ipywidgets as widgets
+    from .runtime import unattended
 
     controls = list(controls)
     if not controls:
@@ -122,7 +182,12 @@ def control_panel(
     if not callable(draw):
         raise ValueError(f"draw must be callable, got {type(draw).__name__}")
     ncols = check_int(ncols, "ncols", minimum=1)
+    if unattended():
+        return LivePanelNote(controls)
+    import ipywidgets as widgets
+
     out = widgets.Output()
+    figsize = (min(float(figsize[0]), COLUMN_WIDTH), float(figsize[1]))
 
     def redraw(_change=None):
         with out:
@@ -133,4 +198,5 @@ def control_panel(
 
     for c in controls:
         c.observe(redraw, names="value")
+    redraw()
     return widgets.VBox([widgets.HBox(controls), out] if horizontal else [*controls, out])

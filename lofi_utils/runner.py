@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .profiles import ENV_VAR, resolve_profile_name
-from .runtime import PROGRESS_ENV_VAR
+from .runtime import PROGRESS_ENV_VAR, UNATTENDED_ENV_VAR
 from .validation import check_int
 
 if TYPE_CHECKING:
@@ -133,7 +133,8 @@ def run_notebook(
     (a positive integer, or ``None`` for no limit). Raises ``NotebookFailed`` with the failing cell's
     error, or when a cell runs out of time or the kernel dies. ``progress`` is papermill's bar of cells; the
     chapters' own ``tqdm`` bars are off (``$LOFI_PROGRESS=0``, :func:`lofi_utils.runtime.progress_default`)
-    unless ``$LOFI_PROGRESS`` is set.
+    unless ``$LOFI_PROGRESS`` is set, and its widgets show a note instead of controls (``$LOFI_UNATTENDED=1``,
+    :func:`lofi_utils.runtime.unattended`) unless that is set.
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -169,9 +170,11 @@ def run_notebook(
     old = os.environ.get(ENV_VAR)
     os.environ[ENV_VAR] = pname
     # an unattended run: the chapters' tqdm bars stay out of the executed notebook unless $LOFI_PROGRESS says
-    unset_progress = PROGRESS_ENV_VAR not in os.environ
-    if unset_progress:
-        os.environ[PROGRESS_ENV_VAR] = "0"
+    # and its widgets leave a note instead of dead controls (runtime.unattended)
+    unattended_defaults = {PROGRESS_ENV_VAR: "0", UNATTENDED_ENV_VAR: "1"}
+    unset = [k for k in unattended_defaults if k not in os.environ]
+    for k in unset:
+        os.environ[k] = unattended_defaults[k]
     # papermill/nbclient report a timeout or a dead kernel through the "papermill" logger as well
     # as by raising; without a handler Python would print that record bare on stderr
     quiet = logging.NullHandler()
@@ -203,8 +206,8 @@ def run_notebook(
         raise NotebookFailed(f"{Path(path).name} [{pname}]: the kernel died (out of memory?); its log: {log}") from None
     finally:
         logging.getLogger("papermill").removeHandler(quiet)
-        if unset_progress:
-            os.environ.pop(PROGRESS_ENV_VAR, None)
+        for k in unset:
+            os.environ.pop(k, None)
         if old is None:
             os.environ.pop(ENV_VAR, None)
         else:

@@ -98,6 +98,26 @@ def progress_default() -> bool:
     raise ValueError(f"${PROGRESS_ENV_VAR} must be 0 or 1 (also false/true, no/yes, off/on), got {raw!r}")
 
 
+#: the environment variable that marks an unattended execution (the book build, ``python -m lofi_utils run``):
+#: ``1`` there, unset when a person runs a chapter in Jupyter
+UNATTENDED_ENV_VAR = "LOFI_UNATTENDED"
+
+
+def unattended() -> bool:
+    """Whether this execution has no person at a live front end: the book build or ``python -m lofi_utils run``.
+
+    Both set ``$LOFI_UNATTENDED=1`` (unless it is set); an interactive widget saved into such an execution
+    would be a panel of controls that do nothing, so :func:`lofi_utils.plotting.control_panel` shows a note
+    instead. ``0``/``false``/``no``/``off`` or unset: attended. Any other value raises ``ValueError``.
+    """
+    raw = os.environ.get(UNATTENDED_ENV_VAR, "").strip().lower()
+    if raw in _ON:
+        return True
+    if raw in _OFF or not raw:
+        return False
+    raise ValueError(f"${UNATTENDED_ENV_VAR} must be 0 or 1 (also false/true, no/yes, off/on), got {raw!r}")
+
+
 def show_progress(progress: bool | None) -> bool:
     """Resolve a function's ``progress`` argument: ``None`` -> :func:`progress_default`, else ``bool(progress)``."""
     return progress_default() if progress is None else bool(progress)

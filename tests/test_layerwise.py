@@ -156,7 +156,8 @@ def test_bad_data_path_is_one_clear_line(tmp_path):
 
 
 # --------------------------------------------------------------------------- figures and widget
-def test_figures_and_widget_build():
+def test_figures_and_widget_build(monkeypatch):
+    monkeypatch.delenv("LOFI_UNATTENDED", raising=False)  # a person's session
     import matplotlib.pyplot as plt
 
     sp = SP.layer_spectrum(5, 6, depth=3)
@@ -169,9 +170,9 @@ def test_figures_and_widget_build():
     plt.close("all")
     w = widget.share_explorer(kmax=6)
     assert {c.description for c in w.children if hasattr(c, "description")} >= {"activation", "depth L", "dimension d"}
-    assert plt.get_fignums() == []  # building the widget draws nothing
-    w.children[1].value = 3  # a control change draws one figure
-    assert len(plt.get_fignums()) == 1
+    assert len(plt.get_fignums()) == 1  # building the widget draws the starting figure (a person's session)
+    w.children[1].value = 3  # a control change draws one more
+    assert len(plt.get_fignums()) == 2
     plt.close("all")
     from lofi_utils.plotting import control_panel
 

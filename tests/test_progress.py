@@ -164,15 +164,15 @@ def test_the_detector_finds_saved_bars():
 
 
 def test_the_runner_executes_without_bars_unless_asked(tmp_path, monkeypatch):
-    """``python -m lofi_utils run`` exports ``LOFI_PROGRESS=0`` to the kernel (a value already set wins) and restores
-    the caller's environment."""
+    """``python -m lofi_utils run`` exports ``LOFI_PROGRESS=0`` and ``LOFI_UNATTENDED=1`` to the kernel (a value
+    already set wins) and restores the caller's environment."""
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell("profile = None", metadata={"tags": ["parameters"]}),
             nbformat.v4.new_code_cell(
                 "from lofi_utils.training1d import train_sum_of_sines_batch\n"
-                "from lofi_utils.runtime import progress_default\n"
-                "print('DEFAULT', progress_default())\n"
+                "from lofi_utils.runtime import progress_default, unattended\n"
+                "print('DEFAULT', progress_default(), 'UNATTENDED', unattended())\n"
                 f"train_sum_of_sines_batch([0], **{_SINES!r})"
             ),
         ]
@@ -181,9 +181,10 @@ def test_the_runner_executes_without_bars_unless_asked(tmp_path, monkeypatch):
     nbformat.write(nb, path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.delenv("LOFI_PROGRESS", raising=False)
+    monkeypatch.delenv("LOFI_UNATTENDED", raising=False)
     out = nbformat.read(run_notebook(path, profile="smoke", output_dir=tmp_path / "a").output, as_version=4)
-    assert "LOFI_PROGRESS" not in os.environ
-    assert "DEFAULT False" in str(out) and saved_progress_bars(out) == []
+    assert "LOFI_PROGRESS" not in os.environ and "LOFI_UNATTENDED" not in os.environ
+    assert "DEFAULT False UNATTENDED True" in str(out) and saved_progress_bars(out) == []
     monkeypatch.setenv("LOFI_PROGRESS", "1")
     out = nbformat.read(run_notebook(path, profile="smoke", output_dir=tmp_path / "b").output, as_version=4)
     assert os.environ["LOFI_PROGRESS"] == "1"

@@ -13,6 +13,9 @@ Environment variables (set by ``tasks.py build``; all optional):
 ``LOFI_PROGRESS``
     ``0`` unless set: the chapters execute without ``tqdm`` bars, so none is saved into a page
     (:func:`lofi_utils.runtime.progress_default`).
+``LOFI_UNATTENDED``
+    ``1`` unless set: the chapters' widgets leave a note on how to run them live instead of controls that
+    would do nothing in a page without a kernel (:func:`lofi_utils.runtime.unattended`).
 
 The page ``reproduction/report`` is generated from the check records on every build: its docname
 sorts after ``notebooks/``, so Sphinx reads (and myst-nb executes) every chapter before it.
@@ -118,6 +121,9 @@ def _config_inited(app, config):
     out = Path(app.outdir)
     os.environ.setdefault("LOFI_CHECKS_DIR", str(out.parent / "checks"))
     os.environ.setdefault("LOFI_PROGRESS", "0")  # no tqdm bar saved into a page (lofi_utils.runtime.progress_default)
+    os.environ.setdefault(
+        "LOFI_UNATTENDED", "1"
+    )  # widgets leave a note, not dead controls (lofi_utils.runtime.unattended)
     cache = os.environ.get("LOFI_JUPYTER_CACHE")
     if cache:
         config.nb_execution_cache_path = cache
@@ -155,7 +161,7 @@ def _env_get_outdated(app, env, added, changed, removed):
 def _source_read(app, docname, source):
     if docname != REPORT_DOC:
         return
-    from lofi_utils.checks import load_records, report_markdown
+    from lofi_utils.checks import assign_sections, load_records, report_markdown
     from lofi_utils.reproduce.core import stored_results
 
     records = load_records(os.environ["LOFI_CHECKS_DIR"])
@@ -164,7 +170,9 @@ def _source_read(app, docname, source):
     pages = {key: f"../notebooks/{stem}.md" for key, (_, stem) in chapters.items()}
     missing = [t for k, t in titles.items() if k not in records]
     stored = stored_results(Path(app.srcdir) / "results")
-    body = report_markdown(records, titles=titles, pages=pages, stored=stored)
+    sources = {key: Path(app.srcdir) / "notebooks" / f"{stem}.md" for key, (_, stem) in chapters.items()}
+    sections = {k: assign_sections(records[k], sources[k].read_text(encoding="utf-8")) for k in records if k in sources}
+    body = report_markdown(records, titles=titles, pages=pages, stored=stored, sections=sections)
     if missing:
         body += (
             "\n\nNo records for: " + "; ".join(missing) + " (built from an older execution cache; "

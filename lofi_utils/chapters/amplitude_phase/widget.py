@@ -16,9 +16,10 @@ __all__ = ["spectrum_template_explorer"]
 def spectrum_template_explorer() -> ipywidgets.VBox:
     """An ``ipywidgets`` panel over :func:`plot_spectrum_template`: spectral exponent, template kind and N.
 
-    The figure is drawn into an ``Output`` widget at the first change of a control (the chapter's static
-    figure shows the starting point). Nothing is drawn when the cell runs, so a headless execution
-    (papermill, the book build) never waits on widget output messages.
+    The figure is drawn into an ``Output`` widget at once and again when a control changes. In an unattended
+    execution (papermill, the book build) nothing is drawn and the cell shows a
+    :class:`~lofi_utils.plotting.LivePanelNote` (:func:`lofi_utils.plotting.control_panel`), so it never waits
+    on widget output messages and saves no controls that would do nothing.
     """
     import ipywidgets as widgets
 
@@ -30,7 +31,7 @@ def spectrum_template_explorer() -> ipywidgets.VBox:
     return control_panel(
         [a, template, N],
         lambda axs, a_, t_, N_: plot_spectrum_template(N_, a_, t_, axs=axs),
-        figsize=(9.0, 3.2),
+        figsize=(6.8, 3.0),
         ncols=2,
         horizontal=True,
     )

@@ -17,9 +17,11 @@ __all__ = ["share_explorer"]
 def share_explorer(*, kmax: int = 24) -> ipywidgets.VBox:
     """An ``ipywidgets`` panel over :func:`plot_layer_shares`: choose activation, depth, dimension and bias.
 
-    Needs a live kernel. It draws only when a control changes (:func:`lofi_utils.plotting.control_panel`;
-    the chapter's static figure is the same function with fixed arguments), so building the chapter draws
-    no figure for it. ``kmax``: highest degree shown. Returns a ``VBox`` of the four controls and the output.
+    Needs a live kernel: it draws at once and again when a control changes
+    (:func:`lofi_utils.plotting.control_panel`; the chapter's static figure is the same function with fixed
+    arguments). In an unattended execution (the book build) it draws nothing and returns a
+    :class:`~lofi_utils.plotting.LivePanelNote`. ``kmax``: highest degree shown. Returns a ``VBox`` of the
+    four controls and the output.
     """
     import ipywidgets as widgets
 

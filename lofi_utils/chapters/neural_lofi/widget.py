@@ -71,8 +71,9 @@ def plot_lofi_vs_baselines(
 def lofi_explorer(**kw) -> ipywidgets.VBox:
     """Widget: sliders for ``n``, ``k`` and the depth redraw :func:`plot_lofi_vs_baselines` (live in Jupyter).
 
-    Nothing is drawn until a slider moves (the chapter shows the static figure first); ``kw`` go to
-    :func:`plot_lofi_vs_baselines`."""
+    It draws at once and again when a slider moves; in an unattended execution (the book build) it draws
+    nothing and returns a :class:`~lofi_utils.plotting.LivePanelNote` (:func:`lofi_utils.plotting.control_panel`;
+    the chapter shows the static figure first). ``kw`` go to :func:`plot_lofi_vs_baselines`."""
     import ipywidgets as w
 
     sliders = [
@@ -83,6 +84,6 @@ def lofi_explorer(**kw) -> ipywidgets.VBox:
     return control_panel(
         sliders,
         lambda axs, n, k, depth: plot_lofi_vs_baselines(n, k, depth, axs=axs, **kw),
-        figsize=(7.6, 3.0),
+        figsize=(6.8, 3.0),
         ncols=2,
     )

@@ -19,10 +19,10 @@ def spectrum_explorer(*, kmax: int = 200, n_nodes: int = 3000) -> ipywidgets.VBo
     """An ``ipywidgets`` panel over :func:`lofi_utils.chapters.spectral_bias.figures.plot_spectrum_decay`:
     choose the activation, depth, bias and d.
 
-    Needs a live kernel. It draws only when a control changes (:func:`lofi_utils.plotting.control_panel`;
-    the static figure of the chapter is the same function with fixed arguments), so creating it costs
-    nothing when the chapter is executed without a front end. Returns a ``VBox`` of the four controls and
-    the output area.
+    Needs a live kernel: it draws at once and again when a control changes
+    (:func:`lofi_utils.plotting.control_panel`; the static figure of the chapter is the same function with
+    fixed arguments). In an unattended execution (the book build) it draws nothing and returns a
+    :class:`~lofi_utils.plotting.LivePanelNote`. Returns a ``VBox`` of the four controls and the output area.
     """
     import ipywidgets as widgets
 
