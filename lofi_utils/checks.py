@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -318,6 +319,117 @@ def _stored_line(res: Any, page: str | None, number: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Section:
+    """A heading of a chapter page: its ``title`` (as written), its ``anchor`` (the id that MyST's heading
+    anchors give it, ``myst_heading_anchors``) and its ``level`` (2 for ``##``)."""
+
+    title: str
+    anchor: str
+    level: int
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_MATH_SPAN = re.compile(r"\$[^$]*\$")
+#: headings that are not sections of the text (their checks belong to the section above)
+_NOT_SECTIONS = re.compile(r"^(Exercises?|Solutions?)\b", re.IGNORECASE)
+
+
+def _slug(title: str) -> str:
+    """MyST's heading anchor for ``title``: its text without inline maths, GitHub style (myst-parser's
+    ``default_slugify``)."""
+    text = _MATH_SPAN.sub("", title)
+    text = re.sub(r"[*`]", "", text)
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", text.lower().replace(" ", "-"))
+
+
+def _name_pattern(node: Any) -> tuple[re.Pattern, bool] | None:
+    """The names a ``check(...)`` call's first argument can take: ``(pattern, exact)``; an f-string's fields
+    match anything; a name computed otherwise matches any name, as a last resort (``exact`` False)."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.compile(re.escape(node.value) + r"\Z"), True
+    if isinstance(node, ast.JoinedStr):
+        parts = [re.escape(v.value) if isinstance(v, ast.Constant) else ".*?" for v in node.values]
+        return re.compile("".join(parts) + r"\Z", re.DOTALL), True
+    return re.compile(".*", re.DOTALL), False
+
+
+def check_sections(md_text: str) -> list[tuple[Section | None, list[tuple[re.Pattern, bool]]]]:
+    """The ``check(...)`` calls of a chapter (a jupytext MyST page), cell by cell in page order: for each code
+    cell that calls ``check``, the section it stands in (the nearest heading of level 2 or 3 above it that is
+    not an exercise; ``None`` before the first) and the patterns of the check names it can record."""
+    import ast
+
+    out: list[tuple[Section | None, list]] = []
+    section: Section | None = None
+    slugs: set[str] = set()
+    in_code = False
+    cell: list[str] = []
+    fence = ""
+    for line in md_text.splitlines():
+        if in_code:
+            if line.strip() == fence:
+                in_code = False
+                src = "\n".join(x for x in cell if not x.lstrip().startswith(("%", "!")))
+                src = re.sub(r"\A---\n.*?\n---\n", "", src, flags=re.DOTALL)  # the cell's metadata block
+                try:
+                    tree = ast.parse(src)
+                except SyntaxError:
+                    continue
+                pats = [
+                    _name_pattern(n.args[0])
+                    for n in ast.walk(tree)
+                    if isinstance(n, ast.Call)
+                    and n.args
+                    and (getattr(n.func, "id", None) == "check" or getattr(n.func, "attr", None) == "check")
+                ]
+                if pats:
+                    out.append((section, pats))
+            else:
+                cell.append(line)
+            continue
+        m = re.match(r"^(`{3,})\{code-cell\}", line)
+        if m:
+            in_code, fence, cell = True, m.group(1), []
+            continue
+        h = _HEADING.match(line)
+        if h:
+            level, title = len(h.group(1)), h.group(2)
+            slug, base, i = _slug(title), _slug(title), 1
+            while slug in slugs:
+                slug, i = f"{base}-{i}", i + 1
+            slugs.add(slug)
+            if level in (2, 3) and not _NOT_SECTIONS.match(title):
+                section = Section(title, slug, level)
+    return out
+
+
+def assign_sections(records: Sequence[CheckRecord], md_text: str) -> list[Section | None]:
+    """The section of each record of one chapter (``records`` in execution order): the first cell at or after
+    the previous record's cell whose ``check`` calls can give that name (a literal or f-string name before a
+    computed one); ``None`` when no cell can."""
+    cells = check_sections(md_text)
+    out: list[Section | None] = []
+    at = 0
+    for r in records:
+        found = None
+        for exact in (True, False):
+            found = next(
+                (i for i in range(at, len(cells)) if any(e == exact and p.match(r.name) for p, e in cells[i][1])),
+                None,
+            )
+            if found is not None:
+                break
+        if found is None:
+            out.append(None)
+            continue
+        at = found
+        out.append(cells[found][0])
+    return out
+
+
 def report_markdown(
     records: dict[str, list[CheckRecord]],
     *,
@@ -325,6 +437,7 @@ def report_markdown(
     cite: bool = True,
     pages: dict[str, str] | None = None,
     stored: Sequence[Any] | None = None,
+    sections: dict[str, Sequence[Section | None]] | None = None,
 ) -> str:
     """MyST Markdown for the reproduction report, readable on a phone.
 
@@ -336,9 +449,11 @@ def report_markdown(
     list per chapter, one line per check: pass or fail, the measured value against the expected one, the claim,
     and where the expected value comes from: a paper or theorem (its ``source``, a ``{cite:t}`` role when
     ``cite``) or "the book's choice" when the check names none. ``pages`` maps a chapter to its page (a link
-    target relative to the report), linked from the table, the headings and the stored results.
+    target relative to the report), linked from the table, the headings and the stored results. ``sections``
+    gives each chapter's records their sections (:func:`assign_sections`, one per record): the list then
+    comes in groups under a line that names the section and links it (``page#anchor``).
     """
-    titles, pages, stored = titles or {}, pages or {}, list(stored or [])
+    titles, pages, stored, sections = titles or {}, pages or {}, list(stored or []), sections or {}
     by_chapter: dict[str, list] = {}
     for res in stored:
         by_chapter.setdefault(res.data["chapter"], []).append(res)
@@ -395,7 +510,16 @@ def report_markdown(
         head = f"{number[c]}. {titles.get(c, c)}" if number[c] else titles.get(c, c)
         read = f" {_link('Read the chapter', pages[c])}." if c in pages else ""
         lines += [f"## {head}", "", f"{ok} of {len(recs)} checks pass (profile {profiles}).{read}", ""]
-        lines += [_check_line(r, cite) for r in recs]
+        secs = list(sections.get(c, [])) or [None] * len(recs)
+        if len(secs) != len(recs):
+            raise ValueError(f"{c}: {len(secs)} sections for {len(recs)} records")
+        current: Any = False
+        for r, sec in zip(recs, secs):
+            if sec != current and sec is not None:
+                target = f"{pages[c]}#{sec.anchor}" if c in pages else None
+                lines += ["", f"**{_link(sec.title, target)}**", ""]
+            current = sec
+            lines.append(_check_line(r, cite))
         lines.append("")
     return "\n".join(lines)
 

@@ -16,7 +16,9 @@ that :mod:`lofi_utils.editions` writes, every markdown cell is converted:
 * admonitions (``{note}``, ``{admonition}``, ..., backtick or colon fences) -> a block quote with a bold title;
   ``{math}`` and labelled display equations (``$$ ... $$ (label)``) -> ``$$ ... \\tag{N} $$``; ``{figure}`` ->
   an image with its caption; any other directive -> a block quote;
-* MyST target lines ``(label)=`` are dropped; the book's MathJax macros (``_config.yml``) are expanded.
+* MyST target lines ``(label)=`` are dropped; the book's MathJax macros (``_config.yml``) are expanded;
+* a code cell whose metadata makes its image a numbered figure (myst-nb's ``mystnb: figure: {name, caption}``)
+  is followed by a markdown cell "**Figure N.** caption", numbered as in the book.
 
 :func:`convert_notebook` does all of it to an ``nbformat`` notebook; :func:`leftover_markup` finds what a
 converted notebook still holds of MyST (the tests scan every download with it).
@@ -515,15 +517,34 @@ def convert_notebook(
     if book is None:
         book = book_for(source) if source is not None else Book()
     st = _State(book=book, glue=glue or {}, folder=Path(source).resolve().parent if source else None)
-    cells = [c for c in nb.cells if c.cell_type == "markdown"]
-    for c in cells:
-        _scan(c.source, st)
-    for c in cells:
-        c.source = _convert(c.source, st).strip("\n")
-    nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
+    captions = {}  # id(code cell) -> its figure's (number, caption)
+    for c in nb.cells:  # in page order, as Sphinx numbers figures
+        if c.cell_type == "markdown":
+            _scan(c.source, st)
+        elif c.cell_type == "code" and (fig := figure_options(c)) is not None:
+            st.n_figure += 1
+            if fig.get("name"):
+                st.figures[str(fig["name"])] = st.n_figure
+            captions[id(c)] = (st.n_figure, str(fig.get("caption") or "").strip())
+    cells = []
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            c.source = _convert(c.source, st).strip("\n")
+        cells.append(c)
+        if id(c) in captions:
+            n, caption = captions[id(c)]
+            text = _convert(caption, st).strip("\n")
+            cells.append(nbformat.v4.new_markdown_cell(f"**Figure {n}.** {text}".rstrip()))
+    nb.cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
     if st.cited:
         nb.cells.append(nbformat.v4.new_markdown_cell(reference_list(st.cited, book.bibliography)))
     return nb
+
+
+def figure_options(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The figure options a code cell's metadata gives its image (``mystnb: figure:``), or ``None``."""
+    fig = ((cell.get("metadata") or {}).get("mystnb") or {}).get("figure")
+    return fig if isinstance(fig, Mapping) else None
 
 
 def leftover_markup(nb: Mapping[str, Any]) -> list[str]:

@@ -280,3 +280,73 @@ def test_records_command(tmp_path):
     (tmp_path / "empty").mkdir()
     bad = run("a", "empty")
     assert bad.returncode == 2 and "no check records" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+CHAPTER_PAGE = """# A chapter
+
+```{code-cell} ipython3
+check("setup", 1, 1, tol=0, claim="c")
+```
+
+## 1. First: $k^{-d}$ decay
+
+```{code-cell} ipython3
+---
+mystnb:
+  figure:
+    name: fig-x
+---
+check("slope", s, -3, tol=0.1, claim="c")
+for d in (2, 3):
+    check(f"order at d={d}", True, relation="true", claim="c")
+```
+
+### Exercise
+
+```{code-cell} ipython3
+check("in an exercise", 1, 1, tol=0, claim="c")
+```
+
+## 2. Second – the end
+
+### At scale
+
+```{code-cell} ipython3
+check(name_from_a_loop, 1, 1, tol=0, claim="c")
+check("slope", t, -3, tol=0.1, claim="c")
+```
+
+## Exercise
+"""
+
+
+def test_each_check_is_placed_in_its_section():
+    secs = [(s.anchor if s else None, len(p)) for s, p in checks.check_sections(CHAPTER_PAGE)]
+    assert secs == [(None, 1), ("1-first--decay", 2), ("1-first--decay", 1), ("at-scale", 2)]
+    rec = lambda name: checks.CheckRecord("ch", name, "c", 1, 1, "close", 0.0, True, "smoke")  # noqa: E731
+    names = ["setup", "slope", "order at d=2", "order at d=3", "in an exercise", "computed", "slope", "stray"]
+    got = checks.assign_sections([rec(n) for n in names], CHAPTER_PAGE)
+    anchors = [s.anchor if s else None for s in got]
+    # the second "slope" is the one after the first (page order); a computed name falls to the wildcard
+    assert anchors == [
+        None,
+        "1-first--decay",
+        "1-first--decay",
+        "1-first--decay",
+        "1-first--decay",
+        "at-scale",
+        "at-scale",
+        "at-scale",
+    ]
+    assert got[1].title == "1. First: $k^{-d}$ decay" and got[-1].level == 3
+    md = checks.report_markdown(
+        {"ch": [rec(n) for n in names[:3]]},
+        titles={"ch": "Ch"},
+        pages={"ch": "../notebooks/ch.md"},
+        sections={"ch": got[:3]},
+    )
+    body = md.split("## 1. Ch", 1)[1]
+    assert body.count("**[1. First: $k^{-d}$ decay](../notebooks/ch.md#1-first--decay)**") == 1
+    assert body.index("**setup**") < body.index("1-first--decay") < body.index("**slope**")
+    with pytest.raises(ValueError, match="2 sections for 3 records"):
+        checks.report_markdown({"ch": [rec(n) for n in names[:3]]}, sections={"ch": got[:2]})

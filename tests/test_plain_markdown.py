@@ -236,3 +236,25 @@ def test_every_download_is_plain_markdown(edition, tmp_path):
             assert mine and mine <= set(fingerprints.find_file(path)), path.name  # the detector sees them
         else:
             assert "Solution to" not in md and fingerprints.find_file(path) == {}, path.name
+
+
+def test_a_numbered_figure_cell_is_followed_by_its_caption():
+    text = (
+        "# Ch\n\nSee {numref}`fig-b`.\n\n"
+        "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    name: fig-a\n"
+        "    caption: First, ratio {glue:text}`r:.1f`.\n  image:\n    alt: A line.\n---\nplot()\n```\n\n"
+        "```{code-cell} ipython3\nprint(1)\n```\n\n"
+        "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    name: fig-b\n"
+        "    caption: |\n      Second {cite:t}`k`.\n---\nplot()\n```\n"
+    )
+    nb = convert_notebook(jupytext.reads(text, fmt="md:myst"), glue={"r": "2.345"})
+    kinds = [(c.cell_type, c.source.splitlines()[0]) for c in nb.cells[:-1]]  # the last: References
+    assert kinds == [
+        ("markdown", "# Ch"),
+        ("code", "plot()"),
+        ("markdown", "**Figure 1.** First, ratio 2.3."),
+        ("code", "print(1)"),
+        ("code", "plot()"),
+        ("markdown", "**Figure 2.** Second k."),
+    ]
+    assert "See Figure 2." in nb.cells[0].source and leftover_markup(nb) == []
