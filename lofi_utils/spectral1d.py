@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
 from .stats import mean_interval
+from .tables import Table
 
 __all__ = [
     "check_frequencies",
@@ -210,18 +211,15 @@ class LearningTimeSummary:
         """
         return mean_interval(self.pair_order, level)
 
-    def table(self) -> str:
-        """Plain-text table: one row per run, then the median."""
-        head = "run   " + " ".join(f"{'k=' + str(k):>7}" for k in self.freqs) + "  spearman  t_K/t_1"
-        rows = [head]
-        for i, t in enumerate(self.times):
-            rows.append(
-                f"{i:<5} "
-                + " ".join(f"{format_time(v):>7}" for v in t)
-                + f"  {self.spearman[i]:8.3f}  {self.ratio[i]:7.1f}"
-            )
-        rows.append("median" + " ".join(f"{format_time(v):>7}" for v in self.median))
-        return "\n".join(rows)
+    def table(self) -> Table:
+        """Learning times: one row per run (with its Spearman correlation and ratio), then the median."""
+        cols = ["run", *(f"k={k}" for k in self.freqs), "spearman", "t_K/t_1"]
+        rows = [
+            [str(i), *(format_time(v) for v in t), f"{self.spearman[i]:.3f}", f"{self.ratio[i]:.1f}"]
+            for i, t in enumerate(self.times)
+        ]
+        rows.append(["median", *(format_time(v) for v in self.median), "", ""])
+        return Table(cols, rows)
 
 
 def summarize_learning_times(runs: Sequence, threshold: float = 0.9, *, sustained: bool = False) -> LearningTimeSummary:

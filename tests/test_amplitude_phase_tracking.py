@@ -73,8 +73,10 @@ def test_tracking_rows():
     X, y = _data(n=60)
     pr = TR.make_probes(X, X, y, n_hybrid=10, rng=0)
     tr = TR.train_tracking(X, y, pr, steps=20, width=8, seed=0)
-    lines = tr.table().splitlines()
-    assert len(lines) == len(tr.steps) and lines[-1] == tr.row()
+    table = tr.table()
+    assert len(table.rows) == len(tr.steps) and table.columns[:2] == ("step", "real")
+    assert table.rows[-1][0] == str(int(tr.steps[-1])) and table.rows[-1][1] == f"{tr.acc['real'][-1]:.3f}"
+    assert table.rows[-1][-1] == f"{tr.follow_phase[-1]:.3f}" and "<table" in table._repr_html_()
     assert f"real {tr.acc['real'][-1]:.3f}" in tr.row() and f"phase {tr.follow_phase[-1]:.3f}" in tr.row()
 
 

@@ -35,6 +35,7 @@ from ...fourier import (
     standardise,
 )
 from ...runtime import show_progress
+from ...tables import Table
 from ...validation import check_choice, check_in_range, check_int, check_positive
 
 __all__ = [
@@ -162,9 +163,19 @@ class Tracking:
             line += f", hybrids -> amplitude {self.follow_amp[i]:.3f}, phase {self.follow_phase[i]:.3f}"
         return line
 
-    def table(self) -> str:
-        """:meth:`row` for every recorded step, one per line."""
-        return "\n".join(self.row(i) for i in range(len(self.steps)))
+    def table(self) -> Table:
+        """One row per recorded step: every accuracy and, with probes, the two hybrid shares (:meth:`row` is one
+        of them as a line of text)."""
+        cols = ["step", *self.acc]
+        if self.follow_amp.size:
+            cols += ["hybrids → amplitude", "hybrids → phase"]
+        rows = []
+        for i in range(len(self.steps)):
+            row = [str(int(self.steps[i])), *(f"{v[i]:.3f}" for v in self.acc.values())]
+            if self.follow_amp.size:
+                row += [f"{self.follow_amp[i]:.3f}", f"{self.follow_phase[i]:.3f}"]
+            rows.append(row)
+        return Table(cols, rows)
 
 
 def _predict(net, X, device, batch: int = 2048) -> np.ndarray:

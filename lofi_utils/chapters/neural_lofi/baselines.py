@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from ... import streams
 from ...lofi import HierarchicalTarget, KernelLoFi, NeuralLoFi, span_r2
 from ...plotting import PALETTE, get_ax, label
+from ...tables import Table
 from ...validation import check_int
 
 if TYPE_CHECKING:
@@ -68,19 +69,15 @@ class Comparison:
         ok = ~np.isnan(v)
         return np.where(ok.any(1), np.where(ok, v, 0.0).sum(1) / np.maximum(ok.sum(1), 1), np.nan)
 
-    def table(self) -> str:
+    def table(self) -> Table:
         """One row per ``n``: the mean test MSE of every model."""
         names = list(self.mse)
-        w = max(16, max(len(nm) for nm in names) + 2)
-        head = "n".rjust(7) + "".join(f"{nm:>{w}s}" for nm in names)
-        rows = [head]
         means = {nm: self.mean(nm) for nm in names}
-        for i, n in enumerate(self.ns):
-            rows.append(
-                f"{int(n):7d}"
-                + "".join(f"{means[nm][i]:{w}.3f}" if np.isfinite(means[nm][i]) else f"{'-':>{w}s}" for nm in names)
-            )
-        return "\n".join(rows) + f"\n(test MSE, mean over seeds; Var y = {self.var_y:.3f})"
+        rows = [
+            [str(int(n)), *(f"{means[nm][i]:.3f}" if np.isfinite(means[nm][i]) else "–" for nm in names)]
+            for i, n in enumerate(self.ns)
+        ]
+        return Table(["n", *names], rows, notes=f"(test MSE, mean over seeds; Var y = {self.var_y:.3f})")
 
 
 def _kernel_models(k: int, depth_nngp: int) -> dict:
@@ -182,12 +179,10 @@ class RealComparison:
         """Mean test MSE of ``name`` over seeds."""
         return float(np.mean(self.mse[name]))
 
-    def table(self) -> str:
-        """One line per model: mean test MSE and 0-1 error over seeds."""
-        return "\n".join(
-            f"{nm:16s} test MSE {np.mean(v):.3f}   error {100 * np.mean(self.err[nm]):.1f} %"
-            for nm, v in self.mse.items()
-        )
+    def table(self) -> Table:
+        """One row per model: mean test MSE and 0-1 error over seeds."""
+        rows = [[nm, f"{np.mean(v):.3f}", f"{100 * np.mean(self.err[nm]):.1f} %"] for nm, v in self.mse.items()]
+        return Table(["model", "test MSE", "error"], rows)
 
     def add(self, name: str, pred: ArrayLike, y: ArrayLike) -> None:
         """Record the MSE and the 0-1 error of predictions ``pred`` (n,) against labels ``y`` (n,) in {-1, +1}."""

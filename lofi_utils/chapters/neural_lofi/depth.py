@@ -18,6 +18,7 @@ from ... import streams
 from ...lofi import HierarchicalTarget, NeuralLoFi, hierarchical_target, span_r2
 from ...plotting import PALETTE, label, subplots
 from ...runtime import show_progress
+from ...tables import Table
 from ...validation import check_int
 from .baselines import Comparison
 
@@ -215,14 +216,14 @@ class VariantDrops:
     r2: dict
     drops: dict
 
-    def table(self) -> str:
-        """One line per variant: mean ± sd of R^2, and the drop with its interval."""
-        rows = [f"{'variant':31s} R^2(h*|layer 2)  drop (95 % interval)"]
+    def table(self) -> Table:
+        """One row per variant: mean ± sd of R^2, and the drop with its interval."""
+        rows = []
         for nm, v in self.r2.items():
             d = self.drops.get(nm)
             tail = "" if d is None else f"{d[0]:.2f} [{d[1]:.2f}, {d[2]:.2f}]"
-            rows.append(f"{nm:31s} {v.mean():.2f} ± {v.std(ddof=1):.2f}      {tail}")
-        return "\n".join(rows)
+            rows.append([nm, f"{v.mean():.2f} ± {v.std(ddof=1):.2f}", tail])
+        return Table(["variant", "R^2(h*|layer 2)", "drop (95 % interval)"], rows)
 
 
 def variant_drops(

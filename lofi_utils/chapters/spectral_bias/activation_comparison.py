@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from ... import activations as registry
 from ...runtime import show_progress
 from ...spectral1d import format_time, summarize_learning_times
+from ...tables import Table
 from ...training1d import SumOfSinesRun, train_sum_of_sines_batch
 
 __all__ = ["LABELS", "activation_label", "ActivationComparison", "compare_activations"]
@@ -62,29 +63,23 @@ class ActivationComparison:
         """``{name: label}`` for every activation (:func:`activation_label`)."""
         return {a: activation_label(a) for a in self.activations}
 
-    def table(self) -> str:
+    def table(self) -> Table:
         """Median learning time per activation and frequency, the fraction of runs that learned
         each frequency, the median Spearman correlation with k and the wall time."""
-        w = 11
-        lines = [
-            f"median iterations to |f_k|/A_k > {self.summaries[self.activations[0]].threshold:g} "
-            f"over {len(self.run_seeds)} seeds ({self.config.get('steps')} steps)"
-        ]
-        lines.append(
-            f"{'activation':<11}"
-            + "".join(f"{'k=' + str(k):>{w}}" for k in self.freqs)
-            + f"{'spearman':>{w + 1}}{'seconds':>{w}}"
-        )
+        rows = []
         for a in self.activations:
             s = self.summaries[a]
-            cells = "".join(
-                f"{format_time(m) + ('' if f == 1 else f'({f:.0%})'):>{w}}" for m, f in zip(s.median, s.learned)
-            )
+            cells = [format_time(m) + ("" if f == 1 else f" ({f:.0%})") for m, f in zip(s.median, s.learned)]
             rho = s.spearman[np.isfinite(s.spearman)]
-            rho_med = float(np.median(rho)) if rho.size else float("nan")
-            lines.append(f"{activation_label(a):<11}{cells}{rho_med:>{w + 1}.2f}{self.seconds[a]:>{w}.1f}")
-        lines.append("(p%) = share of seeds that reached the threshold; 'never' = the median run did not")
-        return "\n".join(lines)
+            rho_med = f"{float(np.median(rho)):.2f}" if rho.size else "–"
+            rows.append([activation_label(a), *cells, rho_med, f"{self.seconds[a]:.1f}"])
+        return Table(
+            ["activation", *(f"k={k}" for k in self.freqs), "spearman", "seconds"],
+            rows,
+            title=f"median iterations to |f_k|/A_k > {self.summaries[self.activations[0]].threshold:g} "
+            f"over {len(self.run_seeds)} seeds ({self.config.get('steps')} steps)",
+            notes="(p%) = share of seeds that reached the threshold; 'never' = the median run did not",
+        )
 
 
 def _expected_config(kwargs: dict) -> dict:

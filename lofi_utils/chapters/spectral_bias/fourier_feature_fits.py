@@ -22,6 +22,7 @@ from ...data import power_law_signal, unit_grid
 from ...fourier_features import fourier_features, tancik_mapping
 from ...runtime import show_progress
 from ...spectral1d import check_frequencies, fourier_amplitudes
+from ...tables import Table
 from ...training1d import OPTIMIZERS, resolve_device, seeded_mlp
 from ...validation import check_choice, check_int, check_positive
 
@@ -64,12 +65,13 @@ class FourierFeatureResult:
     seconds: np.ndarray
     config: dict = field(default_factory=dict)
 
-    def table(self) -> str:
+    def table(self) -> Table:
         """Final train and test MSE per variant."""
-        lines = [f"{'variant':<12}{'train MSE':>12}{'test MSE':>12}{'seconds':>9}"]
-        for i, lab in enumerate(self.labels):
-            lines.append(f"{lab:<12}{self.train_mse[i]:>12.3g}{self.test_mse[i]:>12.3g}{self.seconds[i]:>9.1f}")
-        return "\n".join(lines)
+        rows = [
+            [lab, f"{self.train_mse[i]:.3g}", f"{self.test_mse[i]:.3g}", f"{self.seconds[i]:.1f}"]
+            for i, lab in enumerate(self.labels)
+        ]
+        return Table(["variant", "train MSE", "test MSE", "seconds"], rows)
 
     def index(self, p: float | None) -> int:
         """Position of the variant with exponent ``p`` (``None`` for no mapping)."""
