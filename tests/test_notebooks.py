@@ -1,12 +1,15 @@
-"""Every chapter runs end to end at the smoke profile through the book's runner."""
+"""Every chapter runs end to end at the smoke profile.
+
+The chapters are executed once per test session, by the book build (:func:`conftest.smoke_book`, cells in the
+book's own kernel; an error in any cell fails the build); these tests read what that execution left behind
+rather than executing the chapters a second time. The runner (``python -m lofi_utils run``, papermill with
+parameters) is tested on a small notebook in ``tests/test_runner.py``.
+"""
 
 import json
-import time
 
 import pytest
 from conftest import ROOT, saved_progress_bars
-
-from lofi_utils.runner import run_notebook
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 
@@ -16,13 +19,15 @@ def test_there_are_chapters():
 
 
 @pytest.mark.notebook
+@pytest.mark.build
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_chapter_runs_at_smoke(path, tmp_path, monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    t0 = time.perf_counter()
-    res = run_notebook(path, profile="smoke", output_dir=tmp_path)
-    elapsed = time.perf_counter() - t0
-    print(f"{path.name}: {elapsed:.1f} s at smoke")
-    assert res.output.exists()
-    bars = saved_progress_bars(json.loads(res.output.read_text()))
+def test_chapter_runs_at_smoke(path, smoke_book):
+    executed = smoke_book.parent / "jupyter_execute" / "notebooks" / f"{path.stem}.ipynb"
+    assert executed.exists(), f"{path.name} was not executed by the smoke build"
+    nb = json.loads(executed.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c.get("execution_count") for c in code), f"{path.name}: a code cell did not run"
+    errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    bars = saved_progress_bars(nb)
     assert not bars, "progress bars saved into the executed chapter:\n" + "\n".join(bars)
