@@ -90,7 +90,7 @@ MEASURE_JS = r"""
   });
 })();
 """
-MEASURED = re.compile(r'<pre id="lofi-measure">(.*?)</pre>', re.DOTALL)
+MEASURED = re.compile(r'<pre id="lofi-measure"[^>]*>(.*?)</pre>', re.DOTALL)
 #: a figure shown below this share of its own width has its text shrunk with it
 MIN_IMAGE_SCALE = 0.9
 
