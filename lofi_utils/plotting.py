@@ -125,6 +125,7 @@ class LivePanelNote:
     and plain text, naming the panel's controls and how to run it live, instead of controls that do nothing."""
 
     def __init__(self, controls: Sequence) -> None:
+        """``controls``: the panel's ipywidgets controls; each is kept as text (its name and its values)."""
         self.controls = [_describe(c) for c in controls]
 
     def text(self) -> str:

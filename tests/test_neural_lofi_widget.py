@@ -11,12 +11,13 @@ def _threads():
     yield from one_torch_thread()
 
 
-def test_lofi_explorer_draws_only_on_a_control_change():
+def test_lofi_explorer_draws_at_once_and_on_a_control_change(monkeypatch):
     import matplotlib.pyplot as plt
 
+    monkeypatch.delenv("LOFI_UNATTENDED", raising=False)  # a person's session
     plt.close("all")
     w = lofi_explorer(p=60, n_val=100, n_test=100, d=16, r=4)
-    assert plt.get_fignums() == []
-    w.children[0].value = 500
     assert len(plt.get_fignums()) == 1 and len(plt.gcf().axes) == 2
+    w.children[0].value = 250
+    assert len(plt.get_fignums()) == 2 and len(plt.gcf().axes) == 2
     plt.close("all")
