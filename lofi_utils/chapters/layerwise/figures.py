@@ -6,6 +6,9 @@
 4. :func:`plot_layer_width_errors`, :func:`plot_probe_shares` -- finite networks.
 5. :func:`plot_attribution`, :func:`plot_contributions` -- who reduces the error.
 6. :func:`plot_data_shares`, :func:`plot_work_shares` -- real data.
+
+:func:`shared_legend` replaces the legends of a figure's panels by one legend below them (the layers have
+the same colours in every panel of a figure).
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from numpy.typing import ArrayLike
 from ...attribution import AttributionComparison, AttributionResult
 from ...kernels import layer_kernels
 from ...layer_spectra import DataSpectrum, LayerSpectrum, layer_spectrum, maclaurin_shares, relu_share_limit
-from ...plotting import PALETTE, get_ax, label, sequential_colors
+from ...plotting import PALETTE, get_ax, label, sequential_colors, subplots
 from .finite_width import LayerWidthSweep, ProbeShares
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
 
 __all__ = [
     "plot_layer_kernels",
@@ -35,11 +40,50 @@ __all__ = [
     "plot_contributions",
     "plot_data_shares",
     "plot_work_shares",
+    "shared_legend",
 ]
 
 
-def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.0, ax: Axes | None = None) -> Axes:
-    """The normalised per-layer kernels ``Theta_l(t) / Theta_l(1)`` against the cosine t. Returns the axes."""
+def shared_legend(fig: Figure, *, ncol: int = 4) -> Legend:
+    """One legend below the panels of ``fig`` (made with constrained layout, as by
+    :func:`lofi_utils.plotting.subplots`) instead of one per panel: each label once, the layers first (one row
+    when ``ncol`` is the depth), then the other entries in the order of the panels, row by row (a panel's
+    legend, where it has one, with the extra entries it may hold). The panels' own legends are removed.
+    Returns the figure's legend."""
+    entries: dict[str, object] = {}
+    for ax in fig.axes:
+        own = ax.get_legend()
+        if own is not None:
+            pairs = zip(own.legend_handles, [t.get_text() for t in own.get_texts()])
+            own.remove()
+        else:
+            pairs = zip(*ax.get_legend_handles_labels())
+        for handle, text in pairs:
+            entries.setdefault(text, handle)
+    is_layer = [t == "readout" or t.startswith("layer ") for t in entries]
+    order = [t for t, y in zip(entries, is_layer) if y] + [t for t, y in zip(entries, is_layer) if not y]
+    # matplotlib fills a legend column by column: list the entries so that they read row by row
+    rows = -(-len(order) // ncol)
+    order = [order[r * ncol + c] for c in range(ncol) for r in range(rows) if r * ncol + c < len(order)]
+    return fig.legend([entries[t] for t in order], order, loc="outside lower center", ncol=ncol)
+
+
+def _width_ticks(ax: Axes, widths: Sequence[int]) -> None:
+    """Tick a log-scaled x axis at the ``widths`` themselves, written as integers (the default minor
+    labels, 3x10^2, 4x10^2, ..., overlap at the column width); at most five labels."""
+    from matplotlib.ticker import NullFormatter
+
+    w = np.unique(np.asarray(widths, dtype=int))
+    shown = w if w.size <= 5 else w[np.unique(np.linspace(0, w.size - 1, 5).round().astype(int))]
+    ax.set_xticks(shown, [str(v) for v in shown])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_layer_kernels(
+    depth: int, *, activation: str = "relu", bias: float = 0.0, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """The normalised per-layer kernels ``Theta_l(t) / Theta_l(1)`` against the cosine t (``title``: default
+    the activation, depth and bias). Returns the axes."""
     ax = get_ax(ax)
     t = np.linspace(-1, 1, 801)
     lk = layer_kernels(t, depth=depth, activation=activation, bias=bias)
@@ -51,7 +95,7 @@ def plot_layer_kernels(depth: int, *, activation: str = "relu", bias: float = 0.
         ax,
         r"cosine $t = x\cdot x'/d$",
         r"$\Theta_\ell(t)/\Theta_\ell(1)$",
-        f"{activation}, L = {depth}, β = {bias:g}",
+        f"{activation}, L = {depth}, β = {bias:g}" if title is None else title,
         legend=True,
     )
 
@@ -66,12 +110,15 @@ def plot_layer_shares(
     limit: bool = True,
     ax: Axes | None = None,
     spectrum: LayerSpectrum | None = None,
+    title: str | None = None,
 ) -> Axes:
     """Layer shares ``s_k^(l)`` against the degree k on S^{d-1} (filled markers: even k, open: odd k).
 
     Degrees whose shares are not resolved (see :class:`lofi_utils.layer_spectra.LayerSpectrum`) are left out. For ReLU
     with ``limit=True`` the large-k limits of :func:`lofi_utils.layer_spectra.relu_share_limit` are drawn dashed.
-    ``spectrum``: a precomputed :func:`lofi_utils.layer_spectra.layer_spectrum` (else computed). Returns the axes.
+    ``spectrum``: a precomputed :func:`lofi_utils.layer_spectra.layer_spectrum` (else computed); ``title``: default
+    the activation, depth, dimension and bias. The legend, right of the panel, also explains the markers.
+    Returns the axes.
     """
     ax = get_ax(ax)
     sp = spectrum or layer_spectrum(d, kmax, depth=depth, activation=activation, bias=bias)
@@ -89,14 +136,19 @@ def plot_layer_shares(
             labelled = True
         if limit and activation == "relu" and depth >= 2:
             ax.axhline(relu_share_limit(depth, bias=bias)[l], color=cols[l], ls="--", lw=0.8)
+    ax.plot([], [], "o", ms=3.5, color="0.4", label="even k")
+    ax.plot([], [], "o", ms=3.5, color="0.4", mfc="none", label="odd k")
+    if limit and activation == "relu" and depth >= 2:
+        ax.plot([], [], "--", color="0.4", lw=0.8, label=r"limit $k \to \infty$")
     ax.set_ylim(0, 1)
-    return label(
+    label(
         ax,
-        "degree k (filled: even, open: odd)",
+        "degree k",
         r"share $s_k^{(\ell)}$",
-        f"{activation}, L = {depth}, d = {d}, β = {bias:g}",
-        legend=True,
+        f"{activation}, L = {depth}, d = {d}, β = {bias:g}" if title is None else title,
     )
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return ax
 
 
 def plot_high_dim(
@@ -109,8 +161,11 @@ def plot_high_dim(
     ax: Axes | None = None,
 ) -> Axes:
     """Layer-1 and readout shares at degrees ``ks`` against the dimension d, approaching the Maclaurin
-    shares ``b_k^(l) / sum b_k`` (dashed) as d grows. Returns the axes."""
-    ax = get_ax(ax)
+    shares ``b_k^(l) / sum b_k`` (dashed) as d grows; the legend is right of the panel (a new figure is one
+    column wide, legend included). Returns the axes."""
+    if ax is None:
+        _, axs = subplots(1, 1, width=6.6, height=3.6)
+        ax = axs[0, 0]
     ks = list(ks)
     ds = np.asarray(ds)
     lim = maclaurin_shares(depth, max(ks), activation=activation, bias=bias)
@@ -145,6 +200,7 @@ def plot_layer_width_errors(sweep: LayerWidthSweep, ax: Axes | None = None) -> A
     ax.plot(w, sweep.mean_errors[0].max() * np.sqrt(w[0] / w), "--", color="0.3", lw=1, label=r"$\propto n^{-1/2}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _width_ticks(ax, w)
     return label(
         ax,
         "width n",
@@ -172,14 +228,20 @@ def plot_probe_shares(ps: ProbeShares, ax: Axes | None = None) -> Axes:
 
 
 def plot_attribution(
-    comparisons: Sequence[AttributionComparison], theory: ArrayLike | None = None, ax: Axes | None = None
+    comparisons: Sequence[AttributionComparison],
+    theory: ArrayLike | None = None,
+    ax: Axes | None = None,
+    *,
+    title: str = "work of each layer",
 ) -> Axes:
     """Grouped bars of the per-layer shares of the test-loss reduction, one group per target.
 
     Bars: the network (filled), its initial-kernel linearisation (hatched); markers: the analytic-kernel
     linearisation (x) and, when ``theory`` (T, L) is given, the population shares ``s_k^(l)`` (black dash).
-    Returns the axes.
+    The legend names the layers' colours and each kind of bar and marker. Returns the axes.
     """
+    from matplotlib.patches import Patch
+
     ax = get_ax(ax)
     T = len(comparisons)
     L = comparisons[0].network.contrib.shape[1]
@@ -216,8 +278,10 @@ def plot_attribution(
     ax.set_xticks(range(T))
     ax.set_xticklabels([c.label for c in comparisons])
     ax.set_ylim(0, max(0.6, ax.get_ylim()[1]))
-    ax.legend(loc="upper left", ncol=2)
-    return label(ax, "target", "share of the test-loss reduction", "network (filled), its initial kernel (hatched)")
+    handles, labels = ax.get_legend_handles_labels()
+    proxies = [Patch(facecolor="0.45", label="network"), Patch(facecolor="0.8", hatch="//", label="initial kernel")]
+    ax.legend(handles + proxies, labels + [p.get_label() for p in proxies], loc="upper left", ncol=2)
+    return label(ax, "target", "share of the test-loss reduction", title)
 
 
 def plot_contributions(result: AttributionResult, ax: Axes | None = None, *, title: str = "") -> Axes:
@@ -228,10 +292,10 @@ def plot_contributions(result: AttributionResult, ax: Axes | None = None, *, tit
     t = np.arange(result.contrib.shape[0]) * result.extra.get("record_every", 1)
     for l in range(L):
         ax.plot(t, result.contrib[:, l], color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
-    ax.plot(t, result.contrib.sum(axis=1), color="k", lw=2, label=r"$\sum_\ell C_\ell$")
+    ax.plot(t, result.contrib.sum(axis=1), color="k", lw=2, label="sum over the layers")
     ax.plot(t, result.test_loss[0] - result.test_loss, "--", color=PALETTE[1], lw=1.4, label="measured test-loss drop")
     label(ax, "gradient-descent step", r"$C_\ell(t)$", title)
-    ax.legend(loc="center right")
+    ax.legend(loc="upper left")
     return ax
 
 

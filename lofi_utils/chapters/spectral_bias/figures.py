@@ -59,11 +59,15 @@ def plot_amplitude_heatmap(
     cmap: str = "viridis",
     colorbar: bool = True,
     title: str | None = None,
+    log_steps: bool = True,
 ) -> Axes:
     """Heatmap of ``|f_hat_k| / A_k`` over iteration (vertical) and frequency (horizontal).
 
     ``result``: a :class:`SumOfSinesRun` or a sequence of runs with the same frequencies and
-    records (their mean is shown, as in Rahaman et al.'s Fig. 1). Colour scale [0, 1]. Returns ``ax``.
+    records (their mean is shown, as in Rahaman et al.'s Fig. 1). Colour scale [0, 1].
+    ``log_steps``: iterations on a log scale (the default; the record at iteration 0 is then left out),
+    which spreads the learning phase over the panel instead of squeezing it into its bottom rows.
+    Returns ``ax``.
     """
     runs = [result] if isinstance(result, SumOfSinesRun) else list(result)
     if not runs:
@@ -71,13 +75,22 @@ def plot_amplitude_heatmap(
     if any(r.amplitude.shape != runs[0].amplitude.shape for r in runs):
         raise ValueError("runs to average must share frequencies and recorded steps")
     amp = np.mean([r.amplitude for r in runs], axis=0)
-    steps, freqs = runs[0].steps, runs[0].freqs
+    steps, freqs = np.asarray(runs[0].steps, dtype=float), runs[0].freqs
     ax = get_ax(ax)
-    # cell edges: frequencies as categories, iterations half-way between records
+    # cell edges: frequencies as categories, iterations half-way between records (geometric means on
+    # the log axis, where the record at iteration 0, the initial function, has no place)
     xe = np.arange(freqs.size + 1) - 0.5
-    mids = (steps[1:] + steps[:-1]) / 2.0
-    ye = np.concatenate([[steps[0]], mids, [steps[-1]]])
+    if log_steps and np.sum(steps > 0) >= 2:
+        keep = steps > 0
+        steps, amp = steps[keep], amp[keep]
+        mids = np.sqrt(steps[1:] * steps[:-1])
+        ye = np.concatenate([[steps[0] ** 2 / mids[0]], mids, [steps[-1] ** 2 / mids[-1]]])
+        ax.set_yscale("log")
+    else:
+        mids = (steps[1:] + steps[:-1]) / 2.0
+        ye = np.concatenate([[steps[0]], mids, [steps[-1]]])
     mesh = ax.pcolormesh(xe, ye, amp, cmap=cmap, vmin=0.0, vmax=1.0, shading="flat", rasterized=True)
+    ax.set_ylim(ye[0], ye[-1])
     ax.set_xticks(np.arange(freqs.size), [str(k) for k in freqs])
     ax.grid(False)
     if colorbar:
@@ -111,7 +124,8 @@ def plot_fit_snapshots(
     ax.plot(result.x, result.target, color="0.15", lw=2.4, alpha=0.35, label="target")
     for c, i in zip(sequential_colors(len(idx), "plasma"), idx):
         ax.plot(result.x, result.predictions[i], color=c, lw=1.2, label=f"iteration {int(steps[i])}")
-    label(ax, "$x$", "$f(x)$", "network fit during training", legend=True)
+    label(ax, "$x$", "$f(x)$", "network fit during training")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax
 
 
@@ -165,7 +179,7 @@ def plot_ntk_vs_empirical(sweep: NTKSweep, ax: Axes | None = None, *, bins: int 
     c, m, s, _ = bin_by_cosine(sweep.cosines, sweep.theta_hat, bins=bins)
     ok = np.isfinite(m)
     ax.fill_between(c[ok], (m - s)[ok], (m + s)[ok], color=PALETTE[1], alpha=0.25, lw=0)
-    ax.plot(c[ok], m[ok], "o", ms=3.5, color=PALETTE[1], label=f"empirical, width {sweep.widths[-1]} (bin mean ± std)")
+    ax.plot(c[ok], m[ok], "o", ms=3.5, color=PALETTE[1], label=f"empirical, width {sweep.widths[-1]}")
     t = np.linspace(-1, 1, 401)
     ax.plot(
         t,
@@ -173,9 +187,9 @@ def plot_ntk_vs_empirical(sweep: NTKSweep, ax: Axes | None = None, *, bins: int 
         color=PALETTE[0],
         label=f"analytic NTK, L = {sweep.depth}",
     )
-    return label(
-        ax, r"cosine $t = x\cdot x'/d$", r"$\Theta(t)$", f"{sweep.activation} network, d = {sweep.d}", legend=True
-    )
+    label(ax, r"cosine $t = x\cdot x'/d$", r"$\Theta(t)$", f"{sweep.activation} network, d = {sweep.d}")
+    ax.legend(loc="upper left")
+    return ax
 
 
 def plot_width_errors(sweep: NTKSweep, ax: Axes | None = None) -> Axes:
@@ -189,7 +203,19 @@ def plot_width_errors(sweep: NTKSweep, ax: Axes | None = None) -> Axes:
     ax.plot(w, ref, "--", color="0.3", lw=1, label=r"$\propto \mathrm{width}^{-1/2}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _width_ticks(ax, w)
     return label(ax, "width n", r"$\|\hat\Theta-\Theta\|_F / \|\Theta\|_F$", "finite-width fluctuations", legend=True)
+
+
+def _width_ticks(ax: Axes, widths: Sequence[int]) -> None:
+    """Tick a log-scaled x axis at the ``widths`` themselves, written as integers (the default minor
+    labels, 3x10^2, 4x10^2, ..., overlap at the column width); at most five labels."""
+    from matplotlib.ticker import NullFormatter
+
+    w = np.unique(np.asarray(widths, dtype=int))
+    shown = w if w.size <= 5 else w[np.unique(np.linspace(0, w.size - 1, 5).round().astype(int))]
+    ax.set_xticks(shown, [str(v) for v in shown])
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 # =========================================================================== 3. Funk--Hecke
@@ -231,13 +257,15 @@ def plot_spectrum_decay(
     kmax: int = 200,
     nngp: bool = True,
     n_nodes: int = 6000,
+    guide_shift: float = 4.0,
     ax: Axes | None = None,
 ) -> Axes:
     """Log-log NTK eigenvalues ``mu_k`` (even k) on S^{d-1} for each ``d``, with the ``k^(-d)`` guide.
 
-    With ``nngp=True`` the NNGP (readout) spectrum is drawn dashed. Odd degrees are shown as open
+    With ``nngp=True`` the NNGP (readout) spectrum is drawn dotted. Odd degrees are shown as open
     markers where they are above 1e-14 of ``mu_0`` (without bias they vanish for ReLU, k >= 3).
-    Returns the axes.
+    For the ReLU each NTK curve gets a dashed ``k^(-d)`` guide from k = 10 on, multiplied by
+    ``guide_shift`` so that it runs parallel to the curve instead of on top of it. Returns the axes.
     """
     if len(ds) == 0:
         raise ValueError("need at least one dimension d")
@@ -245,6 +273,7 @@ def plot_spectrum_decay(
     k = np.arange(kmax + 1)
     even = k[(k % 2 == 0) & (k > 0)]
     odd = k[k % 2 == 1]
+    guides = False
     for c, d in zip(PALETTE, ds):
         mu = ntk_spectrum(d, kmax, depth=depth, activation=activation, bias=bias, n_nodes=n_nodes)
         ax.loglog(even, mu[even], "-", color=c, label=f"NTK, d = {d}")
@@ -254,20 +283,24 @@ def plot_spectrum_decay(
         if nngp:
             nu = nngp_spectrum(d, kmax, depth=depth, activation=activation, bias=bias, n_nodes=n_nodes)
             ax.loglog(even, nu[even], ":", color=c, label=f"NNGP, d = {d}")
-        if activation == "relu":
-            kk = even[even >= 10]
-            ax.loglog(kk, mu[kk[0]] * (kk / kk[0]) ** (-float(d)), "--", color="0.4", lw=0.8)
-    ax.plot([], [], "--", color="0.4", lw=0.8, label=r"$k^{-d}$ guide")
+        kk = even[even >= 10]
+        if activation == "relu" and kk.size >= 2:
+            # the guide lies on the NTK curve itself (its slope is -d): draw it shifted up, in the curve's colour
+            ax.loglog(kk, guide_shift * mu[kk[0]] * (kk / kk[0]) ** (-float(d)), "--", color=c, lw=0.9, alpha=0.7)
+            guides = True
+    if guides:
+        ax.plot([], [], "--", color="0.4", lw=0.9, label=rf"$k^{{-d}}$, shifted up $\times{guide_shift:g}$")
     label(ax, "degree k (even)", r"eigenvalue $\mu_k$", f"{activation}, L = {depth}, bias β = {bias:g}")
-    ax.legend(loc="upper right", ncol=2 if len(ds) > 1 else 1)
+    ax.legend(loc="lower left", ncol=2 if len(ds) > 1 else 1)
     return ax
 
 
 # =========================================================================== 5. the circle
 def plot_circle_modes(results: Sequence[CircleModesResult], ax: Axes | None = None, *, kernel: bool = True) -> Axes:
-    """Residual amplitude of each ``cos(k theta)`` target against the GD step, per width (solid) and for
-    the linearised model ``(1 - eta lambda_k)^t`` (dashed black). ``results``: list of
-    :class:`lofi_utils.chapters.spectral_bias.circle_networks.CircleModesResult` (same ks, eta). Returns the axes."""
+    """Residual amplitude of each ``cos(k theta)`` target against the GD step, per width (one line style
+    each, one colour per frequency) and for the linearised model ``(1 - eta lambda_k)^t`` (dashed black).
+    ``results``: list of :class:`lofi_utils.chapters.spectral_bias.circle_networks.CircleModesResult` (same
+    ks, eta). Returns the axes."""
     ax = get_ax(ax)
     if not results:
         raise ValueError("need at least one result")
@@ -276,25 +309,31 @@ def plot_circle_modes(results: Sequence[CircleModesResult], ax: Axes | None = No
     styles = ["-", "-.", (0, (5, 1)), (0, (1, 1))]
     t = np.arange(r0.steps + 1)
     for j, res in enumerate(results):
-        for i, k in enumerate(res.ks):
+        for i in range(len(res.ks)):
             ax.plot(
                 t,
                 np.abs(res.amplitude[i]),
                 linestyle=styles[j % len(styles)],
                 color=cols[i % len(cols)],
                 alpha=0.85,
-                label=f"k = {k}" if j == len(results) - 1 else None,
             )
     if kernel:
-        for i, lam in enumerate(r0.lam):
-            ax.plot(
-                t, np.abs(1 - r0.eta * lam) ** t, "--", color="k", lw=0.8, label="linearised model" if i == 0 else None
-            )
+        for lam in r0.lam:
+            ax.plot(t, np.abs(1 - r0.eta * lam) ** t, "--", color="k", lw=0.8)
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 1.5)
-    widths = ", ".join(str(r.width) for r in results)
-    label(ax, "gradient-descent step t", r"residual $|r_k(t)/r_k(0)|$", f"widths {widths} (line styles in that order)")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+    # legend: colours are frequencies, line styles widths (proxy handles, not drawn on the axes)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=cols[i % len(cols)], label=f"k = {k}") for i, k in enumerate(r0.ks)]
+    handles += [
+        Line2D([], [], color="0.3", linestyle=styles[j % len(styles)], label=f"width {res.width}")
+        for j, res in enumerate(results)
+    ]
+    if kernel:
+        handles.append(Line2D([], [], color="k", linestyle="--", lw=0.8, label="linearised model"))
+    label(ax, "gradient-descent step t", r"residual $|r_k(t)/r_k(0)|$", "residual of each frequency")
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax
 
 
@@ -333,8 +372,9 @@ def plot_fourier_feature_errors(
     sequence of ``len(residual_freqs)`` axes. Returns the array of axes.
     """
     F = result.residual_freqs.size
-    if ax is None:
-        _, axs = subplots(1, F, width=3.0, height=2.8, sharey=True)
+    own = ax is None
+    if own:
+        _, axs = subplots(1, F, width=2.3, height=2.8, sharey=True)
         axs = axs[0]
     else:
         axs = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
@@ -349,15 +389,22 @@ def plot_fourier_feature_errors(
         a.set_yscale("log")
         ylab = ("relative " if relative else "") + "residual amplitude"
         label(a, "iteration", ylab if j == 0 else "", f"frequency {k}")
-    axs[-1].legend()
+    if own:  # below the panels, where it covers no curve
+        handles, labels = axs[0].get_legend_handles_labels()
+        axs[0].figure.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4))
+    else:
+        axs[-1].legend()
     return axs
 
 
 def plot_fourier_feature_fits(
     result: FourierFeatureResult, ax: Axes | None = None, *, variants: Sequence | None = None
 ) -> Axes:
-    """The power-law target, the training samples and each variant's final fit. Returns ``ax``."""
-    ax = get_ax(ax)
+    """The power-law target, the training samples and each variant's final fit (legend on the right; a
+    new figure is one column wide, legend included). Returns ``ax``."""
+    if ax is None:
+        _, axs = subplots(1, 1, width=6.6, height=3.6)
+        ax = axs[0, 0]
     ax.plot(result.x, result.signal, color="0.15", lw=2.4, alpha=0.3, label="target")
     ax.plot(result.x[result.train_idx], result.signal[result.train_idx], "k.", ms=6, label="training points")
     chosen = range(len(result.labels)) if variants is None else [result.index(p) for p in variants]
