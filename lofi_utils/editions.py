@@ -82,6 +82,8 @@ def chapter_notebook(
     requirement: str | None = None,
     executed: Mapping[str, Any] | None = None,
     glue: Mapping[str, str] | None = None,
+    first_figure: int = 1,
+    first_equation: int = 1,
 ) -> NotebookNode:
     """The chapter at ``path`` (jupytext MyST ``.md``) as an ``nbformat`` notebook without outputs, its markdown
     in plain Markdown that Jupyter and Colab show as the book does (:func:`lofi_utils.plain_markdown.convert_notebook`:
@@ -93,7 +95,8 @@ def chapter_notebook(
     whose glued values replace the ``{glue}`` roles (in the student edition, only values glued outside the
     solutions); ``glue``: more ``{key: text/plain}`` values (:func:`lofi_utils.plain_markdown.glue_file_values`
     of the ``.glue.json`` that myst-nb writes); a value known to neither reads "(value computed when you run
-    the notebook)".
+    the notebook)". ``first_figure``, ``first_equation``: the numbers the book gives the chapter's first figure
+    and labelled equation (see :func:`write_notebooks`).
     """
     import jupytext
     import nbformat
@@ -107,7 +110,13 @@ def chapter_notebook(
     nb = jupytext.reads(text, fmt="md:myst")
     if executed is not None and edition == "student":
         executed = {"cells": split_code_cells(executed)[1]}
-    convert_notebook(nb, source=path, glue={**glue_values(executed), **(glue or {})})
+    convert_notebook(
+        nb,
+        source=path,
+        glue={**glue_values(executed), **(glue or {})},
+        first_figure=first_figure,
+        first_equation=first_equation,
+    )
     if requirement:
         nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP_CELL.format(requirement=requirement)))
     return nb
@@ -125,16 +134,32 @@ def write_notebooks(
     """Write :func:`chapter_notebook` of each source ``.md`` as ``outdir/<stem>.ipynb``; return the paths.
 
     ``executed``: ``{stem: executed notebook}``, ``glue``: ``{stem: {key: value}}``: the glued values pasted into
-    the prose (see :func:`chapter_notebook`)."""
+    the prose (see :func:`chapter_notebook`). ``sources`` come in the book's order: figures and labelled
+    equations are numbered across them, as the book numbers them across its pages (counted in the full
+    edition; a solution's figure carries no number, so both editions number alike)."""
+    import jupytext
     import nbformat
+
+    from .plain_markdown import count_numbered
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
+    fig, eq = 1, 1
     for src in sources:
         ran = (executed or {}).get(Path(src).stem)
         values = (glue or {}).get(Path(src).stem)
-        nb = chapter_notebook(src, edition=edition, requirement=requirement, executed=ran, glue=values)
+        nb = chapter_notebook(
+            src,
+            edition=edition,
+            requirement=requirement,
+            executed=ran,
+            glue=values,
+            first_figure=fig,
+            first_equation=eq,
+        )
+        n_fig, n_eq = count_numbered(jupytext.reads(Path(src).read_text(encoding="utf-8"), fmt="md:myst"))
+        fig, eq = fig + n_fig, eq + n_eq
         dest = outdir / f"{Path(src).stem}.ipynb"
         nbformat.write(nb, dest)
         written.append(dest)

@@ -29,7 +29,6 @@ from .phase_model import PhaseModel, check_N
 from .sgd import EscapeResult, check_order, drift_escape_time, phase_sgd
 from .sgd_chain import overlap_chain
 from .stats import fit_power_law
-from .tables import Table
 from .validation import check_int, check_positive
 
 if TYPE_CHECKING:
@@ -129,21 +128,17 @@ class EscapeScan:
         """Quantiles of the escape times per setting (G, len(qs)), censored runs as ``inf``."""
         return np.quantile(self.times, qs, axis=1).T
 
-    def table(self, scale: ArrayLike | None = None) -> Table:
-        """One row per setting: median, quartiles and censored share; ``scale`` (G,) divides the times."""
+    def table(self, scale: ArrayLike | None = None) -> str:
+        """One line per setting: median, quartiles and censored share; ``scale`` (G,) divides the times."""
         sc = np.ones(len(self.values)) if scale is None else np.asarray(scale, dtype=float)
         q = self.quantiles()
-        rows = [
-            [
-                str(lab),
-                f"{self.medians[i] / sc[i]:.3g}",
-                f"{q[i, 0] / sc[i]:.3g}",
-                f"{q[i, 1] / sc[i]:.3g}",
-                f"{self.censored[i]:.2f}",
-            ]
-            for i, lab in enumerate(self.labels)
-        ]
-        return Table(["setting", "median", "q25", "q75", "censored"], rows)
+        rows = [f"{'setting':>14} {'median':>10} {'q25':>10} {'q75':>10} {'censored':>9}"]
+        for i, lab in enumerate(self.labels):
+            rows.append(
+                f"{str(lab):>14} {self.medians[i] / sc[i]:10.3g} {q[i, 0] / sc[i]:10.3g} "
+                f"{q[i, 1] / sc[i]:10.3g} {self.censored[i]:9.2f}"
+            )
+        return "\n".join(rows)
 
 
 def escape_time_scan(
@@ -357,19 +352,16 @@ class PowerLawScan:
         if self.a_values[0] != 0:
             raise ValueError(f"the first spectral exponent must be 0 (the isotropic case), got {self.a_values[0]}")
 
-    def table(self) -> Table:
-        """One row per spectral exponent: ``D_eff``, then per template the median ``T / N^3`` and ``|m0|``."""
-        cols = ["a", "D_eff"] + [c for t in self.templates for c in (f"T/N^3 {t}", f"|m0| {t}")]
-        rows = [
-            [f"{a:.2f}", f"{self.d_eff[i]:.1f}"]
-            + [
-                c
+    def table(self) -> str:
+        """One line per spectral exponent: ``D_eff``, then per template the median ``T / N^3`` and ``|m0|``."""
+        rows = [f"{'a':>5} {'D_eff':>6} " + " ".join(f"{'T/N^3 ' + t:>12} {'|m0| ' + t:>9}" for t in self.templates)]
+        for i, a in enumerate(self.a_values):
+            cells = " ".join(
+                f"{self.medians[i, j] / self.N**3:12.3g} {self.m0_typical[i, j]:9.3f}"
                 for j in range(len(self.templates))
-                for c in (f"{self.medians[i, j] / self.N**3:.3g}", f"{self.m0_typical[i, j]:.3f}")
-            ]
-            for i, a in enumerate(self.a_values)
-        ]
-        return Table(cols, rows)
+            )
+            rows.append(f"{a:5.2f} {self.d_eff[i]:6.1f} {cells}")
+        return "\n".join(rows)
 
 
 def powerlaw_scan(

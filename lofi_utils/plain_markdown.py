@@ -241,6 +241,7 @@ class _State:
     numbers: list = field(default_factory=list)  # the exercises' numbers in order (None: unnumbered)
     seen: int = 0  # exercises converted so far
     n_figure: int = 0
+    first_equation: int = 1  # the number of the chapter's first labelled equation (the book numbers across pages)
 
 
 def _options(body: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -292,7 +293,7 @@ def _scan(text: str, st: _State) -> None:
         if kind == "text":
             for line in block:
                 if m := _EQ_LABEL.search(line):
-                    st.equations.setdefault(m.group(1), len(st.equations) + 1)
+                    st.equations.setdefault(m.group(1), st.first_equation + len(st.equations))
             continue
         if kind != "directive":
             continue
@@ -307,7 +308,7 @@ def _scan(text: str, st: _State) -> None:
             st.n_figure += 1
             st.figures[opts["name"]] = st.n_figure
         elif name == "math" and opts.get("label"):
-            st.equations.setdefault(opts["label"], len(st.equations) + 1)
+            st.equations.setdefault(opts["label"], st.first_equation + len(st.equations))
         _scan("\n".join(rest), st)
 
 
@@ -507,16 +508,21 @@ def convert_notebook(
     source: str | os.PathLike[str] | None = None,
     book: Book | None = None,
     glue: Mapping[str, str] | None = None,
+    first_figure: int = 1,
+    first_equation: int = 1,
 ) -> NotebookNode:
     """Convert every markdown cell of ``nb`` (in place; also returned) to plain Markdown and append a
     "References" cell listing the entries cited. ``source``: the chapter's path (its folder resolves ``{doc}``
     targets; without ``book``, the book around it is read with :func:`book_for`). ``glue``: the values the
-    executed chapter glued (:func:`glue_values`)."""
+    executed chapter glued (:func:`glue_values`). ``first_figure``, ``first_equation``: the numbers of the
+    chapter's first figure and labelled equation (the book numbers both across its pages: see
+    :func:`count_numbered`)."""
     import nbformat
 
     if book is None:
         book = book_for(source) if source is not None else Book()
     st = _State(book=book, glue=glue or {}, folder=Path(source).resolve().parent if source else None)
+    st.n_figure, st.first_equation = int(first_figure) - 1, int(first_equation)
     captions = {}  # id(code cell) -> its figure's (number, caption)
     for c in nb.cells:  # in page order, as Sphinx numbers figures
         if c.cell_type == "markdown":
@@ -539,6 +545,20 @@ def convert_notebook(
     if st.cited:
         nb.cells.append(nbformat.v4.new_markdown_cell(reference_list(st.cited, book.bibliography)))
     return nb
+
+
+def count_numbered(nb: NotebookNode) -> tuple[int, int]:
+    """``(figures, labelled equations)`` of a chapter notebook (before conversion): what it adds to the book's
+    numbering, which runs across pages (Sphinx's ``numfig`` without numbered sections), so that the next
+    chapter's downloads start where the book does."""
+    st = _State(book=Book(), glue={}, folder=None)
+    n = 0
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            _scan(c.source, st)
+        elif c.cell_type == "code" and figure_options(c) is not None:
+            n += 1
+    return st.n_figure + n, len(st.equations)
 
 
 def figure_options(cell: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -49,7 +49,8 @@ def _chromium() -> str | None:
 
 #: Measures the laid-out page once MathJax has typeset it and appends the result as JSON in ``<pre id="lofi-measure">``:
 #: ``column`` (text column width, px); ``images`` ([src, natural width, shown width] of each image in the article);
-#: ``unnumbered`` (cell-output images outside a numbered figure); ``wide_math`` ([TeX start, width] of display
+#: ``unnumbered`` (cell-output images outside a numbered figure, except in a worked solution, whose figures the
+#: book does not number, so that both editions number alike); ``wide_math`` ([TeX start, width] of display
 #: equations wider than the column); ``wide_output`` ([text start, width] of output blocks wider than their box).
 MEASURE_JS = r"""
 (function () {
@@ -62,7 +63,8 @@ MEASURE_JS = r"""
       if (!im.naturalWidth) return;
       r.images.push([im.getAttribute("src"), im.naturalWidth, Math.round(im.getBoundingClientRect().width)]);
       var fig = im.closest("figure");
-      if (im.closest(".cell_output, .output") && !(fig && fig.querySelector(".caption-number")))
+      var numbered = fig && fig.querySelector(".caption-number");
+      if (im.closest(".cell_output, .output") && !im.closest(".solution") && !numbered)
         r.unnumbered.push(im.getAttribute("src"));
     });
     art.querySelectorAll('mjx-container[display="true"]').forEach(function (mc) {

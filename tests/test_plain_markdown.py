@@ -258,3 +258,16 @@ def test_a_numbered_figure_cell_is_followed_by_its_caption():
         ("markdown", "**Figure 2.** Second k."),
     ]
     assert "See Figure 2." in nb.cells[0].source and leftover_markup(nb) == []
+
+
+def test_numbers_continue_across_chapters_as_in_the_book():
+    from lofi_utils.plain_markdown import count_numbered
+
+    text = (
+        "# Ch\n\nBy {eq}`eq-a`, see {numref}`fig-a`.\n\n$$\nx = 1\n$$ (eq-a)\n\n"
+        "```{code-cell} ipython3\n---\nmystnb:\n  figure:\n    name: fig-a\n    caption: One.\n---\nplot()\n```\n"
+    )
+    assert count_numbered(jupytext.reads(text, fmt="md:myst")) == (1, 1)
+    nb = convert_notebook(jupytext.reads(text, fmt="md:myst"), first_figure=12, first_equation=22)
+    md = _markdown(nb)
+    assert "By (22), see Figure 12." in md and "\\tag{22}" in md and "**Figure 12.** One." in md

@@ -188,7 +188,8 @@ def _requirement(app) -> str | None:
 
 
 def _chapters(app) -> list[Path]:
-    sources = sorted((Path(app.srcdir) / "notebooks").glob("*.md"))
+    """The chapters this build reads, in the book's order (figures and equations are numbered in that order)."""
+    sources = _chapter_files(Path(app.srcdir))
     return [p for p in sources if f"notebooks/{p.stem}" in app.env.found_docs]
 
 

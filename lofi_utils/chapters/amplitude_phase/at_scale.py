@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...plotting import PALETTE, get_ax, label, sequential_colors
+from .figures import plain_log_labels, plain_log_ticks
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,14 +34,15 @@ def plot_stored_n_scan(summary: dict, *, ax: Axes | None = None) -> Axes:
         fmt="o",
         color=PALETTE[0],
         capsize=3,
-        label=f"median (95 % interval); fit N^{e['exponent']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]",
+        label=f"median (95 % interval); fit $N^{{{e['exponent']:.2f}}}$ [{e['lo']:.2f}, {e['hi']:.2f}]",
     )
     nn = np.geomspace(N.min(), N.max(), 50)
     for p, style in ((2, ":"), (3, "--"), (4, "-.")):
-        ax.plot(nn, med[0] * (nn / N[0]) ** p, style, color="0.35", lw=1, label=f"N^{p} through N = {N[0]:.0f}")
+        ax.plot(nn, med[0] * (nn / N[0]) ** p, style, color="0.35", lw=1, label=f"$N^{p}$ through N = {N[0]:.0f}")
     ax.set_xscale("log"), ax.set_yscale("log")
+    plain_log_ticks(ax, N)
     label(ax, "dimension N", "escape time T (steps)", f"stored N-scan, {rows[0]['runs']} runs per N")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     return ax
 
 
@@ -56,8 +58,10 @@ def plot_stored_c_scan(summary: dict, *, ax: Axes | None = None) -> Axes:
         j = int(np.nanargmin(y))
         ax.plot(cs[j], y[j], "*", color=colors[i], ms=10)
     ax.set_xscale("log"), ax.set_yscale("log")
-    label(ax, "step-size constant c (eta = c / N^2)", "median T / N^3", "the best step does not beat N^3")
-    ax.legend(fontsize=7)
+    plain_log_ticks(ax, cs)
+    plain_log_labels(ax, "y")
+    label(ax, "step-size constant c (η = c / N²)", "median T / N³", "the best step does not beat N³")
+    ax.legend(fontsize=8)
     return ax
 
 
@@ -76,9 +80,10 @@ def plot_stored_powerlaw(summary: dict, *, ax: Axes | None = None) -> Axes:
             y,
             "o-",
             color=PALETTE[i],
-            label=f"a = {float(a):g}: N^{e['exponent']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]",
+            label=f"a = {float(a):g}: $N^{{{e['exponent']:.2f}}}$ [{e['lo']:.2f}, {e['hi']:.2f}]",
         )
     ax.set_xscale("log"), ax.set_yscale("log")
+    plain_log_ticks(ax, np.concatenate([np.asarray(summary[a]["Ns"], dtype=float) for a in keys]))
     label(ax, "dimension N", "median escape time (steps)", "power-law spectrum: the exponent of N")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     return ax

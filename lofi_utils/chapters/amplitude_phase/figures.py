@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 from numpy.typing import ArrayLike
 
 from ... import streams
@@ -30,7 +31,7 @@ from ...fourier import (
     swap_amplitude_phase,
 )
 from ...phase_model import PhaseModel, excess_kurtosis, kappa4_spike, periodogram, power_spectrum, whitened_projection
-from ...plotting import PALETTE, get_ax, label, sequential_colors
+from ...plotting import COLUMN_WIDTH, PALETTE, get_ax, label, sequential_colors, subplots
 from ...sgd import EscapeResult, drift_escape_time
 from ...validation import check_choice
 from .tracking import Tracking
@@ -43,12 +44,16 @@ __all__ = [
     "plot_radial_spectra",
     "plot_tracking",
     "plot_speed",
+    "phase_model_sample",
     "plot_phase_model",
     "plot_escape_traces",
     "plot_escape_scaling",
     "plot_escape_fraction",
+    "template_overlaps",
     "plot_spectrum_template",
     "plot_powerlaw_scan",
+    "plain_log_ticks",
+    "plain_log_labels",
     "plot_discrimination",
 ]
 
@@ -63,13 +68,12 @@ def plot_image_decomposition(
 ) -> np.ndarray | Sequence[Sequence[Axes]]:
     """A grid: each row an image, its phase-scrambled version (amplitude only), its amplitude-equalised
     version (phase only, with a flat amplitude) and the swap (this image's phase with the next image's
-    amplitude). ``images``: list of equally shaped 2-D arrays. Returns the axes (rows x 4)."""
-    import matplotlib.pyplot as plt
-
+    amplitude). ``images``: list of equally shaped 2-D arrays. Returns the axes (rows x 4); a new figure is
+    the column's width."""
     imgs = np.stack([np.asarray(im, dtype=np.float64) for im in images])
     n = len(imgs)
     if axs is None:
-        _, axs = plt.subplots(n, 4, figsize=(9.0, 2.3 * n), constrained_layout=True, squeeze=False)
+        _, axs = subplots(n, 4, width=COLUMN_WIDTH / 4, height=1.75)
     scr = phase_scramble(imgs, rng)
     flat = np.ones(imgs.shape[-2:]) * amplitude_phase(imgs)[0].mean()
     eq = amplitude_equalise(imgs, flat)
@@ -88,7 +92,7 @@ def plot_image_decomposition(
             ax.set_xticks([]), ax.set_yticks([])
             ax.grid(False)
             if i == 0:
-                ax.set_title(titles[j], fontsize=9)
+                ax.set_title(titles[j], fontsize=8.5)
         if names is not None:
             axs[i][0].set_ylabel(names[i])
     return axs
@@ -104,13 +108,14 @@ def plot_radial_spectra(images: dict, *, kmin: float = 4.0, ax: Axes | None = No
     kk = np.array([kmin, k[-1]])
     ax.loglog(kk, (kk / kk[0]) ** -2.0 * 0.3, "k--", lw=1, label=r"$k^{-2}$")
     label(ax, "radial frequency |k| (cycles / image)", "power P(k) / P(1)", "radial power spectra")
-    ax.legend(fontsize=7)
+    ax.legend(loc="lower left", fontsize=8)
     return ax
 
 
 # =========================================================================== 2. training
 def plot_tracking(tr: Tracking, *, ax: Axes | None = None, title: str = "what the network uses, over training") -> Axes:
-    """Accuracies on the real, amplitude-only and phase-only test images, and the hybrid shares, against steps."""
+    """Accuracies on the real, amplitude-only and phase-only test images, and the hybrid shares, against steps
+    (legend below the axes)."""
     ax = get_ax(ax)
     styles = {
         "real": ("real test images", PALETTE[7], "-"),
@@ -122,13 +127,18 @@ def plot_tracking(tr: Tracking, *, ax: Axes | None = None, title: str = "what th
         if k in tr.acc:
             ax.plot(x, tr.acc[k], ls, color=col, marker="o", ms=3, label=lab)
     if tr.follow_amp.size:
-        ax.plot(x, tr.follow_amp, "--", color=PALETTE[0], label="hybrid -> amplitude donor")
-        ax.plot(x, tr.follow_phase, "--", color=PALETTE[1], label="hybrid -> phase donor")
+        ax.plot(x, tr.follow_amp, "--", color=PALETTE[0], label="hybrid → amplitude donor")
+        ax.plot(x, tr.follow_phase, "--", color=PALETTE[1], label="hybrid → phase donor")
     ax.axhline(tr.chance, color="0.5", ls=":", lw=1, label="chance")
     ax.set_xscale("log")
     label(ax, "SGD steps", "accuracy / share", title)
-    ax.legend(fontsize=7)
+    _legend_below(ax)
     return ax
+
+
+def _legend_below(ax: Axes, ncol: int = 2) -> None:
+    """The axes' legend under its x label (constrained layout makes room), so that it covers no curve."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=ncol, fontsize=8)
 
 
 def plot_speed(
@@ -138,7 +148,8 @@ def plot_speed(
     key: str = "test",
     title: str = "learning the amplitude vs the phase task",
 ) -> Axes:
-    """Test accuracy against steps for networks trained on the amplitude-only and the phase-only task (all seeds)."""
+    """Test accuracy against steps for networks trained on the amplitude-only and the phase-only task (all seeds;
+    legend below the axes)."""
     ax = get_ax(ax)
     for k, col, lab in (("amp", PALETTE[0], "amplitude-only task"), ("phase", PALETTE[1], "phase-only task")):
         for i, tr in enumerate(runs[k]):
@@ -154,11 +165,21 @@ def plot_speed(
     ax.axhline(runs["amp"][0].chance, color="0.5", ls=":", lw=1, label="chance")
     ax.set_xscale("log")
     label(ax, "SGD steps", "test accuracy", title)
-    ax.legend(fontsize=7)
+    _legend_below(ax)
     return ax
 
 
 # =========================================================================== 3. the phase-only model
+def phase_model_sample(
+    N: int = 64, a: float = 1.0, template: str = "pl", *, beta: float = 5.0, seed: int = 0, n: int = 4000
+) -> tuple[PhaseModel, np.ndarray, np.ndarray]:
+    """The model and the ``n`` labelled samples that :func:`plot_phase_model` draws (same arguments, same
+    draws), so that a caption can quote what the figure shows. Returns ``(model, X, y)``."""
+    model = PhaseModel.make(N, a, beta=beta, template=template, rng=streams.rng(seed, "phase_model_figure.model"))
+    X, y = model.sample(n, streams.rng(seed, "phase_model_figure.sample"))
+    return model, X, y
+
+
 def plot_phase_model(
     N: int = 64,
     a: float = 1.0,
@@ -172,15 +193,17 @@ def plot_phase_model(
     """Three panels for the phase-only model: the shared spectrum and the template's power, one signal of
     each class, and histograms of the whitened projection ``x~.u`` (bimodal vs Gaussian).
 
-    ``axs``: three axes (default: a new 1x3 figure). Returns the axes. Used by the chapter's static figure
-    and by its widget.
+    ``axs``: three axes in that order (default: a new figure of the column's width, the spectrum and the
+    histograms side by side above the two signals). Returns the axes. The samples are
+    :func:`phase_model_sample`'s.
     """
     import matplotlib.pyplot as plt
 
     if axs is None:
-        _, axs = plt.subplots(1, 3, figsize=(11.5, 3.2), constrained_layout=True)
-    model = PhaseModel.make(N, a, beta=beta, template=template, rng=streams.rng(seed, "phase_model_figure.model"))
-    X, y = model.sample(n, streams.rng(seed, "phase_model_figure.sample"))
+        fig = plt.figure(figsize=(COLUMN_WIDTH, 5.6), layout="constrained")
+        m = fig.subplot_mosaic([["spectrum", "hist"], ["signal", "signal"]], height_ratios=[1.15, 1])
+        axs = [m["spectrum"], m["signal"], m["hist"]]
+    model, X, y = phase_model_sample(N, a, template, beta=beta, seed=seed, n=n)
     f = np.arange(N // 2 + 1)
     ax = axs[0]
     ax.loglog(f[1:] + 1, power_spectrum(N, a)[1:], color="0.2", label=r"$\lambda_f$ (both classes)")
@@ -192,16 +215,16 @@ def plot_phase_model(
     ax.loglog(
         f[1:] + 1, np.maximum(uf[1:], 1e-6), "-", color=PALETTE[2], lw=1, alpha=0.8, label=r"template $|\hat u_f|^2$"
     )
-    label(ax, "1 + frequency f", "power", f"spectrum, a = {a:g}, D_eff = {model.d_eff:.1f}")
-    from matplotlib.ticker import NullFormatter
-
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi * 30)  # room for the legend above the spectrum
+    label(ax, "1 + frequency f", "power", f"a = {a:g}, D_eff = {model.d_eff:.1f}")
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper right", fontsize=7.5)
     ax = axs[1]
-    ax.plot(X[y < 0][0], color=PALETTE[0], label="noise (y = -1)")
-    ax.plot(X[y > 0][0], color=PALETTE[1], label="structured (y = +1)")
-    label(ax, "position j", "x_j", f"one signal per class (N = {N})")
-    ax.legend(fontsize=7)
+    ax.plot(X[y < 0][0], color=PALETTE[0], label=f"one noise signal (y = -1), N = {N}")
+    ax.plot(X[y > 0][0], color=PALETTE[1], label="one structured signal (y = +1)")
+    label(ax, "position j", "x_j")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8.5)
     ax = axs[2]
     bins = np.linspace(-4, 4, 61)
     vn, vs = whitened_projection(model, X[y < 0]), whitened_projection(model, X[y > 0])
@@ -211,9 +234,9 @@ def plot_phase_model(
         ax,
         r"whitened projection $\tilde x\cdot u$",
         "density",
-        rf"template '{template}': $\kappa_4$ = {excess_kurtosis(vs):.2f} vs {model.kappa4:.2f}",
+        rf"structured $\kappa_4$: {excess_kurtosis(vs):.2f} ({model.kappa4:.2f})",
     )
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper right", fontsize=7.5)
     return axs
 
 
@@ -234,14 +257,15 @@ def plot_escape_traces(
     ax.plot(tt, 1.0 / np.sqrt(n0 - e0 * k4 * tt / 6), "k--", lw=1.2, label="population drift from $m_0^2 = 1/N$")
     ax.axhline(res.threshold, color="0.4", ls=":", lw=1, label=f"threshold {res.threshold:g}")
     ax.set_ylim(0, 1)
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     label(ax, "SGD steps t (= samples)", "|m_t|", f"search phase, N = {int(n0)}")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=8, loc="upper right")
     return ax
 
 
 def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, ax: Axes | None = None) -> Axes:
     """Median escape time against N (log-log) with quartile bars, the fitted power law, the drift prediction
-    ``6 N^3 / (|kappa_4| c)`` and an ``N^3 log^2 N`` guide."""
+    ``6 N^3 / (|kappa_4| c)`` and an ``N^3 log^2 N`` guide; ticks at the N of the scan, legend below the axes."""
     ax = get_ax(ax)
     N = scan.values
     med = scan.medians
@@ -253,15 +277,48 @@ def plot_escape_scaling(scan: EscapeScan, *, beta: float = 5.0, c: float = 1.0, 
         fmt="o",
         color=PALETTE[0],
         capsize=3,
-        label=f"median (quartiles), fit N^{scan.exponent:.2f}",
+        label=f"median (quartiles), fit $N^{{{scan.exponent:.2f}}}$",
     )
     nn = np.linspace(N.min() * 0.9, N.max() * 1.1, 50)
     ax.plot(nn, drift_escape_time(nn, beta=beta, c=c), "--", color=PALETTE[1], label=r"drift: $6N^3/(|\kappa_4| c)$")
     g = med[0] / (N[0] ** 3 * np.log(N[0]) ** 2)
     ax.plot(nn, g * nn**3 * np.log(nn) ** 2, ":", color="0.3", label=r"$\propto N^3\log^2 N$")
     ax.set_xscale("log"), ax.set_yscale("log")
+    plain_log_ticks(ax, N)
     label(ax, "dimension N", "escape time T (steps)", "escape time against N")
-    ax.legend(fontsize=7)
+    _legend_below(ax, ncol=1)
+    return ax
+
+
+def plain_log_ticks(ax: Axes, values: ArrayLike, *, axis: str = "x") -> Axes:
+    """Ticks of a log ``axis`` at ``values`` only, labelled as plain numbers (``16``, ``0.5``): no minor tick
+    labels such as ``2x10^1`` that run into each other over less than a decade."""
+    check_choice(axis, "axis", ("x", "y"))
+    v = np.unique(np.asarray(values, dtype=float))
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xticks if axis == "x" else ax.set_yticks)(v, [f"{x:g}" for x in v])
+    target.set_minor_locator(NullLocator())
+    return ax
+
+
+def plain_log_labels(ax: Axes, axis: str = "y") -> Axes:
+    """Label a log ``axis`` with plain numbers (``0.5``, ``1``, ``2``) instead of ``5x10^-1``: the decades and
+    some minor ticks, the fewer the more decades the axis spans (at draw time): 2, 3, 4, 5, 6, 8 times a
+    decade below 1.2 decades, 2, 3, 5 below 2.5, else 2 and 5, so that labels do not collide."""
+    check_choice(axis, "axis", ("x", "y"))
+    target = ax.xaxis if axis == "x" else ax.yaxis
+
+    def minor(v: float, _pos: int) -> str:
+        if v <= 0:
+            return ""
+        lo, hi = sorted(target.get_view_interval())
+        decades = np.log10(hi / lo) if lo > 0 else np.inf
+        keep = (2, 3, 4, 5, 6, 8) if decades < 1.2 else (2, 3, 5) if decades < 2.5 else (2, 5)
+        mantissa = round(v / 10 ** np.floor(np.log10(v)), 6)
+        return f"{v:g}" if mantissa in keep else ""
+
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    target.set_minor_formatter(FuncFormatter(minor))
     return ax
 
 
@@ -277,7 +334,7 @@ def plot_escape_fraction(scan: EscapeScan, *, scale: str = "N3", ax: Axes | None
         ax.plot(grid, escape_fraction(t, grid * s), color=cols[i], label=f"N = {int(N)}")
     ax.set_xscale("log")
     label(ax, "n / N³" if scale == "N3" else "n / (N³ log² N)", "fraction escaped", "escape fraction")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
@@ -292,18 +349,16 @@ def plot_spectrum_template(
     D: int = 8,
     axs: Sequence[Axes] | np.ndarray | None = None,
 ) -> Sequence[Axes] | np.ndarray:
-    """Why a power-law spectrum can speed up phase learning: two panels.
+    """Why a power-law spectrum can speed up phase learning: two panels (a new figure is the column's width).
 
     Left: the shared eigenvalues ``lambda_f`` and the template's power ``|u_f|^2`` per frequency. Right: the
     initial effective overlap ``|m_eff| = |cos(C^(1/2) w, u)|`` of ``n_w`` uniformly random ``w``, against
     ``N^(-1/2)`` (the isotropic value) and ``D_eff^(-1/2)``. ``axs``: two axes (default: a new 1x2 figure).
     Returns the axes. The chapter's static figure and its widget both call this function.
     """
-    import matplotlib.pyplot as plt
-
     if axs is None:
-        _, axs = plt.subplots(1, 2, figsize=(9.0, 3.2), constrained_layout=True)
-    model = PhaseModel.make(N, a, template=template, rng=streams.rng(seed, "template_figure.model"), D=D)
+        axs = subplots(1, 2, width=COLUMN_WIDTH / 2, height=3.0)[1][0]
+    model, m0 = template_overlaps(N, a, template, seed=seed, n_w=n_w, D=D)
     f = np.arange(N // 2 + 1)
     ax = axs[0]
     lam = power_spectrum(N, a)
@@ -313,19 +368,27 @@ def plot_spectrum_template(
     ax.semilogy(f, np.maximum(mult * uf, 1e-8), "s-", ms=3, color=PALETTE[2], label=r"template power $|\hat u_f|^2$")
     ax.set_ylim(1e-5, 1.5)
     label(ax, "frequency f", "share of the total", f"N = {N}, a = {a:g}, template '{template}'")
-    ax.legend(fontsize=7)
+    ax.legend(loc="best", fontsize=7.5)
     ax = axs[1]
-    rng = streams.rng(seed, "template_figure.overlaps")
-    w = rng.standard_normal((n_w, N))
-    m0 = np.abs(model.overlap(w))
     ax.hist(m0, bins=40, density=True, color=PALETTE[0], alpha=0.7, label=r"$|m_{eff}(0)|$, random $w$")
     ax.axvline(N**-0.5, color="0.3", ls="--", label=r"$N^{-1/2}$")
     ax.axvline(
         model.d_eff**-0.5, color=PALETTE[1], ls="-", label=rf"$D_{{eff}}^{{-1/2}}$, $D_{{eff}}$ = {model.d_eff:.1f}"
     )
     label(ax, "initial effective overlap", "density", f"median |m_eff(0)| = {np.median(m0):.3f}")
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper right", fontsize=7.5)
     return axs
+
+
+def template_overlaps(
+    N: int = 64, a: float = 1.0, template: str = "pl", *, seed: int = 0, n_w: int = 2000, D: int = 8
+) -> tuple[PhaseModel, np.ndarray]:
+    """The model and the initial effective overlaps ``|m_eff(0)|`` of ``n_w`` random ``w`` that
+    :func:`plot_spectrum_template` draws (same arguments, same draws), so that a caption can quote them.
+    Returns ``(model, |m_eff(0)|)``."""
+    model = PhaseModel.make(N, a, template=template, rng=streams.rng(seed, "template_figure.model"), D=D)
+    w = streams.rng(seed, "template_figure.overlaps").standard_normal((n_w, N))
+    return model, np.abs(model.overlap(w))
 
 
 def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax: Axes | None = None) -> Axes:
@@ -342,23 +405,30 @@ def plot_powerlaw_scan(pl: PowerLawScan, *, baseline: float | None = None, ax: A
     if baseline is not None:
         ax.axhline(baseline / N3, color="0.4", ls=":", label="isotropic baseline")
     ax.set(xlabel="spectral exponent a", ylabel="median escape time / N³", title=f"N = {pl.N}, c = {pl.c:g}")
+    plain_log_labels(ax, "y")
     ax2 = ax.twinx()
     ax2.plot(pl.a_values, pl.d_eff, "k--", lw=1)
     ax2.set_ylabel("D_eff (dashed)")
     ax2.grid(False)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     return ax
 
 
 # =========================================================================== 6. textures
 def plot_discrimination(results: dict, *, ax: Axes | None = None) -> Axes:
-    """Test accuracy against steps for the phase-discrimination runs, keyed by a label."""
-    ax = get_ax(ax)
-    for i, (lab, tr) in enumerate(results.items()):
+    """Test accuracy against steps for the phase-discrimination runs, keyed ``"<texture>, jitter <j>, <spectrum>"``:
+    one colour per texture and jitter, solid for the natural spectrum and dashed for the flat one, chance
+    dotted, the legend to the right of the axes (a new figure is the column's width)."""
+    if ax is None:
+        ax = subplots(1, 1, width=COLUMN_WIDTH, height=3.6)[1][0, 0]
+    groups: dict[str, str] = {}
+    for lab, tr in results.items():
+        group = lab.rsplit(",", 1)[0] if ("natural" in lab or "flat" in lab) else lab
+        col = groups.setdefault(group, PALETTE[len(groups) % len(PALETTE)])
         ax.plot(
             np.maximum(tr.steps, 1),
             tr.acc["test"],
-            color=PALETTE[i % len(PALETTE)],
+            color=col,
             marker="o",
             ms=2.5,
             ls="-" if "natural" in lab else "--",
@@ -367,5 +437,5 @@ def plot_discrimination(results: dict, *, ax: Axes | None = None) -> Axes:
     ax.axhline(0.5, color="0.5", ls=":", lw=1)
     ax.set_xscale("log")
     label(ax, "SGD steps", "test accuracy", "real vs phase-randomised patches")
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
     return ax

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.ticker import NullLocator
 from numpy.typing import ArrayLike
 
 from ... import streams
 from ...lofi import HierarchicalTarget, KernelLoFi, NeuralLoFi, span_r2
-from ...plotting import PALETTE, get_ax, label
+from ...plotting import COLUMN_WIDTH, PALETTE, label, subplots
 from ...tables import Table
 from ...validation import check_int
+from .at_scale import n_text
 
 if TYPE_CHECKING:
     import os
@@ -129,8 +131,10 @@ def compare_models(
 def plot_comparison(
     cmp: Comparison, ax: Axes | None = None, *, title: str = "Neural LoFi against lazy baselines"
 ) -> Axes:
-    """Test MSE against ``n`` for every model (mean over seeds, band = min-max), with ``Var y`` dashed."""
-    ax = get_ax(ax)
+    """Test MSE against ``n`` for every model (mean over seeds, band = min-max), with ``Var y`` dashed; ticks at
+    the sample sizes, the legend to the right of the axes (a new figure is the column's width)."""
+    if ax is None:
+        ax = subplots(1, 1, width=COLUMN_WIDTH, height=3.4)[1][0, 0]
     styles = {
         "RF(p)": (PALETTE[5], "s--"),
         "RF(2p)": (PALETTE[0], "s-"),
@@ -146,9 +150,12 @@ def plot_comparison(
         col, st = styles.get(nm, (None, "o-"))
         ax.plot(cmp.ns[ok], cmp.mean(nm)[ok], st, color=col, label=nm, ms=4)
         ax.fill_between(cmp.ns[ok], np.nanmin(v[ok], 1), np.nanmax(v[ok], 1), color=col, alpha=0.12, lw=0)
-    ax.axhline(cmp.var_y, color="0.4", ls="--", lw=1, label="Var y (predict the mean)")
+    ax.axhline(cmp.var_y, color="0.4", ls="--", lw=1, label="Var y\n(predict the mean)")
     ax.set_xscale("log")
-    return label(ax, "training samples n", "test MSE", title, legend=True)
+    ax.set_xticks(cmp.ns, [n_text(n) for n in cmp.ns])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
+    return label(ax, "training samples n", "test MSE", title)
 
 
 def digits_pm1(*, n_train: int, n_val: int, seed: int = 0) -> tuple[np.ndarray, ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from ... import streams
 from ...lofi import HierarchicalTarget, NeuralLoFi, hierarchical_target, span_r2
@@ -20,6 +21,7 @@ from ...plotting import PALETTE, label, subplots
 from ...runtime import show_progress
 from ...tables import Table
 from ...validation import check_int
+from .at_scale import n_text
 from .baselines import Comparison
 
 if TYPE_CHECKING:
@@ -137,22 +139,26 @@ def depth_study(
 
 def plot_depth_study(st: DepthStudy, axs: Sequence[Axes] | np.ndarray | None = None) -> Sequence[Axes] | np.ndarray:
     """Left: test MSE / Var y against ``n`` for every model (mean over seeds, band = min-max). Right: what the
-    two-filter network's layers carry, R^2 of ``u`` and of ``h*`` from layer 1 and of ``h*`` from layer 2."""
+    two-filter network's layers carry, R^2 of ``u`` and of ``h*`` from layer 1 and of ``h*`` from layer 2.
+    Ticks at the sample sizes; each panel's legend below it."""
     if axs is None:
-        _, a = subplots(1, 2, width=3.9, height=3.1)
+        _, a = subplots(1, 2, width=3.4, height=3.9)
         axs = a[0]
     cols = [PALETTE[1], PALETTE[0], PALETTE[5], PALETTE[2]]
     marks = ["o-", "s-", "s--", "D:"]
     for (nm, v), col, mk in zip(st.mse.items(), cols, marks):
         axs[0].plot(st.ns, st.mean(nm) / st.var_y, mk, color=col, label=nm, ms=4)
         axs[0].fill_between(st.ns, v.min(1) / st.var_y, v.max(1) / st.var_y, color=col, alpha=0.12, lw=0)
-    axs[0].set_xscale("log")
-    label(axs[0], "training samples n", "test MSE / Var y", "one filter against two", legend=True)
+    label(axs[0], "training samples n", "test MSE / Var y", "one filter against two")
     for (nm, v), col, mk in zip(st.r2.items(), [PALETTE[0], PALETTE[7], PALETTE[1]], ["s-", "x:", "o-"]):
         axs[1].plot(st.ns, v.mean(1), mk, color=col, label=f"R$^2$({nm.replace(' ~ ', ' features → ')})", ms=4)
-    axs[1].set_xscale("log")
     axs[1].set_ylim(-0.05, 1.05)
-    label(axs[1], "training samples n", "variance explained (linear)", "what each layer selected", legend=True)
+    label(axs[1], "training samples n", "variance explained (linear)", "what each layer selected")
+    for ax in axs[:2]:
+        ax.set_xscale("log")
+        ax.set_xticks(st.ns, [n_text(n) for n in st.ns])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, fontsize=8)
     return axs
 
 
