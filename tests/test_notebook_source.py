@@ -53,6 +53,9 @@ def test_check_cells_are_folded_and_tables_displayed(path):
         if _check_share(c.source) >= 0.5:
             assert "hide-input" in c.metadata.get("tags", []), f"{path.name}: check cell not folded: {c.source[:80]!r}"
         assert not re.search(r"print\(\w+\.table\(", c.source), f"{path.name}: print(x.table()) instead of display"
+        if ((c.metadata.get("mystnb") or {}).get("figure")) is not None:
+            # myst-nb makes every displayed output of a figure cell a figure of that name (a duplicate target)
+            assert "display(" not in c.source, f"{path.name}: a figure cell displays another output: {c.source[:80]!r}"
 
 
 def test_the_fold_rule_tells_check_cells_from_others():
