@@ -374,6 +374,7 @@ def check_sections(md_text: str) -> list[tuple[Section | None, list[tuple[re.Pat
                 in_code = False
                 src = "\n".join(x for x in cell if not x.lstrip().startswith(("%", "!")))
                 src = re.sub(r"\A---\n.*?\n---\n", "", src, flags=re.DOTALL)  # the cell's metadata block
+                src = re.sub(r"\A(?::[\w-]+:.*\n)+", "", src)  # or its option lines (:tags: [hide-input])
                 try:
                     tree = ast.parse(src)
                 except SyntaxError:

@@ -6,6 +6,7 @@ import re
 import pytest
 from conftest import PROGRESS_BAR, ROOT, saved_progress_bars
 
+from lofi_utils import checks
 from lofi_utils.plain_markdown import leftover_markup
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))
@@ -55,6 +56,12 @@ def test_reproduction_report_lists_every_check(smoke_book):
     assert -1 not in places and places == sorted(places), f"chapters out of the book's order: {titles}"
     assert all(f'href="../notebooks/{c}.html"' in report for c in CHAPTERS)
     assert "Stored results of the long experiments" in report and "book’s choice" in report
+    # the checks come under a link to the section that made them: every numbered section with checks is linked
+    for c in CHAPTERS:
+        text = (ROOT / "notebooks" / f"{c}.md").read_text()
+        with_checks = {sec.anchor for sec, _ in checks.check_sections(text) if sec is not None}
+        linked = set(re.findall(rf'href="../notebooks/{c}.html#([^"]+)"', report))
+        assert len(with_checks) >= 5 and len(linked) == len(with_checks), f"{c}: sections linked {sorted(linked)}"
 
 
 @pytest.mark.build

@@ -295,6 +295,7 @@ check("setup", 1, 1, tol=0, claim="c")
 mystnb:
   figure:
     name: fig-x
+tags: [hide-input]
 ---
 check("slope", s, -3, tol=0.1, claim="c")
 for d in (2, 3):
@@ -304,6 +305,7 @@ for d in (2, 3):
 ### Exercise
 
 ```{code-cell} ipython3
+:tags: [hide-input]
 check("in an exercise", 1, 1, tol=0, claim="c")
 ```
 
