@@ -34,6 +34,8 @@ def plot_stored_width_sweep(summary: dict, *, ax: Axes | None = None) -> Axes:
     top = max(lay["mean_error"][0] for lay in summary["layers"])
     ax.plot(w, top * (w / w[0]) ** -0.5, "k--", lw=1, label=r"$n^{-1/2}$")
     ax.set_xscale("log"), ax.set_yscale("log")
-    label(ax, "width $n$", r"relative error of $\hat\Theta_\ell$", f"stored sweep, {summary['reps']} networks per width")
+    label(
+        ax, "width $n$", r"relative error of $\hat\Theta_\ell$", f"stored sweep, {summary['reps']} networks per width"
+    )
     ax.legend(fontsize=7)
     return ax
