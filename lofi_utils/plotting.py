@@ -134,8 +134,8 @@ class LivePanelNote:
             "Live panel (needs a running Python kernel): controls for "
             + "; ".join(self.controls)
             + ". It redraws the static figure above for the values you choose. Open this chapter in Jupyter "
-            "(the launch button at the top of the page opens it on Binder or Colab; locally: "
-            "python3 tasks.py setup, then jupyter lab) and run the cell."
+            "(the links under the chapter's title download it or open it in Colab; locally: "
+            "python3 tasks.py setup, then .venv/bin/jupyter lab) and run the cell."
         )
 
     def _repr_html_(self) -> str:
@@ -147,8 +147,8 @@ class LivePanelNote:
             'background:rgba(0,114,178,0.06)"><p style="margin:0.2em 0"><strong>Live panel</strong> '
             "(needs a running Python kernel). It redraws the static figure above for the values you choose:</p>"
             f'<ul style="margin:0.2em 0">{items}</ul><p style="margin:0.2em 0">Open this chapter in Jupyter: the '
-            "launch button at the top of the page opens it on Binder or Colab; locally, <code>python3 tasks.py "
-            "setup</code>, then <code>jupyter lab</code>, and run this cell.</p></div>"
+            "links under the chapter's title download it or open it in Colab; locally, <code>python3 tasks.py "
+            "setup</code>, then <code>.venv/bin/jupyter lab</code>, and run this cell.</p></div>"
         )
 
     def __repr__(self) -> str:

@@ -6,8 +6,8 @@ JavaScript errors in the console, and a saved progress bar (a ``tqdm`` bar's tex
 With the page laid out at 1280 px (``MEASURE_JS``, injected by the test's server once MathJax has typeset the
 page) it also fails on a figure the page shrinks below 90 % of its own size (its text with it), a display
 equation or an output block wider than the text column, and a figure in a chapter that is not numbered
-(a cell's image outside a captioned, numbered ``figure``); it prints the measurements, also at 390 px (a
-phone), where they are reported, not enforced. A chapter of the student edition must show no solution.
+(a cell's image outside a captioned, numbered ``figure``); it prints the measurements, also at 500 px (a
+phone-like width: Chromium's narrowest window), where they are reported, not enforced. A chapter of the student edition must show no solution.
 Saves screenshots of the preface and of each chapter to
 ``_build/test-artifacts/``. Needs Debian's ``chromium`` (``.ci/run`` installs it); without it the test
 is skipped, unless ``LOFI_REQUIRE_BROWSER=1`` (as in CI), when it fails.
@@ -219,7 +219,7 @@ def test_every_page_renders_in_chromium(smoke_book, server, request):
             problems.append(f"{rel}: missing image {ref}")
         for ref in _local_targets(static, page, smoke_book, r'<a[^>]+href="([^"]+)"'):
             problems.append(f"{rel}: broken internal link {ref}")
-        for width in (1280, 390) if "<article" in static else ():  # not the landing redirect (index.html)
+        for width in (1280, 500) if "<article" in static else ():  # not the landing redirect (index.html)
             m = _measure(browser, f"{server}/{rel}", width)
             if m is None:
                 problems.append(f"{rel}: the layout measurement gave no result at {width} px")

@@ -77,7 +77,7 @@ def test_an_unattended_panel_is_a_note_that_names_its_controls(monkeypatch):
     assert isinstance(note, plotting.LivePanelNote) and calls == [], "nothing may be drawn in the build"
     html = note._repr_html_()
     assert "depth L (1 to 8, step 1)" in html and "activation (relu, tanh)" in html
-    assert "launch button" in html and "jupyter lab" in html and "<input" not in html
+    assert "open it in Colab" in html and ".venv/bin/jupyter lab" in html and "<input" not in html
     assert "depth L (1 to 8, step 1)" in repr(note)
 
 
