@@ -7,7 +7,8 @@ With the page laid out at 1280 px (``MEASURE_JS``, injected by the test's server
 page) it also fails on a figure the page shrinks below 90 % of its own size (its text with it), a display
 equation or an output block wider than the text column, and a figure in a chapter that is not numbered
 (a cell's image outside a captioned, numbered ``figure``); it prints the measurements, also at 500 px (a
-phone-like width: Chromium's narrowest window), where they are reported, not enforced. A chapter of the student edition must show no solution.
+phone-like width: Chromium's narrowest window), where they are reported, not enforced. A chapter of the
+student edition must show no solution.
 Saves screenshots of the preface and of each chapter to
 ``_build/test-artifacts/``. Needs Debian's ``chromium`` (``.ci/run`` installs it); without it the test
 is skipped, unless ``LOFI_REQUIRE_BROWSER=1`` (as in CI), when it fails.
