@@ -17,6 +17,19 @@ def test_train_fourier_features_tiny():
     r = res.predictions[:, res.train_idx] - res.signal[res.train_idx]
     np.testing.assert_allclose(res.train_mse, np.mean(r**2, axis=1), rtol=1e-12)
     assert res.index(None) == 0 and res.index(1) == 1
+    # the best record: its MSE is the history's minimum, its residual the residual at that record
+    best = res.best_index
+    np.testing.assert_array_equal(res.best_train_mse, res.train_history.min(axis=1))
+    assert np.all(res.best_train_mse <= res.train_mse)
+    np.testing.assert_array_equal(res.best_residual(res.residual_freqs[1]), res.residual[[0, 1], best, 1])
+    t = res.table()
+    assert t.columns[1:3] == ("best train MSE", "final train MSE") and t.rows[0][1] == f"{res.best_train_mse[0]:.3g}"
+
+
+def test_a_late_spike_does_not_hide_the_best_fit():
+    res = train_fourier_features(**TINY_FOURIER_FEATURES)
+    res.train_history = np.array([[1.0, 0.5, 0.4], [1.0, 1e-12, 0.02]])  # variant 1 spikes at the last record
+    assert res.best_index.tolist() == [2, 1] and res.best_train_mse.tolist() == [0.4, 1e-12]
 
 
 def test_train_fourier_features_rejects_bad_input():
