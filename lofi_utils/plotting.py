@@ -88,6 +88,19 @@ def label(ax: Axes, xlabel: str, ylabel: str, title: str | None = None, *, legen
     return ax
 
 
+def integer_ticks(ax: Axes, values: Sequence[int], *, most: int = 5) -> Axes:
+    """Tick a log-scaled x axis at the ``values`` themselves (e.g. the widths of a sweep), written as integers,
+    at most ``most`` of them evenly spread: the default minor labels (3x10^2, 4x10^2, ...) overlap at the column
+    width."""
+    from matplotlib.ticker import NullFormatter
+
+    w = np.unique(np.asarray(values, dtype=int))
+    shown = w if w.size <= most else w[np.unique(np.linspace(0, w.size - 1, most).round().astype(int))]
+    ax.set_xticks(shown, [str(v) for v in shown])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    return ax
+
+
 def sequential_colors(n: int, cmap: str = "viridis") -> list:
     """``n`` colours along a sequential colour map (for depth, layer, width, ... series)."""
     if n < 1:

@@ -86,3 +86,13 @@ def test_every_chapter_explorer_is_a_note_in_the_build(chapter, monkeypatch):
     monkeypatch.setenv(runtime.UNATTENDED_ENV_VAR, "1")
     note = EXPLORERS[chapter]()
     assert isinstance(note, plotting.LivePanelNote) and len(note.controls) >= 3
+
+
+def test_integer_ticks_label_the_values_themselves():
+    fig, ax = plt.subplots()
+    ax.set_xscale("log")
+    plotting.integer_ticks(ax, [128, 256, 512, 1024, 2048, 4096, 8192])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["128", "512", "1024", "2048", "8192"]
+    plotting.integer_ticks(ax, [16, 32])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["16", "32"]
+    plt.close(fig)

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 from ...attribution import AttributionComparison, AttributionResult
 from ...kernels import layer_kernels
 from ...layer_spectra import DataSpectrum, LayerSpectrum, layer_spectrum, maclaurin_shares, relu_share_limit
-from ...plotting import PALETTE, get_ax, label, sequential_colors, subplots
+from ...plotting import PALETTE, get_ax, integer_ticks, label, sequential_colors, subplots
 from .finite_width import LayerWidthSweep, ProbeShares
 
 if TYPE_CHECKING:
@@ -66,17 +66,6 @@ def shared_legend(fig: Figure, *, ncol: int = 4) -> Legend:
     rows = -(-len(order) // ncol)
     order = [order[r * ncol + c] for c in range(ncol) for r in range(rows) if r * ncol + c < len(order)]
     return fig.legend([entries[t] for t in order], order, loc="outside lower center", ncol=ncol)
-
-
-def _width_ticks(ax: Axes, widths: Sequence[int]) -> None:
-    """Tick a log-scaled x axis at the ``widths`` themselves, written as integers (the default minor
-    labels, 3x10^2, 4x10^2, ..., overlap at the column width); at most five labels."""
-    from matplotlib.ticker import NullFormatter
-
-    w = np.unique(np.asarray(widths, dtype=int))
-    shown = w if w.size <= 5 else w[np.unique(np.linspace(0, w.size - 1, 5).round().astype(int))]
-    ax.set_xticks(shown, [str(v) for v in shown])
-    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_layer_kernels(
@@ -200,7 +189,7 @@ def plot_layer_width_errors(sweep: LayerWidthSweep, ax: Axes | None = None) -> A
     ax.plot(w, sweep.mean_errors[0].max() * np.sqrt(w[0] / w), "--", color="0.3", lw=1, label=r"$\propto n^{-1/2}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    _width_ticks(ax, w)
+    integer_ticks(ax, w)
     return label(
         ax,
         "width n",

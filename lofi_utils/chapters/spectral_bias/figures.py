@@ -22,7 +22,7 @@ import numpy as np
 
 from ...kernels import ACTIVATIONS, layer_kernels, nngp_spectrum, ntk, ntk_spectrum
 from ...ntk import bin_by_cosine
-from ...plotting import PALETTE, get_ax, label, sequential_colors, subplots
+from ...plotting import PALETTE, get_ax, integer_ticks, label, sequential_colors, subplots
 from ...spectra import harmonic_shares
 from ...spectral1d import LearningTimeSummary
 from ...training1d import SumOfSinesRun
@@ -203,19 +203,8 @@ def plot_width_errors(sweep: NTKSweep, ax: Axes | None = None) -> Axes:
     ax.plot(w, ref, "--", color="0.3", lw=1, label=r"$\propto \mathrm{width}^{-1/2}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    _width_ticks(ax, w)
+    integer_ticks(ax, w)
     return label(ax, "width n", r"$\|\hat\Theta-\Theta\|_F / \|\Theta\|_F$", "finite-width fluctuations", legend=True)
-
-
-def _width_ticks(ax: Axes, widths: Sequence[int]) -> None:
-    """Tick a log-scaled x axis at the ``widths`` themselves, written as integers (the default minor
-    labels, 3x10^2, 4x10^2, ..., overlap at the column width); at most five labels."""
-    from matplotlib.ticker import NullFormatter
-
-    w = np.unique(np.asarray(widths, dtype=int))
-    shown = w if w.size <= 5 else w[np.unique(np.linspace(0, w.size - 1, 5).round().astype(int))]
-    ax.set_xticks(shown, [str(v) for v in shown])
-    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 # =========================================================================== 3. Funk--Hecke
