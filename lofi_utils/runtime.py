@@ -81,6 +81,19 @@ PROGRESS_ENV_VAR = "LOFI_PROGRESS"
 _OFF, _ON = ("0", "false", "no", "off"), ("1", "true", "yes", "on")
 
 
+def _env_flag(var: str, *, unset: bool) -> bool:
+    """The yes/no environment variable ``var``: ``0``/``false``/``no``/``off`` -> False, ``1``/``true``/``yes``/``on``
+    -> True, unset or empty -> ``unset``; any other value raises ``ValueError`` naming what is allowed."""
+    raw = os.environ.get(var, "").strip().lower()
+    if not raw:
+        return unset
+    if raw in _OFF:
+        return False
+    if raw in _ON:
+        return True
+    raise ValueError(f"${var} must be 0 or 1 (also false/true, no/yes, off/on), got {raw!r}")
+
+
 def progress_default() -> bool:
     """Whether the book's functions draw ``tqdm`` progress bars when their ``progress`` argument is ``None``.
 
@@ -90,12 +103,7 @@ def progress_default() -> bool:
     ``python -m lofi_utils run``), so no bar is saved into a page or an executed notebook; export
     ``LOFI_PROGRESS=1`` to see them there too. Any other value raises ``ValueError``.
     """
-    raw = os.environ.get(PROGRESS_ENV_VAR, "").strip().lower()
-    if raw in _OFF:
-        return False
-    if raw in _ON or not raw:
-        return True
-    raise ValueError(f"${PROGRESS_ENV_VAR} must be 0 or 1 (also false/true, no/yes, off/on), got {raw!r}")
+    return _env_flag(PROGRESS_ENV_VAR, unset=True)
 
 
 #: the environment variable that marks an unattended execution (the book build, ``python -m lofi_utils run``):
@@ -110,12 +118,7 @@ def unattended() -> bool:
     would be a panel of controls that do nothing, so :func:`lofi_utils.plotting.control_panel` shows a note
     instead. ``0``/``false``/``no``/``off`` or unset: attended. Any other value raises ``ValueError``.
     """
-    raw = os.environ.get(UNATTENDED_ENV_VAR, "").strip().lower()
-    if raw in _ON:
-        return True
-    if raw in _OFF or not raw:
-        return False
-    raise ValueError(f"${UNATTENDED_ENV_VAR} must be 0 or 1 (also false/true, no/yes, off/on), got {raw!r}")
+    return _env_flag(UNATTENDED_ENV_VAR, unset=False)
 
 
 def show_progress(progress: bool | None) -> bool:
