@@ -10,6 +10,8 @@ Modules (import them directly; this file imports nothing, because :mod:`lofi_uti
   with zonal probes (section 4).
 * ``training_runs`` -- who reduces the error: degree-k targets, one layer trained at a time, several targets
   on real data (sections 5-6).
+* ``data_frequency`` -- frequencies of functions on real data defined without the kernel: the eigenvectors'
+  nonlinearity and degree-k polynomial probes, with each layer's share along them (section 6).
 * ``figures``       -- every figure of the chapter, by section.
 * ``widget``        -- the layer-share explorer of section 2.
 

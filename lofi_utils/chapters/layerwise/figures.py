@@ -5,7 +5,8 @@
 3. :func:`plot_high_dim` -- shares against the dimension, approaching the Maclaurin shares.
 4. :func:`plot_layer_width_errors`, :func:`plot_probe_shares` -- finite networks.
 5. :func:`plot_attribution`, :func:`plot_contributions` -- who reduces the error.
-6. :func:`plot_data_shares`, :func:`plot_work_shares` -- real data.
+6. :func:`plot_data_shares`, :func:`plot_work_shares` -- real data; :func:`plot_degree_shares`,
+   :func:`plot_nonlinearity_shares` -- real data against frequencies defined without the kernel.
 
 :func:`shared_legend` replaces the legends of a figure's panels by one legend below them (the layers have
 the same colours in every panel of a figure).
@@ -23,6 +24,7 @@ from ...attribution import AttributionComparison, AttributionResult
 from ...kernels import layer_kernels
 from ...layer_spectra import DataSpectrum, LayerSpectrum, layer_spectrum, maclaurin_shares, relu_share_limit
 from ...plotting import PALETTE, get_ax, integer_ticks, label, sequential_colors, subplots
+from .data_frequency import DegreeShares
 from .finite_width import LayerWidthSweep, ProbeShares
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ __all__ = [
     "plot_contributions",
     "plot_data_shares",
     "plot_work_shares",
+    "plot_degree_shares",
+    "plot_nonlinearity_shares",
     "shared_legend",
 ]
 
@@ -326,3 +330,54 @@ def plot_work_shares(result: AttributionResult, ax: Axes | None = None, *, windo
     for l in range(L):
         ax.plot(mid, share[:, l], "o-", ms=3.5, color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
     return label(ax, "gradient-descent step (window centre)", "share of the window's reduction", title, legend=True)
+
+
+def plot_degree_shares(
+    shares: DegreeShares, sphere: np.ndarray | None = None, ax: Axes | None = None, *, title: str = ""
+) -> Axes:
+    """Per-layer shares along degree-k polynomial probes of the data (mean over the probes, bars: their
+    range) against the degree k; ``sphere`` (L, K), if given, the shares of the same degrees on the sphere
+    of the same dimension (dashed). Returns the axes."""
+    ax = get_ax(ax)
+    k, m = shares.degrees, shares.mean
+    L = m.shape[0]
+    cols = sequential_colors(L)
+    for l in range(L):
+        s = shares.shares[:, l, :]
+        ax.errorbar(
+            k,
+            m[l],
+            yerr=[m[l] - s.min(axis=1), s.max(axis=1) - m[l]],
+            fmt="o-",
+            ms=4,
+            lw=1.0,
+            color=cols[l],
+            capsize=2,
+            label="readout" if l == L - 1 else f"layer {l + 1}",
+        )
+        if sphere is not None:
+            ax.plot(k, sphere[l], "--", color=cols[l], lw=0.9)
+    if sphere is not None:
+        ax.plot([], [], "--", color="0.4", lw=0.9, label="sphere, same dimension")
+    ax.set_xticks(k)
+    return label(ax, "polynomial degree k of the probe", r"share $s_k^{(\ell)}$", title, legend=True)
+
+
+def plot_nonlinearity_shares(
+    spectrum: DataSpectrum, nonlinearity: ArrayLike, ax: Axes | None = None, *, title: str = ""
+) -> Axes:
+    """Per-layer shares along the NTK eigenvectors of a dataset against each eigenvector's nonlinearity
+    ``1 - R^2`` (faint dots), and their averages in the bands of the eigen-index (markers and lines).
+    ``nonlinearity``: shape (n,), one value per eigenvector. Returns the axes."""
+    ax = get_ax(ax)
+    nu = np.asarray(nonlinearity, dtype=float)
+    L = spectrum.depth
+    cols = sequential_colors(L)
+    nu_b = np.array([nu[b].mean() for b in spectrum.bands])
+    bs = spectrum.band_shares()
+    for l in range(L):
+        ax.plot(nu, spectrum.shares[l], ".", ms=1.5, alpha=0.25, color=cols[l], rasterized=True)
+        ax.plot(nu_b, bs[l], "o-", ms=4, lw=1.0, color=cols[l], label="readout" if l == L - 1 else f"layer {l + 1}")
+    ax.plot([], [], ".", color="0.4", label="one eigenvector")
+    ax.plot([], [], "o-", color="0.4", label="band of the eigen-index")
+    return label(ax, r"nonlinearity $1 - R^2$ of the eigenvector", r"share $s_i^{(\ell)}$", title, legend=True)

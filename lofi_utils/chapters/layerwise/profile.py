@@ -16,7 +16,9 @@ TABLE = {
         "ntk": dict(d=5, points=500, widths=[128, 512, 2048], seeds=6),
         "attribution": dict(d=5, eta=1.0, width=512, n=400, steps=60, ks=[1, 3], seeds=2),
         "freeze": dict(k=3),
-        "real_data": dict(bands=8, n=600, depth=4, width=1024, train_width=256, steps=80),
+        "real_data": dict(
+            bands=8, n=600, depth=4, width=1024, train_width=256, steps=80, degrees=[1, 2, 3, 4], probes=20, pcs=6
+        ),
         "probe": dict(points=800, width=512, ks=[1, 3, 5], seeds=2, n=20),
     },
     "book": {
@@ -29,7 +31,9 @@ TABLE = {
         "ntk": dict(d=5, points=800, widths=[256, 1024, 4096], seeds=6),
         "attribution": dict(d=5, eta=1.0, width=512, n=500, steps=80, ks=[1, 2, 3], seeds=2),
         "freeze": dict(k=3),
-        "real_data": dict(bands=8, n=1797, depth=4, width=1024, train_width=512, steps=120),
+        "real_data": dict(
+            bands=8, n=1797, depth=4, width=1024, train_width=512, steps=120, degrees=[1, 2, 3, 4], probes=20, pcs=6
+        ),
         "probe": dict(points=1500, width=1024, ks=[1, 2, 3, 4, 5, 6], seeds=3, n=20),
     },
     "paper": {
@@ -42,7 +46,17 @@ TABLE = {
         "ntk": dict(d=5, points=3000, widths=[512, 2048, 8192], seeds=8),
         "attribution": dict(d=5, eta=1.0, width=4096, n=2000, steps=200, ks=[1, 2, 3, 4], seeds=3),
         "freeze": dict(k=3),
-        "real_data": dict(bands=8, n=10000, depth=6, width=4096, train_width=2048, steps=300),
+        "real_data": dict(
+            bands=8,
+            n=10000,
+            depth=6,
+            width=4096,
+            train_width=2048,
+            steps=300,
+            degrees=[1, 2, 3, 4, 5],
+            probes=40,
+            pcs=8,
+        ),
         "probe": dict(points=4000, width=4096, ks=[1, 2, 3, 4, 5, 6, 7, 8], seeds=4, n=40),
     },
 }
