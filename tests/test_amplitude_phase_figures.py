@@ -55,6 +55,32 @@ def test_training_figures():
     assert [ln.get_linestyle() for ln in ax.get_lines()[:2]] == ["-", "--"]
 
 
+def test_ensemble_figures_draw_the_mean_and_the_range():
+    steps = np.array([0, 10, 100])
+    runs = [
+        TR.Tracking(
+            steps=steps,
+            acc={"real": np.array([0.3, 0.5, v]), "amp": np.array([0.3, 0.4, v]), "phase": np.array([0.3, 0.3, v])},
+            follow_amp=np.array([0.3, 0.5, v]),
+            follow_phase=np.array([0.3, 0.2, v]),
+            n_classes=3,
+        )
+        for v in (0.5, 0.7)
+    ]
+    ax = FG.plot_ensemble_tracking(runs)
+    assert len(ax.get_lines()) == 6 and len(ax.collections) == 5  # five means and bands, chance
+    assert ax.get_lines()[0].get_ydata()[-1] == pytest.approx(0.6)  # the mean of 0.5 and 0.7
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.3) and band.max() == pytest.approx(0.7)  # min to max
+    test = [TR.Tracking(steps=steps, acc={"test": r.acc["real"]}, follow_amp=np.array([]),
+                        follow_phase=np.array([]), n_classes=3) for r in runs]  # fmt: skip
+    ax = FG.plot_ensemble_speed({"amp": test, "phase": test[:1]})
+    assert len(ax.get_lines()) == 3 and len(ax.collections) == 2
+    with pytest.raises(ValueError, match="all recorded at the same steps"):
+        FG.plot_ensemble_tracking([runs[0], TR.Tracking(steps=steps[:2], acc={}, follow_amp=np.array([]),
+                                                        follow_phase=np.array([]), n_classes=3)])  # fmt: skip
+
+
 def test_phase_model_and_spectrum_figures():
     assert len(FG.plot_phase_model(16, 1.0, "pl", n=400)) == 3
     axs = FG.plot_spectrum_template(16, 1.5, "top", n_w=200, D=4)

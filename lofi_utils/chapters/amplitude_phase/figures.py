@@ -44,6 +44,8 @@ __all__ = [
     "plot_radial_spectra",
     "plot_tracking",
     "plot_speed",
+    "plot_ensemble_tracking",
+    "plot_ensemble_speed",
     "phase_model_sample",
     "plot_phase_model",
     "plot_escape_traces",
@@ -162,6 +164,97 @@ def plot_speed(
                 ms=2.5,
                 label=lab if i == 0 else None,
             )
+    ax.axhline(runs["amp"][0].chance, color="0.5", ls=":", lw=1, label="chance")
+    ax.set_xscale("log")
+    label(ax, "SGD steps", "test accuracy", title)
+    _legend_below(ax)
+    return ax
+
+
+def _band(ax: Axes, runs: Sequence[Tracking], values, color: str, ls: str, lab: str) -> None:
+    """Mean over networks (a line) and their range (a shaded band) of ``values(run)`` (R,) against steps."""
+    Y = np.array([values(r) for r in runs])
+    x = np.maximum(runs[0].steps, 1)
+    ax.fill_between(x, Y.min(axis=0), Y.max(axis=0), color=color, alpha=0.2, lw=0)
+    ax.plot(x, Y.mean(axis=0), ls, color=color, label=lab)
+
+
+def _same_steps(runs: Sequence[Tracking], what: str) -> None:
+    if len(runs) == 0 or any(not np.array_equal(r.steps, runs[0].steps) for r in runs):
+        raise ValueError(f"{what} must be at least one Tracking, all recorded at the same steps")
+
+
+def plot_ensemble_tracking(
+    runs: Sequence[Tracking], *, ax: Axes | None = None, title: str = "what the networks use, over training"
+) -> Axes:
+    """:func:`plot_tracking` for an ensemble: for each accuracy and hybrid share, the mean over the networks
+    (line) and their range, min to max (band), against steps; the chance level dotted (legend below the axes).
+
+    Parameters
+    ----------
+    runs : sequence of Tracking
+        Networks recorded at the same steps (e.g. from
+        :func:`~lofi_utils.chapters.amplitude_phase.clones.train_ensemble`).
+    ax : Axes, optional
+        Where to draw; a new figure if omitted.
+    title : str
+        The axes' title.
+
+    Returns
+    -------
+    Axes
+    """
+    _same_steps(runs, "runs")
+    ax = get_ax(ax)
+    styles = {
+        "real": ("real test images", PALETTE[7]),
+        "amp": ("amplitude only", PALETTE[0]),
+        "phase": ("phase only", PALETTE[1]),
+    }
+    for k, (lab, col) in styles.items():
+        if k in runs[0].acc:
+            _band(ax, runs, lambda r, k=k: r.acc[k], col, "-", lab)
+    if runs[0].follow_amp.size:
+        _band(ax, runs, lambda r: r.follow_amp, PALETTE[0], "--", "hybrid → amplitude donor")
+        _band(ax, runs, lambda r: r.follow_phase, PALETTE[1], "--", "hybrid → phase donor")
+    ax.axhline(runs[0].chance, color="0.5", ls=":", lw=1, label="chance")
+    ax.set_xscale("log")
+    label(ax, "SGD steps", "accuracy / share", title)
+    _legend_below(ax)
+    return ax
+
+
+def plot_ensemble_speed(
+    runs: dict,
+    *,
+    ax: Axes | None = None,
+    key: str = "test",
+    title: str = "learning the amplitude vs the phase task",
+) -> Axes:
+    """:func:`plot_speed` for ensembles: test accuracy of the networks trained on the amplitude-only and on the
+    phase-only task, mean over networks (line) and range (band), against steps (legend below the axes).
+
+    Parameters
+    ----------
+    runs : dict
+        ``{"amp": [Tracking per network], "phase": [...]}``, every network recorded at the same steps.
+    ax : Axes, optional
+        Where to draw; a new figure if omitted.
+    key : str
+        The accuracy drawn.
+    title : str
+        The axes' title.
+
+    Returns
+    -------
+    Axes
+    """
+    if set(runs) != {"amp", "phase"}:
+        raise ValueError(f"runs must map 'amp' and 'phase' to lists of Tracking, got keys {sorted(runs)}")
+    _same_steps([*runs["amp"], *runs["phase"]], "runs['amp'] and runs['phase']")
+    ax = get_ax(ax)
+    for k, col, lab in (("amp", PALETTE[0], "amplitude-only task"), ("phase", PALETTE[1], "phase-only task")):
+        _band(ax, runs[k], lambda r: r.acc[key], col, "-", lab)
     ax.axhline(runs["amp"][0].chance, color="0.5", ls=":", lw=1, label="chance")
     ax.set_xscale("log")
     label(ax, "SGD steps", "test accuracy", title)

@@ -8,7 +8,16 @@ a CPU; ``paper``: the papers' scale, for a GPU. Plain data: this module imports 
 TABLE = {
     "smoke": {
         "amplitude_first": dict(
-            patch=16, lr=0.05, batch=32, n_train=1500, n_test=400, n_hybrid=400, width=128, steps=1500, seeds=1
+            patch=16,
+            lr=0.05,
+            batch=32,
+            n_train=1500,
+            n_test=1000,
+            n_hybrid=400,
+            width=128,
+            steps=1500,
+            seeds=8,
+            records=64,
         ),
         "cifar": dict(lr=0.05, batch=128, n_train=2000, n_test=500, width=128, steps=300),
         "image": dict(size=128),
@@ -27,7 +36,16 @@ TABLE = {
     },
     "book": {
         "amplitude_first": dict(
-            patch=16, lr=0.05, batch=32, n_train=3000, n_test=600, n_hybrid=1000, width=256, steps=4000, seeds=2
+            patch=16,
+            lr=0.05,
+            batch=32,
+            n_train=3000,
+            n_test=1000,
+            n_hybrid=1000,
+            width=256,
+            steps=4000,
+            seeds=8,
+            records=64,
         ),
         "cifar": dict(lr=0.05, batch=128, n_train=10000, n_test=2000, width=256, steps=3000),
         "image": dict(size=256),
@@ -55,7 +73,16 @@ TABLE = {
     },
     "paper": {
         "amplitude_first": dict(
-            patch=16, lr=0.05, batch=32, n_train=6000, n_test=1000, n_hybrid=2000, width=512, steps=20000, seeds=3
+            patch=16,
+            lr=0.05,
+            batch=32,
+            n_train=6000,
+            n_test=1000,
+            n_hybrid=2000,
+            width=512,
+            steps=20000,
+            seeds=16,
+            records=96,
         ),
         "cifar": dict(lr=0.05, batch=128, n_train=50000, n_test=10000, width=512, steps=40000),
         "image": dict(size=512),
