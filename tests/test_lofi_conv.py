@@ -35,7 +35,7 @@ def test_conv_lofi_shapes():
     rng = np.random.default_rng(1)
     ims = rng.standard_normal((40, 8, 8))
     y = np.sign(ims[:, 2:6, 2:6].mean((1, 2)))
-    m = ConvLoFi(size=3, channels=32, k=4, pool=2, p_out=50).fit(ims[:30], y[:30], images_val=ims[30:], y_val=y[30:])
+    m = ConvLoFi(size=3, channels=32, k=4, pool=2, p_out=50).fit(ims[:30], y[:30])
     assert m.V.shape == (32, 4)
     assert m.predict(ims).shape == (40,)
 

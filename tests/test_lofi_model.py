@@ -147,6 +147,21 @@ _Xb, _yb = data(n=20, d=8)
 _T = dict(dtype=torch.float64)
 
 
+@pytest.mark.parametrize("widths", [[100, 60], [100, 400]])  # primal readout, and dual (last layer wider than n)
+def test_default_penalty_is_leave_one_out_on_the_training_set(widths):
+    """Without a held-out set the readout's penalty minimises the exact leave-one-out error of ridge on the last
+    layer's features (the authors' algorithm); with one, the held-out error (the variant)."""
+    X, y = data(n=120)
+    m = NeuralLoFi(widths, [5, None], seed=2).fit(X, y)
+    F = m.layers[-1].lift(m.transform(X, upto=1))
+    ref = fit_ridge(F, y, lams=m.lams)
+    assert m.readout.criterion == "loo" and m.readout.lam == ref.lam
+    assert np.allclose(m.readout.val_mse, ref.val_mse, rtol=1e-6)
+    assert torch.allclose(m.predict(X), ref.predict(F), atol=1e-8)
+    held = NeuralLoFi(widths, [5, None], seed=2).fit(X, y, X_val=X[:30], y_val=y[:30])
+    assert held.readout.criterion == "held-out"
+
+
 def _fitted():
     return NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb, y_val=_yb)
 
@@ -178,6 +193,10 @@ BAD_INPUTS = [
     (lambda: NeuralLoFi([12], [2], seed=1.5), r"seed must be an integer >= 0, got 1\.5"),
     (lambda: NeuralLoFi([12], [2], tol=float("nan")), "tol must be a finite number >= 0, got nan"),
     (lambda: NeuralLoFi([12], [2], chunk=0), "chunk must be an integer >= 1, got 0"),
+    (
+        lambda: NeuralLoFi([12], [2]).fit(_Xb, _yb, X_val=_Xb),
+        r"give both X_val and y_val \(held-out penalty\) or neither \(leave-one-out\)",
+    ),
 ]
 
 

@@ -109,3 +109,53 @@ def test_bad_input_raises_one_clear_line(call, match):
     with pytest.raises(ValueError, match=match) as err:
         call()
     assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- leave-one-out penalty (the default)
+@pytest.mark.parametrize("p", [30, 400])  # primal (p <= n) and dual (p > n) branches
+def test_leave_one_out_matches_sklearn_ridgecv_and_refits(p):
+    """The leave-one-out MSE per penalty equals scikit-learn's RidgeCV (alpha = n lambda, its own code path) and,
+    at two penalties, the MSE of n refits without point i; the primal, dual and kernel paths pick the same
+    penalty. The alternative, a held-out or in-sample criterion, gives different numbers."""
+    from sklearn.linear_model import RidgeCV
+
+    X, y = data(n=60)
+    lift, Z = features(X, p)
+    n = len(y)
+    lams = [1e-5, 1e-3, 1e-1, 1.0]
+    fit = fit_ridge(Z, y, lams=lams)
+    assert fit.criterion == "loo"
+    sk = RidgeCV(alphas=n * np.array(lams), store_cv_results=True).fit(Z.numpy(), y)
+    assert np.allclose(fit.val_mse, sk.cv_results_.mean(0), rtol=1e-7, atol=0)
+    assert fit.lam == pytest.approx(sk.alpha_ / n)
+    for j in (0, 2):
+        refit = [
+            ridge_closed_form(np.delete(Z.numpy(), i, 0), np.delete(y, i), lams[j] * n / (n - 1)) for i in range(n)
+        ]
+        loo = np.mean([(Z.numpy()[i] @ b + b0 - y[i]) ** 2 for i, (b, b0) in enumerate(refit)])
+        assert fit.val_mse[j] == pytest.approx(loo, rel=1e-8)
+    kfit = fit_kernel_ridge(Z @ Z.T, y, lams=lams)
+    assert kfit.criterion == "loo" and kfit.lam == fit.lam
+    assert np.allclose(kfit.val_mse, fit.val_mse, rtol=1e-6, atol=0)
+    assert np.abs(kfit.predict_kernel(Z @ Z.T).numpy() - fit.predict(Z).numpy()).max() < 1e-8
+    # a held-out set switches the criterion
+    Xv, yv = data(n=20, seed=5)
+    held = fit_ridge(Z, y, F_val=lift(torch.as_tensor(Xv)), y_val=yv, lams=lams)
+    assert held.criterion == "held-out" and not np.allclose(held.val_mse, fit.val_mse)
+
+
+def test_leave_one_out_interpolation_is_infinite():
+    """At lambda = 0 with p > n the fit interpolates (H_ii = 1): its leave-one-out error is inf, never chosen."""
+    X, y = data(n=30)
+    _, Z = features(X, 200)
+    fit = fit_ridge(Z, y, lams=[0.0, 1e-2])
+    assert np.isinf(fit.val_mse[0]) and fit.lam == 1e-2
+
+
+def test_leave_one_out_arguments():
+    with pytest.raises(ValueError, match="give both F_val and y_val .held-out penalty. or neither"):
+        fit_ridge(torch.ones(5, 2), np.arange(5.0), F_val=torch.ones(3, 2))
+    with pytest.raises(ValueError, match="give both K_val and y_val"):
+        fit_kernel_ridge(np.eye(5), np.arange(5.0), y_val=np.ones(3))
+    with pytest.raises(ValueError, match=r"leave-one-out needs n <= eig_max = 3 training points, got n = 5"):
+        fit_kernel_ridge(np.eye(5), np.arange(5.0), eig_max=3)

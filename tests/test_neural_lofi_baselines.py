@@ -26,12 +26,12 @@ def test_real_comparison_records_and_digits_entry_equals_a_direct_fit():
     rc = RealComparison({}, {})
     rc.add("m", [0.5, -2.0, 1.0], [1.0, -1.0, -1.0])
     assert rc.mse["m"] == [pytest.approx((0.25 + 1 + 4) / 3)] and rc.err["m"] == [pytest.approx(1 / 3)]
-    dig = digits_comparison(n_train=300, n_val=100, p=200, k=10, seeds=1, seed=4)
+    dig = digits_comparison(n_train=300, p=200, k=10, seeds=1, seed=4)
     split, model = streams.int_seed(4, "digits_comparison.split", 0), streams.int_seed(4, "digits_comparison.model", 0)
-    X, y, Xv, yv, Xt, yt = digits_pm1(n_train=300, n_val=100, seed=split)
-    m = NeuralLoFi([200, 200], [10, None], seed=model).fit(X, y, X_val=Xv, y_val=yv)
+    X, y, Xt, yt = digits_pm1(n_train=300, seed=split)
+    m = NeuralLoFi([200, 200], [10, None], seed=model).fit(X, y)
     assert dig.mse["LoFi"][0] == pytest.approx(m.mse(Xt, yt), rel=1e-12)
-    assert set(dig.mse) == {"RF(p)", "RF(2p)", "LoFi", "NNGP (depth 2)", "kernel LoFi"}
+    assert set(dig.mse) == {"RF(p)", "RF(2p)", "LoFi", "NNGP (depth 2)", "NTK (depth 2)", "kernel LoFi"}
 
 
 def test_cifar_binary_normalises_per_channel_and_says_what_is_missing(fake_cifar10, tmp_path_factory):
@@ -51,7 +51,7 @@ def test_cifar_binary_normalises_per_channel_and_says_what_is_missing(fake_cifar
 
 def test_compare_models_runs_every_model_and_the_kernels_only_up_to_their_n():
     task = hierarchical_target(12, 2, rng=np.random.default_rng(0))
-    cmp = compare_models(task, [200, 400], p=30, k=4, n_val=100, n_test=150, seeds=1, kernel_n_max=200)
-    assert set(cmp.mse) == set(baseline_specs(30, 4)) | {"NNGP (depth 2)", "kernel LoFi"}
+    cmp = compare_models(task, [200, 400], p=30, k=4, n_test=150, seeds=1, kernel_n_max=200)
+    assert set(cmp.mse) == set(baseline_specs(30, 4)) | {"NNGP (depth 2)", "NTK (depth 2)", "kernel LoFi"}
     assert np.isfinite(cmp.mse["kernel LoFi"][0, 0]) and np.isnan(cmp.mse["kernel LoFi"][1, 0])
     assert np.isfinite(cmp.overlap).all() and "Var y" in cmp.table()

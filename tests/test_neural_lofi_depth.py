@@ -15,14 +15,14 @@ def _threads():
 
 def test_depth_study_shapes_and_what_the_layers_carry():
     task = hierarchical_target(16, 4, gain=4.0, balanced=True, rng=np.random.default_rng(0))
-    st = depth_study(task, [1500], p1=600, p2=400, p_out=100, n_val=300, n_test=600, seeds=1)
+    st = depth_study(task, [1500], p1=600, p2=400, p_out=100, n_test=600, seeds=1)
     assert set(st.mse) == {"LoFi, 2 filters", "LoFi, 1 filter", "RF(1000)", "RF on u (oracle)"}
     assert all(v.shape == (1, 1) for v in list(st.mse.values()) + list(st.r2.values()))
     # layer 1 carries u linearly but not h* (quadratic in u); the layer-2 feature carries h*
     assert st.r2["layer 1 ~ u"][0, 0] > 0.7 and st.r2["layer 1 ~ h*"][0, 0] < 0.1
     assert st.r2["layer 2 ~ h*"][0, 0] > 0.5
     with pytest.raises(ValueError, match="sample sizes"):
-        depth_study(task, [], p1=10, p2=10, p_out=10, n_val=10, n_test=10)
+        depth_study(task, [], p1=10, p2=10, p_out=10, n_test=10)
 
 
 def test_depth_specs_build_the_two_filter_network():
@@ -39,7 +39,7 @@ def test_depth_variant_sign_sum_and_bad_input():
     """The unbalanced variant flips |sign_sum|/2 signs of a balanced draw; bad sums end in one line."""
     from lofi_utils.chapters.neural_lofi.depth import depth_variant
 
-    r2, rel = depth_variant(8, 4, 300, sign_sum=2, p=60, p_out=20, n_val=100, n_test=100)
+    r2, rel = depth_variant(8, 4, 300, sign_sum=2, p=60, p_out=20, n_test=100)
     assert isinstance(r2, float) and isinstance(rel, float) and rel > 0
     for bad in (1, 6, -6):
         with pytest.raises(ValueError, match="sign_sum must be an even number"):

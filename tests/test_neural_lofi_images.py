@@ -34,6 +34,6 @@ def test_patch_filters_are_the_top_eigenvectors_and_beat_shuffled_labels():
 
 def test_conv_comparison_names_and_shapes():
     ims, y = _stripes(n=80)
-    out = conv_comparison(ims, y, n_train=40, n_val=20, channels=16, k=4, p_out=50, seeds=1)
+    out = conv_comparison(ims, y, n_train=40, channels=16, k=4, p_out=50, seeds=1)
     assert list(out) == ["conv LoFi (16 -> 4)", "RF CNN (4 channels)", "RF CNN (16 channels)"]
     assert all(v.shape == (1,) and np.isfinite(v).all() for v in out.values())

@@ -15,8 +15,8 @@ def _threads():
 
 def test_k_sweep_shapes_and_ranks():
     task = hierarchical_target(16, 2, rng=np.random.default_rng(0))
-    sw = k_sweep(task, [8, 2, 40, 2], n=600, p=40, n_val=200, n_test=300, seeds=1)
+    sw = k_sweep(task, [8, 2, 40, 2], n=600, p=40, n_test=300, seeds=1)
     assert sw.ks.tolist() == [2, 8, 40] and sw.mse.shape == (3, 1) and sw.mse_rf.shape == (1,)
     assert sw.k_best in (2, 8, 40) and sw.r == 2 and sw.p == 40 and sw.var_y > 0
     with pytest.raises(ValueError, match="ranks must lie in"):
-        k_sweep(task, [41], n=100, p=40, n_val=50, n_test=50, seeds=1)
+        k_sweep(task, [41], n=100, p=40, n_test=50, seeds=1)

@@ -16,7 +16,7 @@ def test_lofi_explorer_draws_at_once_and_on_a_control_change(monkeypatch):
 
     monkeypatch.delenv("LOFI_UNATTENDED", raising=False)  # a person's session
     plt.close("all")
-    w = lofi_explorer(p=60, n_val=100, n_test=100, d=16, r=4)
+    w = lofi_explorer(p=60, n_test=100, d=16, r=4)
     assert len(plt.get_fignums()) == 1 and len(plt.gcf().axes) == 2
     w.children[0].value = 250
     assert len(plt.get_fignums()) == 2 and len(plt.gcf().axes) == 2

@@ -74,7 +74,7 @@ CALLS = {
     "powerlaw_scan": lambda: escape_scans.powerlaw_scan(8, [1.0], "flat", spikes=1, seeds=2, cap=0.05),
     "train_tracking": lambda: tracking.train_tracking(*_images(), steps=3, width=4),
     "depth_study": lambda: depth_study(
-        hierarchical_target(8, 2, rng=np.random.default_rng(0)), [40], p1=8, p2=6, p_out=4, n_val=20, n_test=20, seeds=1
+        hierarchical_target(8, 2, rng=np.random.default_rng(0)), [40], p1=8, p2=6, p_out=4, n_test=20, seeds=1
     ),
 }
 

@@ -190,7 +190,14 @@ def test_summaries_decide_their_laws_on_synthetic_cells():
     # LoFi better than RF(2p) at every n, worse than the NNGP at small n and better at large n (paired)
     def mse(n, rep):
         lofi = 0.5 - 0.1 * np.log2(n / 1000) + 0.001 * rep
-        return {"RF(2p)": lofi + 0.2, "LoFi": lofi, "NNGP (depth 2)": 0.45 + 0.001 * rep, "kernel LoFi": 0.4}
+        ntk = 0.46 + 0.002 * rep
+        return {
+            "RF(2p)": lofi + 0.2,
+            "LoFi": lofi,
+            "NNGP (depth 2)": 0.45 + 0.001 * rep,
+            "NTK (depth 2)": ntk,
+            "kernel LoFi": 0.4,
+        }
 
     lk = [
         {"params": {"n": n, "rep": k}, "result": {"mse": mse(n, k), "var_y": 1.0}}
@@ -198,9 +205,22 @@ def test_summaries_decide_their_laws_on_synthetic_cells():
         for k in range(3)
     ]
     lks = experiments.lofi_kernels_summary(lk)
-    assert lks["wins"] == {"RF(2p)": [1000, 4000], "NNGP (depth 2)": [4000], "kernel LoFi": [4000]}
-    assert lks["losses"] == {"NNGP (depth 2)": [1000], "kernel LoFi": [1000]}
+    assert lks["wins"] == {
+        "RF(2p)": [1000, 4000],
+        "NNGP (depth 2)": [4000],
+        "NTK (depth 2)": [4000],
+        "kernel LoFi": [4000],
+    }
+    assert lks["losses"] == {"NNGP (depth 2)": [1000], "NTK (depth 2)": [1000], "kernel LoFi": [1000]}
     assert lks["rows"][-1]["kernel_lofi_minus_nngp"][0] == pytest.approx(-0.051, abs=1e-3)
+    assert lks["rows"][-1]["kernel_lofi_minus_ntk"][0] == pytest.approx(-0.062, abs=1e-3)
+    assert set(lks["pooled"]) == {
+        "LoFi - RF(2p)",
+        "LoFi - NNGP",
+        "LoFi - NTK",
+        "kernel LoFi - NNGP",
+        "kernel LoFi - NTK",
+    }
 
 
 def test_sizes_text_writes_the_sentence_of_a_result():

@@ -155,8 +155,10 @@ class ConvLoFi:
         Z = torch.nn.functional.adaptive_avg_pool2d(Z, self.pool)
         return Z.reshape(n, -1)
 
-    def fit(self, images: ArrayLike, y: ArrayLike, *, images_val: ArrayLike, y_val: ArrayLike) -> "ConvLoFi":
-        """Fit the eigen-channels and the readout (penalty on the validation images).
+    def fit(
+        self, images: ArrayLike, y: ArrayLike, *, images_val: ArrayLike | None = None, y_val: ArrayLike | None = None
+    ) -> "ConvLoFi":
+        """Fit the eigen-channels and the readout (penalty by leave-one-out, or on the held-out images if given).
 
         Parameters
         ----------
@@ -164,10 +166,10 @@ class ConvLoFi:
             Training gray images, shape (n, H, W).
         y : array_like
             Training labels, shape (n,).
-        images_val : array_like
-            Validation images, shape (n_v, H, W).
-        y_val : array_like
-            Validation labels, shape (n_v,).
+        images_val : array_like, optional
+            Held-out images, shape (n_v, H, W), for the penalty (give ``y_val`` too).
+        y_val : array_like, optional
+            Held-out labels, shape (n_v,).
 
         Returns
         -------
@@ -189,7 +191,8 @@ class ConvLoFi:
         self.head = NeuralLoFi(
             [self.p_out], [None], activation=self.activation, seed=int_seed(self.seed, "conv.head"), lams=self.lams
         )
-        self.head.fit(self._maps(images), y, X_val=self._maps(images_val), y_val=y_val)
+        held = images_val is not None
+        self.head.fit(self._maps(images), y, X_val=self._maps(images_val) if held else None, y_val=y_val)
         return self
 
     def predict(self, images: ArrayLike) -> torch.Tensor:

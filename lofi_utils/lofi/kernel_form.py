@@ -22,7 +22,7 @@ import torch
 from numpy.typing import ArrayLike
 
 from ..kernels import ERF_SCALE, dual_activation
-from ..validation import check_int
+from ..validation import check_choice, check_int
 from .filtering import order_by_abs
 from .lift import check_activation
 from .ridge import DEFAULT_LAMS, RidgeFit, center_gram, center_gram_eval, check_penalties, fit_kernel_ridge, fit_ridge
@@ -33,6 +33,9 @@ __all__ = [
     "dual_gram",
     "nngp_gram",
     "deep_nngp",
+    "dual_gram_dot",
+    "deep_ntk",
+    "KERNELS",
     "KernelFilter",
     "kernel_filter",
     "lofi_features_dual",
@@ -41,6 +44,10 @@ __all__ = [
 
 #: The activations whose lift has a closed-form NNGP kernel here.
 KERNEL_ACTIVATIONS: tuple[str, ...] = ("relu", "erf")
+
+#: The kernels of the unfiltered layers of :class:`KernelLoFi`: the deep NNGP (:func:`deep_nngp`, a random
+#: network with a trained readout) or the deep NTK (:func:`deep_ntk`, every layer trained, lazily).
+KERNELS: tuple[str, ...] = ("nngp", "ntk")
 
 
 def dual_gram(K12: np.ndarray, q1: np.ndarray, q2: np.ndarray, activation: str) -> np.ndarray:
@@ -79,6 +86,38 @@ def _dual_diag(q: np.ndarray, activation: str) -> np.ndarray:
         return q.copy()
     a2 = ERF_SCALE**2
     return (2 / math.pi) * np.arcsin(2 * a2 * q / (1 + 2 * a2 * q))
+
+
+def dual_gram_dot(K12: np.ndarray, q1: np.ndarray, q2: np.ndarray, activation: str) -> np.ndarray:
+    """The derivative kernel of one lift: ``E_w[sigma'(u) sigma'(u')]`` for the Gaussian pair of :func:`dual_gram`
+    (it is ``d dual_gram / d K12``).
+
+    relu (``sqrt(2) max(z, 0)``): ``(pi - arccos rho) / pi``; erf (``erf(a z)``):
+    ``(4 a^2 / pi) / sqrt((1 + 2a^2 q)(1 + 2a^2 q') - 4 a^4 K12^2)``.
+
+    Parameters
+    ----------
+    K12 : ndarray
+        Shape (n1, n2), the covariances.
+    q1, q2 : ndarray
+        Shapes (n1,) and (n2,), the variances.
+    activation : {"relu", "erf"}
+        The lift's activation.
+
+    Returns
+    -------
+    ndarray
+        Shape (n1, n2), float64.
+    """
+    if activation == "relu":
+        s = np.sqrt(np.outer(q1, q2))
+        rho = np.divide(K12, s, out=np.zeros_like(K12), where=s > 0)
+        return (math.pi - np.arccos(np.clip(rho, -1.0, 1.0))) / math.pi
+    if activation == "erf":
+        a2 = ERF_SCALE**2
+        den2 = np.outer(1 + 2 * a2 * q1, 1 + 2 * a2 * q2)
+        return (4 * a2 / math.pi) / np.sqrt(np.maximum(den2 - 4 * a2**2 * K12**2, 1e-300))
+    raise ValueError(f"the kernel form has closed forms for {KERNEL_ACTIVATIONS} only, got {activation!r}")
 
 
 def nngp_gram(
@@ -163,6 +202,64 @@ def deep_nngp(
         c2 = float(np.diag(K).mean())
         K, Ke, de = K / c2, Ke / c2, de / c2
     return K * c2, Ke * c2, de * c2
+
+
+def deep_ntk(
+    X: ArrayLike, X_eval: ArrayLike, *, depth: int, activation: str = "relu"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Deep NTK of the same network as :func:`deep_nngp` with every layer trained (the lazy limit of training
+    all weights, not only the readout).
+
+    With ``S_1 = X X^T / c_0^2`` the first pre-activation covariance, ``K_l = kappa(S_l)``,
+    ``Kdot_l = kappa_dot(S_l)`` (:func:`dual_gram`, :func:`dual_gram_dot`) and ``S_{l+1} = K_l / c_l^2``:
+    ``Theta_1 = S_1``, ``Theta_{l+1} = S_{l+1} + Theta_l * Kdot_l / c_l^2`` (elementwise) and the NTK of the
+    output ``f = beta . h_L`` is ``Theta = K_L + Theta_L * Kdot_L``. On unit-norm inputs with ``relu`` it is
+    :func:`lofi_utils.kernels.ntk` at ``depth + 1`` weight layers.
+
+    Parameters
+    ----------
+    X : array_like
+        Training inputs, shape (n, d).
+    X_eval : array_like
+        Evaluation inputs, shape (n_e, d).
+    depth : int
+        The number of hidden layers (lifts) ``L >= 1``.
+    activation : {"relu", "erf"}
+        The lifts' activation.
+
+    Returns
+    -------
+    K_train : np.ndarray
+        Shape (n, n).
+    K_eval : np.ndarray
+        Shape (n_e, n), evaluation rows against the training points.
+    diag_eval : np.ndarray
+        Shape (n_e,), ``Theta(x, x)`` at the evaluation points.
+    """
+    depth = check_int(depth, "depth", minimum=1)
+    act = check_activation(activation)
+    X = np.asarray(X, dtype=np.float64)
+    Xe = np.asarray(X_eval, dtype=np.float64)
+    if X.ndim != 2 or Xe.ndim != 2 or X.shape[0] == 0 or X.shape[1] != Xe.shape[1]:
+        raise ValueError(f"X and X_eval must be (n, d) and (n_e, d) with n >= 1, got shapes {X.shape} and {Xe.shape}")
+    c2 = float((X**2).sum(1).mean())
+    if not (math.isfinite(c2) and c2 > 0):
+        raise ValueError(f"X must be finite and not all zero (the scale c^2 = mean |x|^2 must be > 0), got c^2 = {c2}")
+    Xt = torch.as_tensor(X)
+    S, Se, se = (Xt @ Xt.T).numpy() / c2, (torch.as_tensor(Xe) @ Xt.T).numpy() / c2, (Xe**2).sum(1) / c2
+    T, Te, te = S.copy(), Se.copy(), se.copy()
+    for l in range(depth):
+        d = np.diag(S).copy()
+        K, Ke, ke = dual_gram(S, d, d, act), dual_gram(Se, se, d, act), _dual_diag(se, act)
+        Kd, Kde = dual_gram_dot(S, d, d, act), dual_gram_dot(Se, se, d, act)
+        # E[sigma'(u)^2]: 1 for relu; (4a^2/pi) / sqrt(1 + 4a^2 q) for erf (dual_gram_dot at K12 = q1 = q2 = q)
+        kde = np.ones_like(se) if act == "relu" else (4 * ERF_SCALE**2 / math.pi) / np.sqrt(1 + 4 * ERF_SCALE**2 * se)
+        if l == depth - 1:  # the readout: Theta = K_L + Theta_L * Kdot_L
+            return K + T * Kd, Ke + Te * Kde, ke + te * kde
+        c2 = float(np.diag(K).mean())
+        S, Se, se = K / c2, Ke / c2, ke / c2
+        T, Te, te = S + T * Kd / c2, Se + Te * Kde / c2, se + te * kde / c2
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -273,7 +370,8 @@ class KernelLoFi:
     (:func:`deep_nngp`). The readout is kernel ridge on the last Gram matrix (or ridge on the last
     features when the last layer is filtered). ``activation`` in :data:`KERNEL_ACTIVATIONS`;
     ``center_z`` centres the features of filtered layers (as :class:`NeuralLoFi`). ``ranks = [None] * L``
-    is the deep NNGP kernel ridge, the lazy baseline.
+    is the deep NNGP kernel ridge, the lazy baseline (``kernel="ntk"``: the deep NTK kernel ridge, the lazy
+    limit of training every layer).
 
     Parameters
     ----------
@@ -288,6 +386,8 @@ class KernelLoFi:
         filtered layers use the Gram matrices of the centred features (the book's variant).
     lams : array_like
         The ridge penalty grid (default :data:`~lofi_utils.lofi.ridge.DEFAULT_LAMS`).
+    kernel : {"nngp", "ntk"}
+        The kernel of the unfiltered layers (:data:`KERNELS`): :func:`deep_nngp` or :func:`deep_ntk`.
     """
 
     def __init__(
@@ -298,6 +398,7 @@ class KernelLoFi:
         center_y: bool = True,
         center_z: bool = False,
         lams: ArrayLike = DEFAULT_LAMS,
+        kernel: str = "nngp",
     ) -> None:
         """Check the options (see the class docstring); the filters are fitted by :meth:`fit_predict`."""
         self.ranks = list(ranks)
@@ -307,6 +408,7 @@ class KernelLoFi:
         if self.activation not in KERNEL_ACTIVATIONS:
             raise ValueError(f"the kernel form has closed forms for {KERNEL_ACTIVATIONS} only")
         self.center_y, self.center_z, self.lams = bool(center_y), bool(center_z), check_penalties(lams)
+        self.kernel = check_choice(kernel, "kernel", KERNELS)
         self.filters: list[KernelFilter | None] = []
 
     def _features(self, X, Xs, y):
@@ -332,9 +434,16 @@ class KernelLoFi:
         return H, Hs, rest
 
     def fit_predict(
-        self, X: ArrayLike, y: ArrayLike, X_val: ArrayLike, y_val: ArrayLike, X_test: ArrayLike
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        X_test: ArrayLike,
+        *,
+        X_val: ArrayLike | None = None,
+        y_val: ArrayLike | None = None,
     ) -> tuple[np.ndarray, RidgeFit]:
-        """Fit on ``(X, y)``, choose the penalty on ``(X_val, y_val)``; return test predictions and the fit.
+        """Fit on ``(X, y)``, the penalty by leave-one-out (or on ``(X_val, y_val)``); return test predictions
+        and the fit.
 
         Parameters
         ----------
@@ -342,12 +451,12 @@ class KernelLoFi:
             Training inputs, shape (n, d).
         y : array_like
             Training labels, shape (n,).
-        X_val : array_like
-            Validation inputs, shape (n_v, d).
-        y_val : array_like
-            Validation labels, shape (n_v,).
         X_test : array_like
             Test inputs, shape (n_t, d).
+        X_val : array_like, optional
+            Held-out inputs, shape (n_v, d), for the penalty (give ``y_val`` too).
+        y_val : array_like, optional
+            Held-out labels, shape (n_v,).
 
         Returns
         -------
@@ -356,15 +465,22 @@ class KernelLoFi:
         fit : RidgeFit
             The readout (:attr:`filters` holds the fitted filters).
         """
+        if (X_val is None) != (y_val is None):
+            raise ValueError("give both X_val and y_val (held-out penalty) or neither (leave-one-out)")
         d = check_inputs(X, "X", "cpu", torch.float64).shape[1]
-        check_inputs(X_val, "X_val", "cpu", torch.float64, d=d)
+        held = X_val is not None
+        if held:
+            check_inputs(X_val, "X_val", "cpu", torch.float64, d=d)
         check_inputs(X_test, "X_test", "cpu", torch.float64, d=d)
         y = np.asarray(y, dtype=np.float64)
-        H, (Hv, Ht), rest = self._features(X, [X_val, X_test], y)
+        H, Hs, rest = self._features(X, [X_val, X_test] if held else [X_test], y)
+        Hv, Ht = (Hs[0], Hs[1]) if held else (None, Hs[0])
         if rest == 0:
-            fit = fit_ridge(torch.as_tensor(H), y, F_val=torch.as_tensor(Hv), y_val=y_val, lams=self.lams)
+            Fv = torch.as_tensor(Hv) if held else None
+            fit = fit_ridge(torch.as_tensor(H), y, F_val=Fv, y_val=y_val, lams=self.lams)
             return fit.predict(torch.as_tensor(Ht)).numpy(), fit
-        K, Ke, _ = deep_nngp(H, np.concatenate([Hv, Ht]), depth=rest, activation=self.activation)
-        nv = Hv.shape[0]
-        fit = fit_kernel_ridge(K, y, K_val=Ke[:nv], y_val=y_val, lams=self.lams)
+        deep = deep_ntk if self.kernel == "ntk" else deep_nngp
+        K, Ke, _ = deep(H, np.concatenate(Hs), depth=rest, activation=self.activation)
+        nv = Hv.shape[0] if held else 0
+        fit = fit_kernel_ridge(K, y, K_val=Ke[:nv] if held else None, y_val=y_val, lams=self.lams)
         return fit.predict_kernel(torch.as_tensor(Ke[nv:])).numpy(), fit

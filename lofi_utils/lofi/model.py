@@ -111,7 +111,8 @@ class NeuralLoFi:
 
     Notes
     -----
-    :meth:`fit` ``(X (n, d), y (n,), X_val=(n_v, d), y_val=(n_v,))`` returns the fitted model;
+    :meth:`fit` ``(X (n, d), y (n,))`` returns the fitted model, its ridge penalty chosen by leave-one-out
+    (``X_val=(n_v, d), y_val=(n_v,)``: on a held-out set instead);
     :meth:`transform` ``(X (n_e, d))`` returns ``h_L`` (n_e, k_L or p_L), or ``h_l`` with ``upto=l``;
     :meth:`predict` returns the readout (n_e,) in float64; :meth:`mse` the test mean squared error.
     """
@@ -229,8 +230,12 @@ class NeuralLoFi:
             Hn = (Hn - m) @ T
         return state, Hn
 
-    def fit(self, X: ArrayLike, y: ArrayLike, *, X_val: ArrayLike, y_val: ArrayLike) -> NeuralLoFi:
-        """Fit the filters on ``(X, y)`` and the ridge readout, its penalty chosen on ``(X_val, y_val)``.
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, *, X_val: ArrayLike | None = None, y_val: ArrayLike | None = None
+    ) -> NeuralLoFi:
+        """Fit the filters on ``(X, y)`` and the ridge readout, its penalty chosen by exact leave-one-out on
+        ``(X, y)`` (the authors' algorithm, :func:`~lofi_utils.lofi.ridge.fit_ridge`), or on ``(X_val, y_val)``
+        when given.
 
         Every filtered layer needs ``k_l <= n``: the signed covariance of ``n`` samples has rank at most ``n``
         (as in :class:`~lofi_utils.lofi.kernel_form.KernelLoFi`).
@@ -241,23 +246,27 @@ class NeuralLoFi:
             Training inputs, shape (n, d), finite.
         y : array_like
             Training labels, shape (n,).
-        X_val : array_like or torch.Tensor
-            Validation inputs, shape (n_v, d).
-        y_val : array_like
-            Validation labels, shape (n_v,).
+        X_val : array_like or torch.Tensor, optional
+            Held-out inputs, shape (n_v, d), for the penalty (give ``y_val`` too).
+        y_val : array_like, optional
+            Held-out labels, shape (n_v,).
 
         Returns
         -------
         NeuralLoFi
             ``self``, fitted (:attr:`layers`, :attr:`readout`).
         """
+        if (X_val is None) != (y_val is None):
+            raise ValueError("give both X_val and y_val (held-out penalty) or neither (leave-one-out)")
         H = check_inputs(X, "X", self.device, self.dtype)
         n = H.shape[0]
         for l, k in enumerate(self.ranks):
             if k is not None and k > n:
                 raise ValueError(f"rank k of layer {l + 1} must be <= the number of training samples n = {n}, got {k}")
-        X_val = check_inputs(X_val, "X_val", self.device, self.dtype, d=H.shape[1])
-        check_labels(y_val, X_val.shape[0], self.device, torch.float64, "y_val")
+        held = X_val is not None
+        if held:
+            X_val = check_inputs(X_val, "X_val", self.device, self.dtype, d=H.shape[1])
+            check_labels(y_val, X_val.shape[0], self.device, torch.float64, "y_val")
         yt = check_labels(y, H.shape[0], self.device, self.dtype)
         w = yt - yt.mean() if self.center_y else yt
         self.layers = []
@@ -283,13 +292,14 @@ class NeuralLoFi:
             # last layer wider than n: kernel ridge on Z Z^T accumulated over blocks of p
             self._H_train = H
             lift = self.layers[-1].lift
-            Hv = self.transform(X_val, upto=len(self.layers) - 1)
+            Kv = lift.gram(self.transform(X_val, upto=len(self.layers) - 1), H) if held else None
             self.readout = fit_kernel_ridge(
-                lift.gram(H), yt.to(torch.float64), K_val=lift.gram(Hv, H), y_val=y_val, lams=self.lams, overwrite=True
+                lift.gram(H), yt.to(torch.float64), K_val=Kv, y_val=y_val, lams=self.lams, overwrite=True
             )
         else:
             self._H_train = None
-            self.readout = fit_ridge(H, yt, F_val=self.transform(X_val), y_val=y_val, lams=self.lams)
+            Fv = self.transform(X_val) if held else None
+            self.readout = fit_ridge(H, yt, F_val=Fv, y_val=y_val, lams=self.lams)
         return self
 
     def transform(self, X: ArrayLike, *, upto: int | None = None) -> torch.Tensor:

@@ -1,6 +1,7 @@
 """Chapter 3 at scale: the figures of the stored results (:mod:`lofi_utils.reproduce`): the emergence grid
 (experiment ``emergence_grid``), where d and r vary separately so that the ``n ~ d r`` law can be told from
-``n ~ d^2``, and finite LoFi against RF(2p), the NNGP kernel and kernel LoFi over n (``lofi_vs_kernels``)."""
+``n ~ d^2``, and finite LoFi against RF(2p), the NNGP and NTK kernels and kernel LoFi over n
+(``lofi_vs_kernels``)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def plot_stored_lofi_kernels(summary: dict, axs: list[Axes] | None = None) -> li
         axs = list(a[0])
     rows = summary["rows"]
     ns = np.array([row["n"] for row in rows], dtype=float)
-    styles = {"RF(2p)": "s--", "LoFi": "o-", "NNGP (depth 2)": "D:", "kernel LoFi": "^-"}
+    styles = {"RF(2p)": "s--", "LoFi": "o-", "NNGP (depth 2)": "D:", "NTK (depth 2)": "v:", "kernel LoFi": "^-"}
     for m in summary["models"]:
         y = np.array([row["mean"].get(m, np.nan) for row in rows], dtype=float)
         if np.isfinite(y).any():
@@ -63,7 +64,7 @@ def plot_stored_lofi_kernels(summary: dict, axs: list[Axes] | None = None) -> li
     label(axs[0], "training samples n", "test MSE / Var y", "stored: mean over repetitions")
     for j, m in enumerate(m for m in summary["models"] if m != "LoFi"):
         d = np.array([row["lofi_minus"].get(m, [np.nan] * 3) for row in rows], dtype=float)
-        x = ns * (1 + 0.04 * (j - 1))  # side by side
+        x = ns * (1 + 0.04 * (j - 1.5))  # side by side
         axs[1].errorbar(
             x,
             d[:, 0],

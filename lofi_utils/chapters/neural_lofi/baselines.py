@@ -1,7 +1,8 @@
 """Section 3 of the Neural LoFi chapter: LoFi against the lazy baselines, on the synthetic target and real images.
 
 The models (:func:`baseline_specs`): random features of width ``p`` and ``2p``, LoFi (filter to ``k``, then a
-lift) and LoFi without the second lift; at infinite width the depth-2 NNGP kernel and kernel LoFi. The sweep
+lift) and LoFi without the second lift; at infinite width the depth-2 NNGP and NTK kernels and kernel LoFi. Every
+ridge penalty is chosen by leave-one-out on the training samples (CIFAR-10: on held-out images). The sweep
 over ``n`` on the hierarchical target (:func:`compare_models`, :class:`Comparison`, :func:`plot_comparison`), the
 digits (odd against even, :func:`digits_comparison`) and CIFAR-10 animals against vehicles
 (:func:`cifar_comparison`), each recorded in a :class:`RealComparison`.
@@ -82,8 +83,12 @@ class Comparison:
         return Table(["n", *names], rows, notes=f"(test MSE, mean over seeds; Var y = {self.var_y:.3f})")
 
 
-def _kernel_models(k: int, depth_nngp: int) -> dict:
-    return {f"NNGP (depth {depth_nngp})": [None] * depth_nngp, "kernel LoFi": [k] + [None] * (depth_nngp - 1)}
+def _kernel_models(k: int, depth: int) -> dict:
+    return {
+        f"NNGP (depth {depth})": ([None] * depth, "nngp"),
+        f"NTK (depth {depth})": ([None] * depth, "ntk"),
+        "kernel LoFi": ([k] + [None] * (depth - 1), "nngp"),
+    }
 
 
 def compare_models(
@@ -92,7 +97,6 @@ def compare_models(
     *,
     p: int,
     k: int,
-    n_val: int,
     n_test: int,
     seeds: int = 2,
     seed: int = 0,
@@ -100,7 +104,8 @@ def compare_models(
     device: torch.device | str | None = None,
 ) -> Comparison:
     """Test MSE of RF(p), RF(2p), LoFi (filter -> lift -> ridge), LoFi without lift and, for ``n <=
-    kernel_n_max``, the depth-2 NNGP kernel ridge and kernel LoFi, on ``task``; penalties on a validation set."""
+    kernel_n_max``, the depth-2 NNGP and NTK kernel ridges and kernel LoFi, on ``task``; every penalty by
+    leave-one-out on the training samples."""
     ns = np.asarray(ns, dtype=int)
     specs = baseline_specs(p, k)
     kern = _kernel_models(k, 2) if kernel_n_max > 0 else {}
@@ -109,7 +114,6 @@ def compare_models(
     var_y = []
     for s in range(seeds):
         rng = streams.rng(seed, "synthetic_comparison.data", s)
-        Xv, yv = task.sample(n_val, rng)
         Xt, yt = task.sample(n_test, rng)
         var_y.append(yt.var())
         for i, n in enumerate(ns):
@@ -117,13 +121,13 @@ def compare_models(
             for nm, (ws, ks) in specs.items():
                 m = NeuralLoFi(
                     ws, ks, seed=streams.int_seed(seed, "synthetic_comparison.model", s, i), device=device
-                ).fit(X, y, X_val=Xv, y_val=yv)
+                ).fit(X, y)
                 mse[nm][i, s] = m.mse(Xt, yt)
                 if nm == "LoFi":
                     over[i, s] = span_r2(m.transform(Xt, upto=1).cpu().numpy(), task.hidden(Xt)).mean()
             if n <= kernel_n_max:
-                for nm, ranks in kern.items():
-                    pred, _ = KernelLoFi(ranks).fit_predict(X, y, Xv, yv, Xt)
+                for nm, (ranks, kernel) in kern.items():
+                    pred, _ = KernelLoFi(ranks, kernel=kernel).fit_predict(X, y, Xt)
                     mse[nm][i, s] = float(np.mean((pred - yt) ** 2))
     return Comparison(ns=ns, mse=mse, var_y=float(np.mean(var_y)), overlap=over)
 
@@ -142,6 +146,7 @@ def plot_comparison(
         "LoFi, no lift": (PALETTE[7], "x:"),
         "kernel LoFi": (PALETTE[1], "D--"),
         "NNGP (depth 2)": (PALETTE[2], "D--"),
+        "NTK (depth 2)": (PALETTE[4], "v--"),
     }
     for nm, v in cmp.mse.items():
         ok = ~np.all(np.isnan(v), axis=1)
@@ -158,21 +163,21 @@ def plot_comparison(
     return label(ax, "training samples n", "test MSE", title)
 
 
-def digits_pm1(*, n_train: int, n_val: int, seed: int = 0) -> tuple[np.ndarray, ...]:
-    """scikit-learn digits on the sphere, odd digits ``+1`` and even ``-1``, split into train/validation/test.
+def digits_pm1(*, n_train: int, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """scikit-learn digits on the sphere, odd digits ``+1`` and even ``-1``, split into train/test.
 
-    Returns ``(X, y, X_val, y_val, X_test, y_test)`` (the test set is all remaining images).
+    Returns ``(X, y, X_test, y_test)`` (the test set is all remaining images).
     """
     from ...datasets import digits
 
     X, lab = digits(normalize="sphere")
     y = np.where(lab % 2 == 1, 1.0, -1.0)
-    if n_train + n_val >= len(y):
-        raise ValueError(f"n_train + n_val must leave test images (at most {len(y) - 1}), got {n_train + n_val}")
+    n_train = check_int(n_train, "n_train", minimum=2)
+    if n_train >= len(y):
+        raise ValueError(f"n_train must leave test images (at most {len(y) - 1}), got {n_train}")
     idx = streams.rng(seed, "digits_pm1.split").permutation(len(y))
-    a, b = idx[:n_train], idx[n_train : n_train + n_val]
-    c = idx[n_train + n_val :]
-    return X[a], y[a], X[b], y[b], X[c], y[c]
+    a, c = idx[:n_train], idx[n_train:]
+    return X[a], y[a], X[c], y[c]
 
 
 @dataclass
@@ -201,7 +206,6 @@ class RealComparison:
 def digits_comparison(
     *,
     n_train: int,
-    n_val: int,
     p: int,
     k: int,
     seeds: int = 2,
@@ -209,20 +213,17 @@ def digits_comparison(
     device: torch.device | str | None = None,
 ) -> RealComparison:
     """Digits, odd against even (:func:`digits_pm1`, a new split per seed): RF(p), RF(2p), LoFi (filter to
-    ``k`` then a lift of width ``p``), the depth-2 NNGP kernel and kernel LoFi, penalties on the validation split."""
+    ``k`` then a lift of width ``p``), the depth-2 NNGP and NTK kernels and kernel LoFi, every penalty by
+    leave-one-out on the training split."""
     out = RealComparison({}, {})
     specs = {nm: v for nm, v in baseline_specs(p, k).items() if nm != "LoFi, no lift"}
     for s in range(int(seeds)):
-        X, y, Xv, yv, Xt, yt = digits_pm1(
-            n_train=n_train, n_val=n_val, seed=streams.int_seed(seed, "digits_comparison.split", s)
-        )
+        X, y, Xt, yt = digits_pm1(n_train=n_train, seed=streams.int_seed(seed, "digits_comparison.split", s))
         for nm, (ws, ks) in specs.items():
-            m = NeuralLoFi(ws, ks, seed=streams.int_seed(seed, "digits_comparison.model", s), device=device).fit(
-                X, y, X_val=Xv, y_val=yv
-            )
+            m = NeuralLoFi(ws, ks, seed=streams.int_seed(seed, "digits_comparison.model", s), device=device).fit(X, y)
             out.add(nm, m.predict(Xt).cpu().numpy(), yt)
-        for nm, ranks in _kernel_models(k, 2).items():
-            out.add(nm, KernelLoFi(ranks).fit_predict(X, y, Xv, yv, Xt)[0], yt)
+        for nm, (ranks, kernel) in _kernel_models(k, 2).items():
+            out.add(nm, KernelLoFi(ranks, kernel=kernel).fit_predict(X, y, Xt)[0], yt)
     return out
 
 
@@ -267,7 +268,9 @@ def cifar_comparison(
 ) -> RealComparison:
     """The paper's main real-data comparison at a chosen size: three layers of width ``p``, filters of rank
     ``k`` at the first two and a random third layer, against the random-feature network of the same widths,
-    on :func:`cifar_binary`. Sizes that are not positive integers raise ``ValueError`` before any file is read."""
+    on :func:`cifar_binary`; penalties on the ``n_val`` held-out images (at these sizes the readout is kernel
+    ridge on an ``n x n`` Gram matrix, too large for leave-one-out). Sizes that are not positive integers
+    raise ``ValueError`` before any file is read."""
     for nm, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
         check_int(v, nm, minimum=1)
     X, y, Xv, yv, Xt, yt = cifar_binary(path, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)

@@ -87,7 +87,6 @@ def depth_study(
     p1: int,
     p2: int,
     p_out: int,
-    n_val: int,
     n_test: int,
     seeds: int = 2,
     seed: int = 0,
@@ -95,7 +94,7 @@ def depth_study(
     progress: bool | None = None,
 ) -> DepthStudy:
     """Run the models of :func:`depth_specs` (with ``k1 = r``) and the oracle on ``task`` for every ``n``
-    and seed (fresh data per seed; penalties on a validation set of ``n_val``; test on ``n_test``).
+    and seed (fresh data per seed; penalties by leave-one-out on the training samples; test on ``n_test``).
 
     ``progress``: show a ``tqdm`` bar; ``None``: :func:`~lofi_utils.runtime.progress_default`.
     """
@@ -112,7 +111,6 @@ def depth_study(
     with tqdm(total=len(ns) * seeds, desc="depth study", leave=False, disable=not show_progress(progress)) as bar:
         for s in range(seeds):
             rng = streams.rng(seed, "depth_study.data", s)
-            Xv, yv = task.sample(n_val, rng)
             Xt, yt = task.sample(n_test, rng)
             Ut, ht = task.hidden(Xt), task.feature(Xt)
             var_y.append(yt.var())
@@ -120,7 +118,7 @@ def depth_study(
                 X, y = task.sample(int(n), rng)
                 for nm, kw in specs.items():
                     m = NeuralLoFi(**kw, seed=streams.int_seed(seed, "depth_study.model", s, i), device=device).fit(
-                        X, y, X_val=Xv, y_val=yv
+                        X, y
                     )
                     mse[nm][i, s] = m.mse(Xt, yt)
                     if nm == "LoFi, 2 filters":
@@ -131,7 +129,7 @@ def depth_study(
                 oracle = NeuralLoFi(
                     [p2], [None], bias=1.0, seed=streams.int_seed(seed, "depth_study.oracle", s, i), device=device
                 )
-                oracle.fit(task.hidden(X), y, X_val=task.hidden(Xv), y_val=yv)
+                oracle.fit(task.hidden(X), y)
                 mse["RF on u (oracle)"][i, s] = oracle.mse(Ut, yt)
                 bar.update()
     return DepthStudy(ns=ns, mse=mse, var_y=float(np.mean(var_y)), r2=r2)
@@ -175,7 +173,6 @@ def depth_variant(
     prepend2: bool = True,
     p: int = 1200,
     p_out: int = 200,
-    n_val: int = 500,
     n_test: int = 1000,
     seed: int = 0,
 ) -> tuple[float, float]:
@@ -194,11 +191,11 @@ def depth_variant(
         src = -np.sign(sign_sum)  # flip |sign_sum|/2 signs of the opposite sign
         a[np.flatnonzero(a == src)[: abs(sign_sum) // 2]] *= -1
         task = HierarchicalTarget(W=task.W, a=a, gain=task.gain)
-    (X, y), (Xv, yv), (Xt, yt) = (task.sample(m, rng) for m in (n, n_val, n_test))
+    (X, y), (Xt, yt) = (task.sample(m, rng) for m in (n, n_test))
     kw = depth_specs(r, p1=p, p2=p, p_out=p_out)["LoFi, 2 filters"]
     kw.update(activation=["relu", activation2, "relu"], bias=[0.0, float(bias2), 1.0], center_z=bool(center_z))
     kw.update(prepend_linear=[False, bool(prepend2), False])
-    m = NeuralLoFi(**kw, seed=seed).fit(X, y, X_val=Xv, y_val=yv)
+    m = NeuralLoFi(**kw, seed=seed).fit(X, y)
     r2 = span_r2(m.transform(Xt, upto=2).cpu().numpy(), task.feature(Xt))[0]
     return float(r2), float(m.mse(Xt, yt) / yt.var())
 

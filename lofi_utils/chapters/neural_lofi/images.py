@@ -111,7 +111,6 @@ def conv_comparison(
     y: ArrayLike,
     *,
     n_train: int,
-    n_val: int,
     channels: int,
     k: int,
     p_out: int,
@@ -133,11 +132,11 @@ def conv_comparison(
     out = {nm: np.zeros(seeds) for nm in specs}
     for s in range(seeds):
         idx = streams.rng(seed, "conv_comparison.split", s).permutation(len(y))
-        a, b, c = idx[:n_train], idx[n_train : n_train + n_val], idx[n_train + n_val :]
+        a, c = idx[:n_train], idx[n_train:]
         for nm, (ch, kk) in specs.items():
             m = ConvLoFi(
                 size=3, channels=ch, k=kk, pool=2, p_out=p_out, seed=streams.int_seed(seed, "conv_comparison.model", s)
             )
-            m.fit(images[a], y[a], images_val=images[b], y_val=y[b])
+            m.fit(images[a], y[a])  # penalty by leave-one-out
             out[nm][s] = m.mse(images[c], y[c])
     return out

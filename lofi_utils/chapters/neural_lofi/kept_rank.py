@@ -55,7 +55,6 @@ def k_sweep(
     *,
     n: int,
     p: int,
-    n_val: int,
     n_test: int,
     seeds: int = 2,
     seed: int = 0,
@@ -75,26 +74,23 @@ def k_sweep(
     for s in range(seeds):
         rng = streams.rng(seed, "kept_rank.data", s)
         X, y = task.sample(n, rng)
-        Xv, yv = task.sample(n_val, rng)
         Xt, yt = task.sample(n_test, rng)
         var_y.append(yt.var())
-        tX, tV, tT = (torch.as_tensor(a) for a in (X, Xv, Xt))
+        tX, tT = (torch.as_tensor(a) for a in (X, Xt))
         dev = torch.device(device) if device is not None else torch.device("cpu")
         lift = RandomLift(task.d, p, seed=streams.int_seed(seed, "kept_rank.lift1", s), device=dev).fit_scale(tX)
         if center_z:
             lift.fit_mean(tX)
-        Z, Zv, Zt = lift(tX), lift(tV), lift(tT)
+        Z, Zt = lift(tX), lift(tT)
         yc = torch.as_tensor(y - y.mean())
         eig = top_k_abs(SignedCovariance(yc, Z=Z), p, method="dense")
         for j, k in enumerate(ks):
             V = eig.vectors[:, :k]
-            H, Hv, Ht = Z @ V, Zv @ V, Zt @ V
+            H, Ht = Z @ V, Zt @ V
             lift2 = RandomLift(int(k), p, seed=streams.int_seed(seed, "kept_rank.lift2", s), device=dev).fit_scale(H)
-            fit = fit_ridge(lift2(H), y, F_val=lift2(Hv), y_val=yv)
+            fit = fit_ridge(lift2(H), y)  # penalty by leave-one-out
             mse[j, s] = float(((fit.predict(lift2(Ht)).cpu().numpy() - yt) ** 2).mean())
-        rf = NeuralLoFi([p, p], [None, None], seed=streams.int_seed(seed, "kept_rank.rf", s), device=dev).fit(
-            X, y, X_val=Xv, y_val=yv
-        )
+        rf = NeuralLoFi([p, p], [None, None], seed=streams.int_seed(seed, "kept_rank.rf", s), device=dev).fit(X, y)
         mse_rf[s] = rf.mse(Xt, yt)
     return KSweep(ks=ks, mse=mse, mse_rf=mse_rf, var_y=float(np.mean(var_y)), r=task.r, p=p)
 

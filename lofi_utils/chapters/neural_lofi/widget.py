@@ -31,7 +31,6 @@ def plot_lofi_vs_baselines(
     d: int = 64,
     r: int = 8,
     p: int = 400,
-    n_val: int = 500,
     n_test: int = 1000,
     seed: int = 0,
     axs: Sequence[Axes] | np.ndarray | None = None,
@@ -45,12 +44,11 @@ def plot_lofi_vs_baselines(
     rng = streams.rng(seed, "widget.data")
     task = hierarchical_target(d, r, rng=rng)
     X, y = task.sample(n, rng)
-    Xv, yv = task.sample(n_val, rng)
     Xt, yt = task.sample(n_test, rng)
-    lofi = NeuralLoFi([p] * (depth + 1), [k] * depth + [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv)
+    lofi = NeuralLoFi([p] * (depth + 1), [k] * depth + [None], seed=seed).fit(X, y)
     res = {
-        "RF(p)": NeuralLoFi([p], [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv).mse(Xt, yt),
-        "RF(2p)": NeuralLoFi([2 * p], [None], seed=seed).fit(X, y, X_val=Xv, y_val=yv).mse(Xt, yt),
+        "RF(p)": NeuralLoFi([p], [None], seed=seed).fit(X, y).mse(Xt, yt),
+        "RF(2p)": NeuralLoFi([2 * p], [None], seed=seed).fit(X, y).mse(Xt, yt),
         f"LoFi, depth {depth}": lofi.mse(Xt, yt),
     }
     cols = [PALETTE[5], PALETTE[0], PALETTE[1]]

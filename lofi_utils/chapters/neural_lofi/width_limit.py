@@ -1,9 +1,9 @@
 """Section 2 of the Neural LoFi chapter: how fast width-``p`` LoFi approaches its kernel limit.
 
-On the training points, the filter of the centred width-``p`` Gram matrix ``G_p = Z Z^T`` (the exact dual route)
-against the filter of the centred NNGP Gram matrix: the distance between their whole signed spectra and between
-the spans of their top-``k`` features (:func:`width_convergence`, :class:`WidthConvergence`,
-:func:`plot_width_convergence`).
+On the training points, the filter of the width-``p`` Gram matrix ``G_p = Z Z^T`` (the exact dual route) against
+the filter of the NNGP Gram matrix, both of the features as they are (the authors' algorithm) or both centred
+(the variant ``center_z=True``): the distance between their whole signed spectra and between the spans of their
+top-``k`` features (:func:`width_convergence`, :class:`WidthConvergence`, :func:`plot_width_convergence`).
 """
 
 from __future__ import annotations
@@ -33,15 +33,17 @@ class WidthConvergence:
 
     ``dist`` (len(widths), seeds): ``|P_p - P_inf|_F / sqrt(2k)`` (root-mean-square sine of the principal
     angles) between the spans in R^n of the width-``p`` features ``Z V`` and of the kernel features
-    ``G^{1/2} B``, both with centred features. ``spec`` (len(widths), seeds): distance between the whole
-    signed spectra of the two filter operators, ``|sort(lambda_p) - sort(lambda_inf)|_2 / |lambda_inf|_2``
-    (insensitive to near-degenerate eigenvalues at the cut ``k``, unlike the subspace).
+    ``G^{1/2} B`` (both centred, or both not, as ``centered``). ``spec`` (len(widths), seeds): distance
+    between the whole signed spectra of the two filter operators,
+    ``|sort(lambda_p) - sort(lambda_inf)|_2 / |lambda_inf|_2`` (insensitive to near-degenerate eigenvalues at
+    the cut ``k``, unlike the subspace).
     """
 
     widths: np.ndarray
     dist: np.ndarray
     k: int
     spec: np.ndarray = None
+    centered: bool = False
 
     @property
     def median(self) -> np.ndarray:
@@ -75,13 +77,26 @@ def _proj_dist(A, B) -> float:
 
 
 def width_convergence(
-    X: ArrayLike, y: ArrayLike, k: int, widths: Sequence[int], *, seeds: int = 2, seed: int = 0
+    X: ArrayLike,
+    y: ArrayLike,
+    k: int,
+    widths: Sequence[int],
+    *,
+    seeds: int = 2,
+    seed: int = 0,
+    center_z: bool = False,
 ) -> WidthConvergence:
     """Finite-width LoFi filter (via the exact dual route on ``G_p = Z Z^T``, accumulated over blocks of
-    ``p``) against the kernel-limit filter on the NNGP Gram matrix, for each width and lift seed."""
+    ``p``) against the kernel-limit filter on the NNGP Gram matrix, for each width and lift seed.
+    ``center_z``: both Gram matrices of the centred features (the variant); default the features as they are
+    (the authors' algorithm, as :class:`~lofi_utils.lofi.NeuralLoFi`)."""
     X = np.asarray(X, dtype=np.float64)
     tX = torch.as_tensor(X)
-    G_inf, _ = center_gram(torch.as_tensor(nngp_gram(X)))
+
+    def prepare(G: torch.Tensor) -> torch.Tensor:
+        return center_gram(G)[0] if center_z else G
+
+    G_inf = prepare(torch.as_tensor(nngp_gram(X)))
     kf_inf = kernel_filter(G_inf.numpy(), y, k)
     lam_inf = np.sort(kf_inf.all_values)
     widths = np.asarray(widths, dtype=int)
@@ -90,11 +105,11 @@ def width_convergence(
     for i, p in enumerate(widths):
         for s in range(seeds):
             lift = RandomLift(X.shape[1], int(p), seed=streams.int_seed(seed, "width_limit.lift", p, s)).fit_scale(tX)
-            G_p, _ = center_gram(lift.gram(tX))
+            G_p = prepare(lift.gram(tX))
             kf = kernel_filter(G_p.numpy(), y, k)
             dist[i, s] = _proj_dist(kf.F, kf_inf.F)
             spec[i, s] = np.linalg.norm(np.sort(kf.all_values) - lam_inf) / np.linalg.norm(lam_inf)
-    return WidthConvergence(widths=widths, dist=dist, k=int(k), spec=spec)
+    return WidthConvergence(widths=widths, dist=dist, k=int(k), spec=spec, centered=bool(center_z))
 
 
 def plot_width_convergence(wc: WidthConvergence, ax: Axes | None = None) -> Axes:
