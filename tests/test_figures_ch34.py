@@ -162,3 +162,19 @@ def test_stored_chapter4_scans_tick_at_their_values():
     cz = {"cs": [1.0, 2.0, 4.0], "Ns": [16, 32], "median_over_N3": [[2.0, 1.0, 0.5], [3.0, 2.0, 1.5]]}
     ax = AS4.plot_stored_c_scan(cz)
     assert _tick_labels(ax) == ["1", "2", "4"]
+
+
+def test_stored_lofi_kernels_table_has_one_row_per_n_and_a_dash_where_a_model_did_not_run():
+    from lofi_utils.chapters.neural_lofi import at_scale as AS
+
+    summary = {
+        "models": ["LoFi", "NTK (depth 2)"],
+        "rows": [
+            {"n": 1000, "reps": 4, "mean": {"LoFi": 0.8671, "NTK (depth 2)": 0.84}},
+            {"n": 32000, "reps": 2, "mean": {"LoFi": 0.4}},
+        ],
+    }
+    t = AS.lofi_kernels_table(summary)
+    assert t.columns == ("model", "n = 1000 (4)", "n = 32000 (2)")
+    assert t.rows == (("LoFi", "0.867", "0.400"), ("NTK (depth 2)", "0.840", "–"))
+    assert "<table" in t._repr_html_()

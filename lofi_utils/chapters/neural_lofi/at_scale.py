@@ -11,11 +11,12 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from ...plotting import label, sequential_colors, subplots
+from ...tables import Table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_stored_emergence", "plot_stored_lofi_kernels", "n_text", "sizes_text"]
+__all__ = ["plot_stored_emergence", "plot_stored_lofi_kernels", "lofi_kernels_table", "n_text", "sizes_text"]
 
 
 def plot_stored_emergence(summary: dict, axs: list[Axes] | None = None) -> list[Axes]:
@@ -82,6 +83,18 @@ def plot_stored_lofi_kernels(summary: dict, axs: list[Axes] | None = None) -> li
         ax.xaxis.set_minor_locator(NullLocator())
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
     return axs
+
+
+def lofi_kernels_table(summary: dict) -> Table:
+    """One row per model, one column per stored ``n`` (its repetitions in brackets): the test MSE / Var y, mean
+    over the repetitions (``–`` where a model did not run). ``summary``: the stored summary of
+    ``lofi_vs_kernels``."""
+    rows = [
+        [m, *(f"{row['mean'][m]:.3f}" if m in row["mean"] else "–" for row in summary["rows"])]
+        for m in summary["models"]
+    ]
+    cols = ["model", *(f"n = {row['n']} ({row['reps']})" for row in summary["rows"])]
+    return Table(cols, rows, notes="(test MSE / Var y, mean over the repetitions in brackets)")
 
 
 def n_text(n: float) -> str:

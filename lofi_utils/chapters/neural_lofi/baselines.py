@@ -73,14 +73,13 @@ class Comparison:
         return np.where(ok.any(1), np.where(ok, v, 0.0).sum(1) / np.maximum(ok.sum(1), 1), np.nan)
 
     def table(self) -> Table:
-        """One row per ``n``: the mean test MSE of every model."""
-        names = list(self.mse)
-        means = {nm: self.mean(nm) for nm in names}
-        rows = [
-            [str(int(n)), *(f"{means[nm][i]:.3f}" if np.isfinite(means[nm][i]) else "–" for nm in names)]
-            for i, n in enumerate(self.ns)
-        ]
-        return Table(["n", *names], rows, notes=f"(test MSE, mean over seeds; Var y = {self.var_y:.3f})")
+        """One row per model, one column per ``n``: the mean test MSE (``–`` where the model did not run)."""
+        rows = [[nm, *(f"{v:.3f}" if np.isfinite(v) else "–" for v in self.mean(nm))] for nm in self.mse]
+        return Table(
+            ["model", *(f"n = {int(n)}" for n in self.ns)],
+            rows,
+            notes=f"(test MSE, mean over seeds; Var y = {self.var_y:.3f})",
+        )
 
 
 def _kernel_models(k: int, depth: int) -> dict:
